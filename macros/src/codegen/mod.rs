@@ -1,0 +1,117 @@
+//! Plan → the Rust expression `query!` expands to.
+
+use proc_macro2::TokenStream;
+use quote::{format_ident, quote, quote_spanned};
+use syn::spanned::Spanned;
+
+use crate::query::plan::*;
+
+/// The marker of `dunder::__private::ty` a value of `kind` is checked against.
+fn marker(kind: Kind) -> TokenStream {
+    let name = match kind {
+        Kind::Bool => "bool",
+        Kind::I16 => "i16",
+        Kind::I32 => "i32",
+        Kind::I64 | Kind::ForeignKey => "i64",
+        Kind::F32 => "f32",
+        Kind::F64 => "f64",
+        Kind::Text => "String",
+        Kind::Bytes => "Bytes",
+        Kind::Date => "NaiveDate",
+        Kind::DateTime => "NaiveDateTime",
+        Kind::DateTimeUtc => "DateTimeUtc",
+        Kind::Time => "NaiveTime",
+    };
+    let ident = format_ident!("{}", name);
+    quote!(::dunder::__private::ty::#ident)
+}
+
+fn sql_type(kind: Kind) -> TokenStream {
+    let ident = format_ident!("{}", kind.sql_type());
+    quote!(::dunder::SqlType::#ident)
+}
+
+/// The expression: a block that binds the parameters and builds the `Query`.
+pub fn expand(plan: &Plan, model: &TokenStream, sqlite: &str, postgres: &str) -> TokenStream {
+    let count: usize = plan.bindings.iter().map(Binding::param_count).sum();
+    let pushes = plan.bindings.iter().map(|b| binding(b));
+    let row = match plan.select {
+        Select::Model => model.clone(),
+        Select::Count => quote!(i64),
+        Select::Exists => quote!(bool),
+    };
+    let mode = match plan.mode {
+        Mode::All => quote!(::dunder::All),
+        Mode::One => quote!(::dunder::One),
+        Mode::Optional => quote!(::dunder::Optional),
+    };
+    quote! {{
+        static __DUNDER_SQL: ::dunder::Sql = ::dunder::Sql { sqlite: #sqlite, postgres: #postgres };
+        #[allow(unused_mut)]
+        let mut __dunder_params = ::dunder::__private::Vec::with_capacity(#count);
+        #(#pushes)*
+        ::dunder::Query::<#row, #mode>::__new(&__DUNDER_SQL, __dunder_params)
+    }}
+}
+
+fn binding(b: &Binding) -> TokenStream {
+    match b {
+        Binding::Value { expr, kind } => {
+            let m = marker(*kind);
+            let v = quote_spanned!(expr.span()=> ::dunder::__private::value::<#m, _>(#expr));
+            quote!(__dunder_params.push(#v);)
+        }
+        Binding::List { expr, kind } => {
+            let m = marker(*kind);
+            let v = quote_spanned!(expr.span()=> ::dunder::__private::list::<#m, _>(#expr));
+            quote!(__dunder_params.push(#v);)
+        }
+        Binding::Range { expr, kind } => {
+            let m = marker(*kind);
+            let call = quote_spanned!(expr.span()=> ::dunder::__private::range::<#m, _>(#expr));
+            quote! {{
+                let (__lo, __hi) = #call;
+                __dunder_params.push(__lo);
+                __dunder_params.push(__hi);
+            }}
+        }
+        Binding::Year { expr, column, iso, ends } => {
+            let m = marker(Kind::I32);
+            let year = quote_spanned!(expr.span()=> ::dunder::__private::value::<#m, _>(#expr));
+            let st = sql_type(*column);
+            let push = match ends {
+                YearEnds::Both => quote!(__dunder_params.push(__first); __dunder_params.push(__last);),
+                YearEnds::First => quote!(__dunder_params.push(__first); let _ = __last;),
+                YearEnds::Last => quote!(__dunder_params.push(__last); let _ = __first;),
+            };
+            quote! {{
+                let __year = match #year { ::dunder::Value::Int(y) => y, _ => 0 };
+                let (__first, __last) = ::dunder::__private::year_bounds_of(#st, __year, #iso);
+                #push
+            }}
+        }
+        Binding::Slice {
+            start,
+            stop,
+            limit,
+            offset,
+        } => {
+            let start_v = match start {
+                Some(e) => quote_spanned!(e.span()=> ::dunder::__private::slice_bound(#e)),
+                None => quote!(0usize),
+            };
+            let stop_v = match stop {
+                Some(e) => quote_spanned!(e.span()=> ::dunder::__private::slice_bound(#e)),
+                None => quote!(usize::MAX),
+            };
+            let push_limit = limit.then(|| quote!(__dunder_params.push(::dunder::__private::limit(__start, __stop));));
+            let push_offset = offset.then(|| quote!(__dunder_params.push(::dunder::__private::offset(__start));));
+            quote! {{
+                let __start: usize = #start_v;
+                let __stop: usize = #stop_v;
+                #push_limit
+                #push_offset
+            }}
+        }
+    }
+}

@@ -1,0 +1,412 @@
+//! `#[derive(Model)]`: struct → model IR → `impl Model`, `impl FromRow`, and
+//! the schema macro of DESIGN §2.
+
+mod types;
+
+use proc_macro2::{Span, TokenStream};
+use quote::{format_ident, quote, quote_spanned};
+use syn::spanned::Spanned;
+use syn::{Data, DeriveInput, Fields, LitStr, Visibility};
+
+use crate::schema::{ident, unraw, FieldKind, FieldSchema, ModelSchema};
+use crate::util::Errors;
+use types::{classify, FieldType};
+
+/// A field of the struct being derived, with what the derive needs beyond the schema.
+struct FieldIr {
+    schema: FieldSchema,
+    ident: syn::Ident,
+    span: Span,
+    /// The relation target as written (for the compile-time model check).
+    target_ty: Option<syn::Path>,
+}
+
+/// Derives `Model` for `input`. `location` makes the schema macro's name unique.
+pub fn derive(input: TokenStream, location: &str) -> syn::Result<TokenStream> {
+    let input: DeriveInput = syn::parse2(input)?;
+    let (schema, fields) = model_ir(&input)?;
+    Ok(emit(&input, &schema, &fields, location))
+}
+
+fn model_ir(input: &DeriveInput) -> syn::Result<(ModelSchema, Vec<FieldIr>)> {
+    let name = &input.ident;
+    if !input.generics.params.is_empty() {
+        return Err(syn::Error::new(
+            input.generics.span(),
+            format!("`{name}`: a model cannot have generic parameters"),
+        ));
+    }
+    let data = match &input.data {
+        Data::Struct(s) => s,
+        Data::Enum(e) => {
+            return Err(syn::Error::new(
+                e.enum_token.span,
+                format!("`{name}` is an enum: #[derive(Model)] needs a struct with named fields"),
+            ))
+        }
+        Data::Union(u) => {
+            return Err(syn::Error::new(
+                u.union_token.span,
+                format!("`{name}` is a union: #[derive(Model)] needs a struct with named fields"),
+            ))
+        }
+    };
+    let named = match &data.fields {
+        Fields::Named(n) => n,
+        Fields::Unnamed(u) => {
+            return Err(syn::Error::new(
+                u.span(),
+                format!("`{name}` is a tuple struct: #[derive(Model)] needs named fields (each field is a column)"),
+            ))
+        }
+        Fields::Unit => {
+            return Err(syn::Error::new(
+                name.span(),
+                format!("`{name}` is a unit struct: #[derive(Model)] needs named fields (each field is a column)"),
+            ))
+        }
+    };
+
+    let mut table = None;
+    for attr in &input.attrs {
+        if !attr.path().is_ident("dunder") {
+            continue;
+        }
+        attr.parse_nested_meta(|meta| {
+            if meta.path.is_ident("table") {
+                let lit: LitStr = meta.value()?.parse()?;
+                if lit.value().is_empty() {
+                    return Err(syn::Error::new(lit.span(), "the table name cannot be empty"));
+                }
+                table = Some(lit.value());
+                Ok(())
+            } else {
+                Err(meta.error("unknown model attribute: expected `table = \"…\"`"))
+            }
+        })?;
+    }
+
+    let mut errors = Errors::default();
+    let mut fields: Vec<FieldIr> = Vec::new();
+    let mut explicit_pk = 0usize;
+    for field in &named.named {
+        let Some(fident) = field.ident.clone() else { continue };
+        let fname = unraw(&fident);
+        let mut column = None;
+        let mut primary_key = false;
+        for attr in &field.attrs {
+            if !attr.path().is_ident("dunder") {
+                continue;
+            }
+            let res = attr.parse_nested_meta(|meta| {
+                if meta.path.is_ident("column") {
+                    let lit: LitStr = meta.value()?.parse()?;
+                    if lit.value().is_empty() {
+                        return Err(syn::Error::new(lit.span(), "the column name cannot be empty"));
+                    }
+                    column = Some(lit.value());
+                    Ok(())
+                } else if meta.path.is_ident("primary_key") {
+                    primary_key = true;
+                    Ok(())
+                } else {
+                    Err(meta.error("unknown field attribute: expected `column = \"…\"` or `primary_key`"))
+                }
+            });
+            if let Err(e) = res {
+                errors.push(e);
+            }
+        }
+        let FieldType {
+            kind,
+            nullable,
+            target,
+        } = match classify(&field.ty) {
+            Ok(t) => t,
+            Err(e) => {
+                errors.push(e);
+                continue;
+            }
+        };
+        let target_tokens = match &target {
+            Some(path) => match relation_target(path) {
+                Ok(t) => Some(t),
+                Err(e) => {
+                    errors.push(e);
+                    continue;
+                }
+            },
+            None => None,
+        };
+        if primary_key {
+            explicit_pk += 1;
+        }
+        let column = column.unwrap_or_else(|| {
+            if kind == FieldKind::ForeignKey {
+                format!("{fname}_id")
+            } else {
+                fname.clone()
+            }
+        });
+        fields.push(FieldIr {
+            schema: FieldSchema {
+                name: fname,
+                column,
+                kind,
+                nullable,
+                primary_key,
+                target: target_tokens,
+            },
+            ident: fident.clone(),
+            span: fident.span(),
+            target_ty: target,
+        });
+    }
+
+    // Duplicate columns.
+    for (i, f) in fields.iter().enumerate() {
+        if let Some(prev) = fields[..i].iter().find(|p| p.schema.column == f.schema.column) {
+            errors.push(syn::Error::new(
+                f.span,
+                format!(
+                    "`{name}`: column `{}` of field `{}` is already the column of field `{}`; give one of them #[dunder(column = \"…\")]",
+                    f.schema.column, f.schema.name, prev.schema.name
+                ),
+            ));
+        }
+    }
+
+    // The primary key: #[dunder(primary_key)], else the field named `id`.
+    if explicit_pk > 1 {
+        errors.push(syn::Error::new(
+            name.span(),
+            format!("`{name}` marks {explicit_pk} fields #[dunder(primary_key)]; composite primary keys are not supported: mark one"),
+        ));
+    } else if explicit_pk == 0 {
+        match fields.iter_mut().find(|f| f.schema.name == "id") {
+            Some(f) => f.schema.primary_key = true,
+            None if errors.is_empty() => errors.push(syn::Error::new(
+                name.span(),
+                format!(
+                    "`{name}` has no primary key: add a field `id: i64` (auto-increment) or mark a field #[dunder(primary_key)]"
+                ),
+            )),
+            None => {}
+        }
+    }
+    for f in &fields {
+        if f.schema.primary_key && f.schema.nullable {
+            errors.push(syn::Error::new(
+                f.span,
+                format!("`{name}.{}`: a primary key cannot be an `Option`", f.schema.name),
+            ));
+        }
+        if f.schema.primary_key && f.schema.kind == FieldKind::ForeignKey {
+            errors.push(syn::Error::new(
+                f.span,
+                format!("`{name}.{}`: a foreign key as primary key is not supported yet", f.schema.name),
+            ));
+        }
+    }
+    let fields = errors.finish(fields)?;
+
+    let schema = ModelSchema {
+        name: name.to_string(),
+        table: table.unwrap_or_else(|| snake_case(&name.to_string())),
+        fields: fields.iter().map(|f| f.schema.clone()).collect(),
+    };
+    Ok((schema, fields))
+}
+
+/// Checks a relation target path (DESIGN §2) and returns it as the schema
+/// carries it: `crate::` becomes `$crate::` so it resolves from any crate.
+fn relation_target(path: &syn::Path) -> syn::Result<TokenStream> {
+    let first = path.segments.first().map(|s| s.ident.to_string()).unwrap_or_default();
+    if path.leading_colon.is_some() && path.segments.len() >= 2 {
+        return Ok(quote!(#path));
+    }
+    if path.leading_colon.is_none() && first == "Self" && path.segments.len() == 1 {
+        return Ok(quote!(Self));
+    }
+    if path.leading_colon.is_none() && first == "crate" && path.segments.len() >= 2 {
+        let rest = path.segments.iter().skip(1);
+        let dollar = proc_macro2::Punct::new('$', proc_macro2::Spacing::Alone);
+        return Ok(quote!(#dollar crate #(:: #rest)*));
+    }
+    Err(syn::Error::new(
+        path.span(),
+        format!(
+            "relation target `{}` must be a path that resolves from anywhere: `Self`, `crate::…` or `::other_crate::…` (queries that cross this relation expand in other modules and crates); write e.g. `ForeignKey<crate::{}>`",
+            quote!(#path).to_string().replace(' ', ""),
+            path.segments.last().map(|s| s.ident.to_string()).unwrap_or_default()
+        ),
+    ))
+}
+
+fn snake_case(name: &str) -> String {
+    let mut out = String::new();
+    let chars: Vec<char> = name.chars().collect();
+    for (i, &c) in chars.iter().enumerate() {
+        if c.is_uppercase() {
+            let prev_lower = i > 0 && (chars[i - 1].is_lowercase() || chars[i - 1].is_ascii_digit());
+            let next_lower = chars.get(i + 1).is_some_and(|n| n.is_lowercase());
+            if i > 0 && (prev_lower || (next_lower && chars[i - 1].is_uppercase())) {
+                out.push('_');
+            }
+            out.extend(c.to_lowercase());
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+fn emit(input: &DeriveInput, schema: &ModelSchema, fields: &[FieldIr], location: &str) -> TokenStream {
+    let name = &input.ident;
+    let table = &schema.table;
+    let pk = schema.primary_key().map(|f| f.column.clone()).unwrap_or_default();
+
+    let getters = fields.iter().enumerate().map(|(i, f)| {
+        let ident = &f.ident;
+        let column = &f.schema.column;
+        quote_spanned!(f.span=> #ident: ::dunder::Row::get(row, #i, #column)?)
+    });
+    let columns: Vec<TokenStream> = fields.iter().map(|f| {
+        let fname = &f.schema.name;
+        let column = &f.schema.column;
+        let sql_type = format_ident!("{}", f.schema.kind.sql_type());
+        let nullable = f.schema.nullable;
+        let primary_key = f.schema.primary_key;
+        let references = match (&f.target_ty, f.schema.target.as_ref()) {
+            (Some(t), _) if t.is_ident("Self") => {
+                quote!(::core::option::Option::Some((#table, #pk)))
+            }
+            (Some(t), _) => quote_spanned!(t.span()=>
+                ::core::option::Option::Some((<#t as ::dunder::Model>::TABLE, <#t as ::dunder::Model>::PRIMARY_KEY))
+            ),
+            _ => quote!(::core::option::Option::None),
+        };
+        quote! {
+            ::dunder::Column {
+                field: #fname,
+                name: #column,
+                sql_type: ::dunder::SqlType::#sql_type,
+                nullable: #nullable,
+                primary_key: #primary_key,
+                references: #references,
+            }
+        }
+    }).collect();
+    let target_checks = fields.iter().filter_map(|f| f.target_ty.as_ref()).filter(|t| !t.is_ident("Self")).map(|t| {
+        quote_spanned!(t.span()=> ::dunder::__private::assert_model::<#t>();)
+    });
+
+    let schema_macro = emit_schema_macro(&input.vis, name, schema, location);
+    quote! {
+        impl ::dunder::FromRow for #name {
+            #[inline]
+            fn from_row<R: ::dunder::Row>(row: &R) -> ::dunder::Result<Self> {
+                ::core::result::Result::Ok(Self { #(#getters,)* })
+            }
+        }
+
+        impl ::dunder::Model for #name {
+            const TABLE: &'static str = #table;
+            const PRIMARY_KEY: &'static str = #pk;
+            const COLUMNS: &'static [::dunder::Column] = &[#(#columns),*];
+        }
+
+        const _: () = {
+            #[allow(dead_code)]
+            fn __dunder_relation_targets_are_models() {
+                #(#target_checks)*
+            }
+        };
+
+        #schema_macro
+    }
+}
+
+/// The hidden `macro_rules!` that carries the schema (DESIGN §2): exported
+/// under a unique name and re-exported as the struct's own name, so whatever
+/// path reaches the struct reaches its schema.
+fn emit_schema_macro(vis: &Visibility, name: &syn::Ident, schema: &ModelSchema, location: &str) -> TokenStream {
+    let hash = fnv1a(location.as_bytes());
+    let macro_name = format_ident!("__dunder_schema_{}_{:016x}", name, hash);
+    let tokens = schema.to_tokens();
+    let name = ident(&name.to_string());
+    quote! {
+        #[doc(hidden)]
+        #[macro_export]
+        macro_rules! #macro_name {
+            ($($query:tt)*) => {
+                ::dunder::__private::__query_with_schema! { [#tokens] $($query)* }
+            };
+        }
+        #[doc(hidden)]
+        #[allow(unused_imports)]
+        #vis use #macro_name as #name;
+    }
+}
+
+fn fnv1a(bytes: &[u8]) -> u64 {
+    bytes.iter().fold(0xcbf2_9ce4_8422_2325u64, |h, b| {
+        (h ^ u64::from(*b)).wrapping_mul(0x0000_0100_0000_01b3)
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn snake_case_names() {
+        assert_eq!(snake_case("Article"), "article");
+        assert_eq!(snake_case("BlogPost"), "blog_post");
+        assert_eq!(snake_case("HTTPRequest"), "http_request");
+        assert_eq!(snake_case("EveryKind2"), "every_kind2");
+    }
+
+    #[test]
+    fn schema_round_trips() {
+        let input: DeriveInput = syn::parse_quote! {
+            struct Article {
+                id: i64,
+                #[dunder(column = "headline")]
+                title: String,
+                rating: Option<i32>,
+                author: ForeignKey<crate::blog::Author>,
+                r#type: Option<chrono::NaiveDate>,
+            }
+        };
+        let (schema, _) = model_ir(&input).expect("valid model");
+        let back: ModelSchema = syn::parse2(schema.to_tokens()).expect("parses back");
+        assert_eq!(back.table, "article");
+        let cols: Vec<_> = back.fields.iter().map(|f| (f.name.as_str(), f.column.as_str(), f.kind, f.nullable, f.primary_key)).collect();
+        assert_eq!(
+            cols,
+            vec![
+                ("id", "id", FieldKind::I64, false, true),
+                ("title", "headline", FieldKind::Text, false, false),
+                ("rating", "rating", FieldKind::I32, true, false),
+                ("author", "author_id", FieldKind::ForeignKey, false, false),
+                ("type", "type", FieldKind::Date, true, false),
+            ]
+        );
+        assert_eq!(back.fields[3].target.as_ref().map(|t| t.to_string().replace(' ', "")), Some("$crate::blog::Author".into()));
+    }
+
+    fn derive_err(input: TokenStream) -> String {
+        derive(input, "test").err().map(|e| e.to_string()).unwrap_or_default()
+    }
+
+    #[test]
+    fn derive_errors_name_the_problem() {
+        assert!(derive_err(quote!(struct A(i64);)).contains("tuple struct"));
+        assert!(derive_err(quote!(struct A;)).contains("unit struct"));
+        assert!(derive_err(quote!(struct A { name: String })).contains("no primary key"));
+        assert!(derive_err(quote!(struct A { id: i64, x: u32 })).contains("unsupported field type"));
+        assert!(derive_err(quote!(struct A { id: i64, b: ForeignKey<super::B> })).contains("must be a path that resolves from anywhere"));
+        assert!(derive_err(quote!(struct A { id: i64, a: i32, #[dunder(column = "a")] b: i32 })).contains("already the column"));
+    }
+}

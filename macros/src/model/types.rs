@@ -1,0 +1,97 @@
+//! Reading a field's kind from its Rust type.
+
+use syn::spanned::Spanned;
+use syn::{GenericArgument, PathArguments, Type};
+
+use crate::schema::FieldKind;
+
+/// What a field's type says.
+pub struct FieldType {
+    pub kind: FieldKind,
+    pub nullable: bool,
+    /// The target of a `ForeignKey<T>`.
+    pub target: Option<syn::Path>,
+}
+
+const SUPPORTED: &str = "bool, i16, i32, i64, f32, f64, String, Vec<u8>, chrono::NaiveDate, chrono::NaiveDateTime, chrono::DateTime<Utc>, chrono::NaiveTime, ForeignKey<crate::path::Model>, and Option<T> of each";
+
+fn unsupported(ty: &Type) -> syn::Error {
+    let written = quote::quote!(#ty).to_string().replace(' ', "");
+    syn::Error::new(
+        ty.span(),
+        format!("unsupported field type `{written}`: a model field must be one of {SUPPORTED}"),
+    )
+}
+
+/// The single generic type argument of the last path segment, if any.
+fn single_arg(seg: &syn::PathSegment) -> Option<&Type> {
+    match &seg.arguments {
+        PathArguments::AngleBracketed(args) if args.args.len() == 1 => match args.args.first() {
+            Some(GenericArgument::Type(t)) => Some(t),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
+pub fn classify(ty: &Type) -> syn::Result<FieldType> {
+    classify_inner(ty, false)
+}
+
+fn classify_inner(ty: &Type, in_option: bool) -> syn::Result<FieldType> {
+    let Type::Path(tp) = ty else {
+        return Err(unsupported(ty));
+    };
+    if tp.qself.is_some() {
+        return Err(unsupported(ty));
+    }
+    let Some(last) = tp.path.segments.last() else {
+        return Err(unsupported(ty));
+    };
+    let name = last.ident.to_string();
+    let plain = matches!(last.arguments, PathArguments::None);
+    let kind = match name.as_str() {
+        "Option" if !in_option => {
+            let inner = single_arg(last).ok_or_else(|| unsupported(ty))?;
+            let mut t = classify_inner(inner, true)?;
+            t.nullable = true;
+            return Ok(t);
+        }
+        "ForeignKey" => {
+            let target = match single_arg(last) {
+                Some(Type::Path(p)) if p.qself.is_none() => p.path.clone(),
+                _ => return Err(unsupported(ty)),
+            };
+            return Ok(FieldType {
+                kind: FieldKind::ForeignKey,
+                nullable: false,
+                target: Some(target),
+            });
+        }
+        "Vec" => match single_arg(last) {
+            Some(Type::Path(p)) if p.path.is_ident("u8") => FieldKind::Bytes,
+            _ => return Err(unsupported(ty)),
+        },
+        "DateTime" => match single_arg(last) {
+            Some(Type::Path(p)) if p.path.segments.last().is_some_and(|s| s.ident == "Utc") => FieldKind::DateTimeUtc,
+            _ => return Err(unsupported(ty)),
+        },
+        _ if !plain => return Err(unsupported(ty)),
+        "bool" => FieldKind::Bool,
+        "i16" => FieldKind::I16,
+        "i32" => FieldKind::I32,
+        "i64" => FieldKind::I64,
+        "f32" => FieldKind::F32,
+        "f64" => FieldKind::F64,
+        "String" => FieldKind::Text,
+        "NaiveDate" => FieldKind::Date,
+        "NaiveDateTime" => FieldKind::DateTime,
+        "NaiveTime" => FieldKind::Time,
+        _ => return Err(unsupported(ty)),
+    };
+    Ok(FieldType {
+        kind,
+        nullable: false,
+        target: None,
+    })
+}

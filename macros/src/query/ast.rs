@@ -1,0 +1,75 @@
+//! What the user wrote, before it is checked against the schema.
+
+use proc_macro2::Span;
+
+/// A `__`-separated name part (`published_date`, `year`, `gte`) with its span.
+#[derive(Debug, Clone)]
+pub struct Part {
+    pub name: String,
+    pub span: Span,
+}
+
+/// One `field__…__lookup = value`.
+#[derive(Debug, Clone)]
+pub struct LeafAst {
+    pub parts: Vec<Part>,
+    pub value: syn::Expr,
+}
+
+/// A condition: a leaf or Q algebra.
+#[derive(Debug, Clone)]
+pub enum Cond {
+    Leaf(LeafAst),
+    And(Vec<Cond>),
+    Or(Vec<Cond>),
+    Not(Box<Cond>),
+}
+
+/// A key of `order_by`.
+#[derive(Debug, Clone)]
+pub struct OrderKey {
+    pub desc: bool,
+    pub parts: Vec<Part>,
+}
+
+/// A slice bound: a literal (rendered inline) or a Rust expression (bound).
+#[derive(Debug, Clone)]
+pub enum Bound {
+    Lit(u64),
+    Expr(Box<syn::Expr>),
+}
+
+#[derive(Debug, Clone)]
+pub struct SliceAst {
+    pub start: Option<Bound>,
+    pub stop: Option<Bound>,
+    pub span: Span,
+}
+
+#[derive(Debug, Clone)]
+pub enum TerminalAst {
+    Count(Span),
+    Exists(Span),
+    First(Span),
+    Get(Vec<Cond>, Span),
+}
+
+#[derive(Debug, Clone)]
+pub enum Op {
+    /// `.filter(…)` (`negate: false`) or `.exclude(…)` (`negate: true`).
+    Filter {
+        negate: bool,
+        conds: Vec<Cond>,
+        span: Span,
+    },
+    OrderBy(Vec<OrderKey>, Span),
+    Distinct(Span),
+    Slice(SliceAst),
+    Terminal(TerminalAst),
+}
+
+/// A whole `query!`.
+#[derive(Debug, Clone)]
+pub struct QueryAst {
+    pub ops: Vec<Op>,
+}

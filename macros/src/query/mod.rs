@@ -1,0 +1,113 @@
+//! `query!`: the entry that finds the model's schema, and the expansion that
+//! runs parse → resolve → plan → { render, codegen }.
+
+pub mod ast;
+pub mod parse;
+pub mod plan;
+pub mod resolve;
+
+use proc_macro2::{Delimiter, Group, Span, TokenStream, TokenTree};
+use quote::quote;
+use syn::parse::{Parse, ParseStream};
+use syn::{bracketed, parenthesized, Token};
+
+use crate::schema::ModelSchema;
+use crate::sql;
+
+/// The rendered SQL of a query in both dialects, and its plan.
+#[derive(Debug)]
+pub struct Compiled {
+    pub plan: plan::Plan,
+    pub sqlite: String,
+    pub postgres: String,
+}
+
+/// The whole pipeline for a model and the tokens after it, without
+/// generating code: what the unit tests and snapshots call.
+pub fn compile(schema: &ModelSchema, chain: TokenStream) -> syn::Result<Compiled> {
+    let ast = parse::parse_chain(chain)?;
+    let plan = resolve::resolve(schema, &ast)?;
+    let sqlite = sql::render(&plan, &sql::Sqlite);
+    let postgres = sql::render(&plan, &sql::Postgres);
+    Ok(Compiled { plan, sqlite, postgres })
+}
+
+/// An error as an expression that causes no follow-up errors.
+pub fn error_expr(e: syn::Error) -> TokenStream {
+    let errors = e.to_compile_error();
+    quote!({ #errors ::core::unreachable!() })
+}
+
+/// `query!(Model …)` → `Model! { @dunder_query (Model) … }`: the schema macro
+/// that `#[derive(Model)]` put beside the struct (reached by the same path)
+/// calls `__query_with_schema!` with the schema and these tokens.
+pub fn entry(input: TokenStream) -> TokenStream {
+    let mut path = Vec::new();
+    let mut rest = input.clone().into_iter().peekable();
+    loop {
+        match rest.peek() {
+            Some(TokenTree::Ident(_)) => path.extend(rest.next()),
+            Some(TokenTree::Punct(p)) if p.as_char() == ':' => path.extend(rest.next()),
+            _ => break,
+        }
+    }
+    let rest: TokenStream = rest.collect();
+    if path.is_empty() {
+        let span = input.into_iter().next().map(|t| t.span()).unwrap_or_else(Span::call_site);
+        return error_expr(syn::Error::new(
+            span,
+            "expected a model first: `query!(Article.filter(…))` or `query!(Article, field = value)`",
+        ));
+    }
+    let path: TokenStream = path.into_iter().collect();
+    if let Err(e) = syn::parse2::<syn::Path>(path.clone()) {
+        return error_expr(e);
+    }
+    let payload = Group::new(Delimiter::Parenthesis, path.clone());
+    let rest = Group::new(Delimiter::Parenthesis, rest);
+    quote! {{
+        ::dunder::__private::assert_model::<#path>();
+        #path! { @dunder_query #payload #rest }
+    }}
+}
+
+/// `__query_with_schema!([schema] @dunder_query (path) (chain))`.
+struct Input {
+    schema: ModelSchema,
+    path: TokenStream,
+    chain: TokenStream,
+}
+
+impl Parse for Input {
+    fn parse(input: ParseStream) -> syn::Result<Self> {
+        let schema_tokens;
+        bracketed!(schema_tokens in input);
+        let schema: ModelSchema = schema_tokens.parse()?;
+        input.parse::<Token![@]>()?;
+        let tag: syn::Ident = input.parse()?;
+        if tag != "dunder_query" {
+            return Err(syn::Error::new(tag.span(), "expected `@dunder_query`"));
+        }
+        let path;
+        parenthesized!(path in input);
+        let chain;
+        parenthesized!(chain in input);
+        Ok(Input {
+            schema,
+            path: path.parse()?,
+            chain: chain.parse()?,
+        })
+    }
+}
+
+/// The expansion of `__query_with_schema!`.
+pub fn expand(input: TokenStream) -> TokenStream {
+    let input: Input = match syn::parse2(input) {
+        Ok(i) => i,
+        Err(e) => return error_expr(e),
+    };
+    match compile(&input.schema, input.chain) {
+        Ok(c) => crate::codegen::expand(&c.plan, &input.path, &c.sqlite, &c.postgres),
+        Err(e) => error_expr(e),
+    }
+}

@@ -1,0 +1,416 @@
+//! DSL tokens → [`QueryAst`].
+//!
+//! The chain after the model is valid Rust expression syntax, so syn parses
+//! it as an expression (behind a placeholder receiver) and this module walks
+//! that expression. Every error is spanned on the user's token.
+
+use proc_macro2::{Delimiter, Span, TokenStream, TokenTree};
+use quote::quote;
+use syn::punctuated::Punctuated;
+use syn::spanned::Spanned;
+use syn::{BinOp, Expr, Lit, RangeLimits, Token, UnOp};
+
+use super::ast::*;
+pub use crate::util::Errors;
+use crate::util::did_you_mean;
+
+/// Deeper nesting than this is refused (no stack overflow on hostile input).
+pub const MAX_DEPTH: usize = 64;
+
+const METHODS: &[&str] = &["filter", "exclude", "order_by", "distinct", "count", "exists", "first", "get"];
+const LATER: &[&str] = &[
+    "values",
+    "values_list",
+    "annotate",
+    "aggregate",
+    "update",
+    "delete",
+    "create",
+    "get_or_create",
+    "update_or_create",
+    "bulk_create",
+    "select_related",
+    "prefetch_related",
+    "last",
+    "reverse",
+    "only",
+    "defer",
+    "none",
+    "all",
+    "union",
+    "latest",
+    "earliest",
+    "in_bulk",
+];
+
+fn depth(tokens: &TokenStream) -> usize {
+    tokens
+        .clone()
+        .into_iter()
+        .map(|t| match t {
+            TokenTree::Group(g) => 1 + depth(&g.stream()),
+            _ => 0,
+        })
+        .max()
+        .unwrap_or(0)
+}
+
+fn first_deep_span(tokens: &TokenStream, level: usize) -> Span {
+    for t in tokens.clone() {
+        if let TokenTree::Group(g) = t {
+            if level >= MAX_DEPTH {
+                return g.span();
+            }
+            if depth(&g.stream()) + level + 1 > MAX_DEPTH {
+                return first_deep_span(&g.stream(), level + 1);
+            }
+        }
+    }
+    Span::call_site()
+}
+
+/// Parses the tokens that follow the model: `.filter(…)…` or `, a = 1, …`.
+pub fn parse_chain(chain: TokenStream) -> syn::Result<QueryAst> {
+    if depth(&chain) > MAX_DEPTH {
+        return Err(syn::Error::new(
+            first_deep_span(&chain, 0),
+            format!("query nested more than {MAX_DEPTH} levels deep"),
+        ));
+    }
+    let mut iter = chain.clone().into_iter().peekable();
+    let shorthand = matches!(iter.peek(), Some(TokenTree::Punct(p)) if p.as_char() == ',');
+    let mut errors = Errors::default();
+    if shorthand {
+        let rest: TokenStream = iter.skip(1).collect();
+        let args = syn::parse::Parser::parse2(Punctuated::<Expr, Token![,]>::parse_terminated, rest)?;
+        let conds = parse_conds(&args, &mut errors);
+        let span = args.span();
+        return errors.finish(QueryAst {
+            ops: vec![Op::Filter {
+                negate: false,
+                conds,
+                span,
+            }],
+        });
+    }
+    if chain.is_empty() {
+        return Ok(QueryAst { ops: Vec::new() });
+    }
+    match iter.peek() {
+        Some(TokenTree::Punct(p)) if p.as_char() == '.' => {}
+        Some(TokenTree::Group(g)) if g.delimiter() == Delimiter::Bracket => {}
+        Some(other) => {
+            return Err(syn::Error::new(
+                other.span(),
+                "expected `.filter(…)`, another QuerySet method, a slice `[a..b]`, or `, field = value` after the model",
+            ))
+        }
+        None => {}
+    }
+    let expr: Expr = syn::parse2(quote!(__dunder_model #chain))?;
+    let mut ops = Vec::new();
+    let mut cur = &expr;
+    loop {
+        match cur {
+            Expr::MethodCall(m) => {
+                if let Some(op) = method_op(m, &mut errors) {
+                    ops.push(op);
+                }
+                cur = &m.receiver;
+            }
+            Expr::Index(ix) => {
+                if let Some(s) = slice(&ix.index, &mut errors) {
+                    ops.push(Op::Slice(s));
+                }
+                cur = &ix.expr;
+            }
+            Expr::Path(p) if p.path.is_ident("__dunder_model") => break,
+            Expr::Field(f) => {
+                errors.push(syn::Error::new(
+                    f.member.span(),
+                    "expected a method call: QuerySet methods take parentheses, e.g. `.distinct()`",
+                ));
+                cur = &f.base;
+            }
+            Expr::Call(c) => {
+                errors.push(syn::Error::new(c.span(), "expected `.method(…)`"));
+                break;
+            }
+            other => {
+                errors.push(syn::Error::new(
+                    other.span(),
+                    "expected a chain of QuerySet methods: `.filter(…)`, `.exclude(…)`, `.order_by(…)`, …",
+                ));
+                break;
+            }
+        }
+    }
+    ops.reverse();
+    errors.finish(QueryAst { ops })
+}
+
+fn method_op(m: &syn::ExprMethodCall, errors: &mut Errors) -> Option<Op> {
+    let name = m.method.to_string();
+    let span = m.method.span();
+    if let Some(t) = &m.turbofish {
+        errors.push(syn::Error::new(t.span(), "QuerySet methods take no type arguments"));
+    }
+    let no_args = |errors: &mut Errors| {
+        if let Some(a) = m.args.first() {
+            errors.push(syn::Error::new(a.span(), format!("`.{name}()` takes no arguments")));
+        }
+    };
+    Some(match name.as_str() {
+        "filter" | "exclude" => Op::Filter {
+            negate: name == "exclude",
+            conds: parse_conds(&m.args, errors),
+            span,
+        },
+        "order_by" => {
+            let mut keys = Vec::new();
+            for a in &m.args {
+                match order_key(a) {
+                    Ok(k) => keys.push(k),
+                    Err(e) => errors.push(e),
+                }
+            }
+            Op::OrderBy(keys, span)
+        }
+        "distinct" => {
+            if let Some(a) = m.args.first() {
+                errors.push(syn::Error::new(
+                    a.span(),
+                    "`.distinct()` takes no arguments (DISTINCT ON fields is not supported)",
+                ));
+            }
+            Op::Distinct(span)
+        }
+        "count" => {
+            no_args(errors);
+            Op::Terminal(TerminalAst::Count(span))
+        }
+        "exists" => {
+            no_args(errors);
+            Op::Terminal(TerminalAst::Exists(span))
+        }
+        "first" => {
+            no_args(errors);
+            Op::Terminal(TerminalAst::First(span))
+        }
+        "get" => Op::Terminal(TerminalAst::Get(parse_conds(&m.args, errors), span)),
+        other => {
+            let msg = if LATER.contains(&other) {
+                format!("`.{other}()` is not supported by dunder yet; supported: {}", METHODS.join(", "))
+            } else {
+                let hint = did_you_mean(other, METHODS.iter().copied())
+                    .map(|s| format!("; did you mean `{s}`?"))
+                    .unwrap_or_default();
+                format!("unknown QuerySet method `.{other}()`{hint} (supported: {})", METHODS.join(", "))
+            };
+            errors.push(syn::Error::new(span, msg));
+            return None;
+        }
+    })
+}
+
+fn parse_conds(args: &Punctuated<Expr, Token![,]>, errors: &mut Errors) -> Vec<Cond> {
+    let mut out = Vec::new();
+    for a in args {
+        match cond(a) {
+            Ok(c) => out.push(c),
+            Err(e) => errors.push(e),
+        }
+    }
+    out
+}
+
+/// Splits `published_date__year__gte` into parts, each with the ident's span.
+fn parts(ident: &syn::Ident) -> syn::Result<Vec<Part>> {
+    let name = crate::schema::unraw(ident);
+    let span = ident.span();
+    let mut out = Vec::new();
+    for piece in name.split("__") {
+        if piece.is_empty() {
+            return Err(syn::Error::new(
+                span,
+                format!("`{name}`: empty name between `__` separators"),
+            ));
+        }
+        out.push(Part {
+            name: piece.to_owned(),
+            span,
+        });
+    }
+    Ok(out)
+}
+
+fn single_ident(e: &Expr) -> Option<&syn::Ident> {
+    match e {
+        Expr::Path(p) if p.qself.is_none() && p.attrs.is_empty() => p.path.get_ident(),
+        _ => None,
+    }
+}
+
+/// Whether an expression contains `|` or `&` at its top (the sign of
+/// `a = 1 | b = 2` written without parentheses).
+fn top_logic_op(e: &Expr) -> Option<&BinOp> {
+    match e {
+        Expr::Binary(b) if matches!(b.op, BinOp::BitOr(_) | BinOp::BitAnd(_)) => Some(&b.op),
+        Expr::Binary(b) => top_logic_op(&b.left),
+        _ => None,
+    }
+}
+
+fn cond(e: &Expr) -> syn::Result<Cond> {
+    match e {
+        Expr::Assign(a) => {
+            if let Expr::Assign(inner) = &*a.right {
+                let op = top_logic_op(&inner.left);
+                let (span, sym) = match op {
+                    Some(BinOp::BitOr(t)) => (t.span(), "|"),
+                    Some(BinOp::BitAnd(t)) => (t.span(), "&"),
+                    _ => (inner.eq_token.span(), "="),
+                };
+                return Err(syn::Error::new(
+                    span,
+                    format!(
+                        "`{sym}` binds tighter than `=`: wrap each condition in parentheses, e.g. `(a = 1) {sym} (b = 2)`"
+                    ),
+                ));
+            }
+            if let Some(op) = top_logic_op(&a.left) {
+                let sym = if matches!(op, BinOp::BitOr(_)) { "|" } else { "&" };
+                return Err(syn::Error::new(
+                    op.span(),
+                    format!("`{sym}` binds tighter than `=`: wrap each condition in parentheses, e.g. `(a = 1) {sym} (b = 2)`"),
+                ));
+            }
+            let Some(ident) = single_ident(&a.left) else {
+                return Err(syn::Error::new(
+                    a.left.span(),
+                    "expected a field lookup such as `title__icontains` on the left of `=`",
+                ));
+            };
+            Ok(Cond::Leaf(LeafAst {
+                parts: parts(ident)?,
+                value: (*a.right).clone(),
+            }))
+        }
+        Expr::Paren(p) => cond(&p.expr),
+        Expr::Group(g) => cond(&g.expr),
+        Expr::Unary(u) if matches!(u.op, UnOp::Not(_)) => Ok(Cond::Not(Box::new(cond(&u.expr)?))),
+        Expr::Binary(b) => match b.op {
+            BinOp::BitAnd(_) | BinOp::And(_) => {
+                let mut items = Vec::new();
+                for side in [&*b.left, &*b.right] {
+                    match cond(side)? {
+                        Cond::And(mut inner) => items.append(&mut inner),
+                        c => items.push(c),
+                    }
+                }
+                Ok(Cond::And(items))
+            }
+            BinOp::BitOr(_) | BinOp::Or(_) => {
+                let mut items = Vec::new();
+                for side in [&*b.left, &*b.right] {
+                    match cond(side)? {
+                        Cond::Or(mut inner) => items.append(&mut inner),
+                        c => items.push(c),
+                    }
+                }
+                Ok(Cond::Or(items))
+            }
+            BinOp::Eq(t) => Err(syn::Error::new(
+                t.span(),
+                "use `=` as in Django: `field = value`, or a lookup such as `field__gt = value`",
+            )),
+            BinOp::Ne(t) => Err(syn::Error::new(
+                t.span(),
+                "`!=` is not a lookup: write `!(field = value)` or use `.exclude(field = value)`",
+            )),
+            BinOp::Lt(_) | BinOp::Le(_) | BinOp::Gt(_) | BinOp::Ge(_) => Err(syn::Error::new(
+                b.op.span(),
+                "comparison operators are not lookups: write `field__lt = v`, `field__lte = v`, `field__gt = v` or `field__gte = v`",
+            )),
+            _ => Err(syn::Error::new(
+                b.op.span(),
+                "expected a condition `field__lookup = value`, combined with `&`, `|` and `!`",
+            )),
+        },
+        other => {
+            let hint = if single_ident(other).is_some() {
+                ": a condition needs a value, e.g. `is_featured = true`"
+            } else {
+                ""
+            };
+            Err(syn::Error::new(
+                other.span(),
+                format!("expected a condition `field__lookup = value`{hint}"),
+            ))
+        }
+    }
+}
+
+fn order_key(e: &Expr) -> syn::Result<OrderKey> {
+    let (desc, inner) = match e {
+        Expr::Unary(u) if matches!(u.op, UnOp::Neg(_)) => (true, &*u.expr),
+        other => (false, other),
+    };
+    match single_ident(inner) {
+        Some(ident) => Ok(OrderKey {
+            desc,
+            parts: parts(ident)?,
+        }),
+        None => Err(syn::Error::new(
+            e.span(),
+            "expected a field name, or `-field` for descending order",
+        )),
+    }
+}
+
+fn bound(e: &Expr) -> syn::Result<Bound> {
+    match e {
+        Expr::Lit(l) => match &l.lit {
+            Lit::Int(i) => i.base10_parse::<u64>().map(Bound::Lit),
+            other => Err(syn::Error::new(other.span(), "a slice bound must be an integer")),
+        },
+        Expr::Unary(u) if matches!(u.op, UnOp::Neg(_)) => Err(syn::Error::new(
+            e.span(),
+            "negative indexing is not supported (Django raises on it too): order the query the other way with `.order_by(-field)` instead",
+        )),
+        Expr::Paren(p) => bound(&p.expr),
+        other => Ok(Bound::Expr(Box::new(other.clone()))),
+    }
+}
+
+fn slice(index: &Expr, errors: &mut Errors) -> Option<SliceAst> {
+    let Expr::Range(r) = index else {
+        errors.push(syn::Error::new(
+            index.span(),
+            "index with a range: `[..10]`, `[5..10]` or `[5..]` (a single index is not supported)",
+        ));
+        return None;
+    };
+    if let RangeLimits::Closed(t) = r.limits {
+        errors.push(syn::Error::new(
+            t.span(),
+            "use a half-open range `a..b`, as Python's slices are",
+        ));
+        return None;
+    }
+    let mut get = |b: &Option<Box<Expr>>| match b.as_deref().map(bound) {
+        None => Some(None),
+        Some(Ok(b)) => Some(Some(b)),
+        Some(Err(e)) => {
+            errors.push(e);
+            None
+        }
+    };
+    let start = get(&r.start);
+    let stop = get(&r.end);
+    Some(SliceAst {
+        start: start?,
+        stop: stop?,
+        span: index.span(),
+    })
+}

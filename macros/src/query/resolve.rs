@@ -1,0 +1,629 @@
+//! [`QueryAst`] + [`ModelSchema`] → [`Plan`]: every name checked, every
+//! mistake reported on the user's token with the nearest valid name.
+
+use proc_macro2::Span;
+use syn::spanned::Spanned;
+use syn::{Expr, Lit};
+
+use super::ast::*;
+use super::parse::Errors;
+use super::plan::*;
+use crate::schema::{FieldKind, FieldSchema, ModelSchema};
+use crate::util::did_you_mean;
+
+const LOOKUPS: &[(&str, Lookup)] = &[
+    ("exact", Lookup::Exact),
+    ("iexact", Lookup::IExact),
+    ("contains", Lookup::Contains),
+    ("icontains", Lookup::IContains),
+    ("in", Lookup::In),
+    ("gt", Lookup::Gt),
+    ("gte", Lookup::Gte),
+    ("lt", Lookup::Lt),
+    ("lte", Lookup::Lte),
+    ("startswith", Lookup::StartsWith),
+    ("istartswith", Lookup::IStartsWith),
+    ("endswith", Lookup::EndsWith),
+    ("iendswith", Lookup::IEndsWith),
+    ("range", Lookup::Range),
+    ("isnull", Lookup::IsNull(true)),
+    ("regex", Lookup::Regex),
+    ("iregex", Lookup::IRegex),
+];
+
+const TRANSFORMS: &[(&str, Transform)] = &[
+    ("date", Transform::Date),
+    ("time", Transform::Time),
+    ("year", Transform::Year),
+    ("iso_year", Transform::IsoYear),
+    ("month", Transform::Month),
+    ("day", Transform::Day),
+    ("week", Transform::Week),
+    ("week_day", Transform::WeekDay),
+    ("iso_week_day", Transform::IsoWeekDay),
+    ("quarter", Transform::Quarter),
+    ("hour", Transform::Hour),
+    ("minute", Transform::Minute),
+    ("second", Transform::Second),
+];
+
+fn is_temporal_date(k: Kind) -> bool {
+    matches!(k, Kind::Date | Kind::DateTime | Kind::DateTimeUtc)
+}
+
+fn transform_applies(t: Transform, k: Kind) -> bool {
+    match t {
+        Transform::Date | Transform::Time => matches!(k, Kind::DateTime | Kind::DateTimeUtc),
+        Transform::Hour | Transform::Minute | Transform::Second => {
+            matches!(k, Kind::DateTime | Kind::DateTimeUtc | Kind::Time)
+        }
+        _ => is_temporal_date(k),
+    }
+}
+
+fn transform_applies_to(t: Transform) -> &'static str {
+    match t {
+        Transform::Date | Transform::Time => "datetime fields (NaiveDateTime, DateTime<Utc>)",
+        Transform::Hour | Transform::Minute | Transform::Second => "datetime and time fields",
+        _ => "date and datetime fields",
+    }
+}
+
+fn lookup_applies(l: Lookup, k: Kind) -> bool {
+    match l {
+        Lookup::IExact
+        | Lookup::Contains
+        | Lookup::IContains
+        | Lookup::StartsWith
+        | Lookup::IStartsWith
+        | Lookup::EndsWith
+        | Lookup::IEndsWith
+        | Lookup::Regex
+        | Lookup::IRegex => k == Kind::Text,
+        Lookup::Range => k != Kind::ForeignKey,
+        _ => true,
+    }
+}
+
+fn lookup_name(l: Lookup) -> &'static str {
+    LOOKUPS
+        .iter()
+        .find(|(_, x)| std::mem::discriminant(x) == std::mem::discriminant(&l))
+        .map(|(n, _)| *n)
+        .unwrap_or("exact")
+}
+
+fn kind_name(k: Kind) -> &'static str {
+    if k == Kind::ForeignKey {
+        "a foreign key"
+    } else {
+        k.rust_name()
+    }
+}
+
+struct Resolver<'s> {
+    schema: &'s ModelSchema,
+    errors: Errors,
+    bindings: Vec<Binding>,
+    next_param: usize,
+}
+
+/// Resolves a query against its model.
+pub fn resolve(schema: &ModelSchema, ast: &QueryAst) -> syn::Result<Plan> {
+    let mut r = Resolver {
+        schema,
+        errors: Errors::default(),
+        bindings: Vec::new(),
+        next_param: 1,
+    };
+    let plan = r.plan(ast);
+    r.errors.finish(plan)
+}
+
+impl<'s> Resolver<'s> {
+    fn bind(&mut self, b: Binding) -> Vec<usize> {
+        let n = b.param_count();
+        let first = self.next_param;
+        self.next_param += n;
+        self.bindings.push(b);
+        (first..first + n).collect()
+    }
+
+    fn plan(&mut self, ast: &QueryAst) -> Plan {
+        let mut filters: Vec<Where> = Vec::new();
+        let mut order: Option<Vec<OrderBy>> = None;
+        let mut distinct = false;
+        let mut slice_start: Option<Bound> = None;
+        let mut slice_stop: Option<Bound> = None;
+        let mut sliced: Option<Span> = None;
+        let mut terminal: Option<&TerminalAst> = None;
+
+        for op in &ast.ops {
+            if let Some(t) = terminal {
+                let name = match t {
+                    TerminalAst::Count(_) => "count",
+                    TerminalAst::Exists(_) => "exists",
+                    TerminalAst::First(_) => "first",
+                    TerminalAst::Get(..) => "get",
+                };
+                self.errors.push(syn::Error::new(
+                    op_span(op),
+                    format!("`.{name}()` ends the query: nothing can follow it"),
+                ));
+                continue;
+            }
+            match op {
+                Op::Filter { negate, conds, span } => {
+                    if sliced.is_some() {
+                        self.errors.push(syn::Error::new(
+                            *span,
+                            "cannot filter a query once a slice has been taken: filter before slicing",
+                        ));
+                        continue;
+                    }
+                    if let Some(w) = self.conds(conds) {
+                        filters.push(if *negate { Where::Not(Box::new(w)) } else { w });
+                    }
+                }
+                Op::OrderBy(keys, span) => {
+                    if sliced.is_some() {
+                        self.errors.push(syn::Error::new(
+                            *span,
+                            "cannot reorder a query once a slice has been taken: order before slicing",
+                        ));
+                        continue;
+                    }
+                    let keys = keys.iter().filter_map(|k| self.order_key(k)).collect();
+                    order = Some(keys);
+                }
+                Op::Distinct(_) => distinct = true,
+                Op::Slice(s) => {
+                    if sliced.is_some() {
+                        match compose_slices(slice_start.take(), slice_stop.take(), s) {
+                            Ok((a, b)) => {
+                                slice_start = a;
+                                slice_stop = b;
+                            }
+                            Err(e) => self.errors.push(e),
+                        }
+                    } else {
+                        slice_start = s.start.clone();
+                        slice_stop = s.stop.clone();
+                    }
+                    sliced = Some(s.span);
+                }
+                Op::Terminal(t) => terminal = Some(t),
+            }
+        }
+
+        let (select, mode) = match terminal {
+            None => (Select::Model, Mode::All),
+            Some(TerminalAst::Count(_)) => (Select::Count, Mode::One),
+            Some(TerminalAst::Exists(_)) => (Select::Exists, Mode::One),
+            Some(TerminalAst::First(_)) => (Select::Model, Mode::Optional),
+            Some(TerminalAst::Get(conds, span)) => {
+                if sliced.is_some() {
+                    self.errors.push(syn::Error::new(
+                        *span,
+                        "`.get(…)` cannot follow a slice: filter and get first",
+                    ));
+                }
+                if let Some(w) = self.conds(conds) {
+                    filters.push(w);
+                }
+                (Select::Model, Mode::One)
+            }
+        };
+
+        let pk = self.schema.primary_key();
+        let mut order = order.unwrap_or_default();
+        if matches!(terminal, Some(TerminalAst::First(_))) && order.is_empty() {
+            if let Some(pk) = pk {
+                order.push(OrderBy {
+                    column: pk.column.clone(),
+                    nullable: false,
+                    desc: false,
+                });
+            }
+        }
+        if matches!(select, Select::Count | Select::Exists) && !distinct && slice_start.is_none() && slice_stop.is_none() {
+            order.clear();
+        }
+
+        let mut slice = self.slice(slice_start, slice_stop);
+        match terminal {
+            Some(TerminalAst::First(_)) => {
+                slice.limit = match slice.limit {
+                    None => Some(SliceValue::Lit(1)),
+                    Some(SliceValue::Lit(l)) => Some(SliceValue::Lit(l.min(1))),
+                    other => other,
+                };
+            }
+            Some(TerminalAst::Get(..)) => slice.limit = Some(SliceValue::Lit(21)),
+            _ => {}
+        }
+        if matches!(select, Select::Count | Select::Exists) && slice.is_empty() && !distinct {
+            order.clear();
+        }
+
+        let filter = match filters.len() {
+            0 => None,
+            1 => filters.pop(),
+            _ => Some(Where::And(filters)),
+        };
+        Plan {
+            table: self.schema.table.clone(),
+            columns: self.schema.fields.iter().map(|f| f.column.clone()).collect(),
+            select,
+            mode,
+            filter,
+            order,
+            distinct,
+            slice,
+            bindings: std::mem::take(&mut self.bindings),
+        }
+    }
+
+    fn slice(&mut self, start: Option<Bound>, stop: Option<Bound>) -> Slice {
+        match (start, stop) {
+            (None, None) => Slice::default(),
+            (Some(Bound::Lit(a)), None) => Slice {
+                limit: None,
+                offset: (a > 0).then_some(SliceValue::Lit(a)),
+            },
+            (None, Some(Bound::Lit(b))) => Slice {
+                limit: Some(SliceValue::Lit(b)),
+                offset: None,
+            },
+            (Some(Bound::Lit(a)), Some(Bound::Lit(b))) => Slice {
+                limit: Some(SliceValue::Lit(b.saturating_sub(a))),
+                offset: (a > 0).then_some(SliceValue::Lit(a)),
+            },
+            (start, stop) => {
+                let start = start.map(bound_expr);
+                let stop = stop.map(bound_expr);
+                let limit = stop.is_some();
+                let offset = start.is_some();
+                let params = self.bind(Binding::Slice {
+                    start,
+                    stop,
+                    limit,
+                    offset,
+                });
+                let mut it = params.into_iter();
+                Slice {
+                    limit: if limit { it.next().map(SliceValue::Param) } else { None },
+                    offset: if offset { it.next().map(SliceValue::Param) } else { None },
+                }
+            }
+        }
+    }
+
+    fn conds(&mut self, conds: &[Cond]) -> Option<Where> {
+        let mut items: Vec<Where> = conds.iter().filter_map(|c| self.cond(c)).collect();
+        match items.len() {
+            0 => None,
+            1 => items.pop(),
+            _ => Some(Where::And(items)),
+        }
+    }
+
+    fn cond(&mut self, c: &Cond) -> Option<Where> {
+        match c {
+            Cond::Leaf(l) => match self.leaf(l) {
+                Ok(w) => Some(w),
+                Err(e) => {
+                    self.errors.push(e);
+                    None
+                }
+            },
+            Cond::And(items) => {
+                let items: Vec<Where> = items.iter().filter_map(|c| self.cond(c)).collect();
+                Some(Where::And(items))
+            }
+            Cond::Or(items) => {
+                let items: Vec<Where> = items.iter().filter_map(|c| self.cond(c)).collect();
+                Some(Where::Or(items))
+            }
+            Cond::Not(inner) => match self.cond(inner)? {
+                // ~~Q(x) is x, as in Django.
+                Where::Not(x) => Some(*x),
+                w => Some(Where::Not(Box::new(w))),
+            },
+        }
+    }
+
+    fn field(&self, part: &Part) -> syn::Result<&'s FieldSchema> {
+        let schema: &'s ModelSchema = self.schema;
+        if part.name == "pk" {
+            if let Some(pk) = schema.primary_key() {
+                return Ok(pk);
+            }
+        }
+        if let Some(f) = schema.field(&part.name) {
+            return Ok(f);
+        }
+        if let Some(f) = schema
+            .fields
+            .iter()
+            .find(|f| f.kind == FieldKind::ForeignKey && f.column == part.name)
+        {
+            return Ok(f);
+        }
+        let names = schema.fields.iter().map(|f| f.name.as_str()).chain(["pk"]);
+        let hint = did_you_mean(&part.name, names)
+            .map(|s| format!("; did you mean `{s}`?"))
+            .unwrap_or_default();
+        let all: Vec<&str> = schema.fields.iter().map(|f| f.name.as_str()).collect();
+        Err(syn::Error::new(
+            part.span,
+            format!(
+                "model `{}` has no field `{}`{hint} (fields: {})",
+                schema.name,
+                part.name,
+                all.join(", ")
+            ),
+        ))
+    }
+
+    fn leaf(&mut self, leaf: &LeafAst) -> syn::Result<Where> {
+        let model = &self.schema.name;
+        let mut parts = leaf.parts.iter();
+        let first = parts.next().ok_or_else(|| syn::Error::new(leaf.value.span(), "expected a field name"))?;
+        let field = self.field(first)?;
+        let mut operand = Operand {
+            column: field.column.clone(),
+            column_kind: field.kind,
+            nullable: field.nullable,
+            transforms: Vec::new(),
+        };
+        let mut path = field.name.clone();
+        let mut lookup: Option<(Lookup, Span)> = None;
+        let rest: Vec<&Part> = parts.collect();
+        let mut i = 0;
+        while i < rest.len() {
+            let part = rest[i];
+            let last = i + 1 == rest.len();
+            let kind = operand.kind();
+            if kind == Kind::ForeignKey && operand.transforms.is_empty() && (part.name == "id" || part.name == "pk") {
+                path.push_str("__");
+                path.push_str(&part.name);
+                i += 1;
+                continue;
+            }
+            if let Some((_, l)) = LOOKUPS.iter().find(|(n, _)| *n == part.name) {
+                if !last {
+                    let next = rest[i + 1];
+                    return Err(syn::Error::new(
+                        next.span,
+                        format!(
+                            "`{}` is a lookup and must come last: nothing can follow it (found `{}`)",
+                            part.name, next.name
+                        ),
+                    ));
+                }
+                lookup = Some((*l, part.span));
+                break;
+            }
+            if let Some((_, t)) = TRANSFORMS.iter().find(|(n, _)| *n == part.name) {
+                if !transform_applies(*t, kind) {
+                    return Err(syn::Error::new(
+                        part.span,
+                        format!(
+                            "transform `{}` cannot apply to `{model}.{path}` ({}): it applies to {}",
+                            part.name,
+                            kind_name(kind),
+                            transform_applies_to(*t)
+                        ),
+                    ));
+                }
+                operand.transforms.push((*t, kind));
+                path.push_str("__");
+                path.push_str(&part.name);
+                i += 1;
+                continue;
+            }
+            if kind == Kind::ForeignKey && operand.transforms.is_empty() {
+                return Err(syn::Error::new(
+                    part.span,
+                    format!(
+                        "`{model}.{path}` is a foreign key: following it to `{}` is not supported yet; compare the key itself with `{path} = id` or `{path}__in = ids`",
+                        part.name
+                    ),
+                ));
+            }
+            let candidates = TRANSFORMS
+                .iter()
+                .filter(|(_, t)| transform_applies(*t, kind))
+                .map(|(n, _)| *n)
+                .chain(LOOKUPS.iter().filter(|(_, l)| lookup_applies(*l, kind)).map(|(n, _)| *n));
+            let hint = did_you_mean(&part.name, candidates)
+                .map(|s| format!("; did you mean `{s}`?"))
+                .unwrap_or_default();
+            return Err(syn::Error::new(
+                part.span,
+                format!(
+                    "unknown lookup or transform `{}` on `{model}.{path}` ({}){hint}",
+                    part.name,
+                    kind_name(kind)
+                ),
+            ));
+        }
+        let (lookup, lookup_span) = lookup.unwrap_or((Lookup::Exact, first.span));
+        let kind = operand.kind();
+        if kind == Kind::ForeignKey
+            && !matches!(
+                lookup,
+                Lookup::Exact | Lookup::In | Lookup::Gt | Lookup::Gte | Lookup::Lt | Lookup::Lte | Lookup::IsNull(_)
+            )
+        {
+            return Err(syn::Error::new(
+                lookup_span,
+                format!(
+                    "lookup `{}` cannot apply to the foreign key `{model}.{path}`: a foreign key takes exact, in, gt, gte, lt, lte and isnull",
+                    lookup_name(lookup)
+                ),
+            ));
+        }
+        if !lookup_applies(lookup, kind) {
+            return Err(syn::Error::new(
+                lookup_span,
+                format!(
+                    "lookup `{}` applies to text fields; `{model}.{path}` is {}",
+                    lookup_name(lookup),
+                    if kind == Kind::ForeignKey { "a foreign key".to_owned() } else { format!("`{}`", kind.rust_name()) }
+                ),
+            ));
+        }
+        let value = &leaf.value;
+        if is_none(value) {
+            let msg = if matches!(lookup, Lookup::Exact | Lookup::IExact) {
+                format!("`None` is not a value to compare with: write `{path}__isnull = true`")
+            } else {
+                format!("cannot compare with `None`; to find NULLs write `{path}__isnull = true`")
+            };
+            return Err(syn::Error::new(value.span(), msg));
+        }
+        if let Lookup::IsNull(_) = lookup {
+            let Expr::Lit(syn::ExprLit { lit: Lit::Bool(b), .. }) = value else {
+                return Err(syn::Error::new(value.span(), "`isnull` takes `true` or `false`"));
+            };
+            if !operand.nullable {
+                return Err(syn::Error::new(
+                    lookup_span,
+                    format!(
+                        "`{model}.{}` is not an `Option`, so it is never NULL: `isnull` on it is always {}",
+                        field.name, b.value
+                    ),
+                ));
+            }
+            return Ok(Where::Leaf(Leaf {
+                lhs: operand,
+                lookup: Lookup::IsNull(b.value),
+                params: Vec::new(),
+                year_between: false,
+            }));
+        }
+
+        let value_kind = if kind == Kind::ForeignKey { Kind::I64 } else { kind };
+        let expr = value.clone();
+        let last_transform = operand.transforms.last().copied();
+        let year = match last_transform {
+            Some((Transform::Year, input)) => Some((false, input)),
+            Some((Transform::IsoYear, input)) => Some((true, input)),
+            _ => None,
+        };
+        let (params, year_between) = match (lookup, year) {
+            (Lookup::Exact | Lookup::Gt | Lookup::Gte | Lookup::Lt | Lookup::Lte, Some((iso, input))) => {
+                let ends = match lookup {
+                    Lookup::Exact => YearEnds::Both,
+                    Lookup::Gte | Lookup::Lt => YearEnds::First,
+                    _ => YearEnds::Last,
+                };
+                let ps = self.bind(Binding::Year {
+                    expr,
+                    column: input,
+                    iso,
+                    ends,
+                });
+                (ps.into_iter().map(|p| (p, input)).collect(), true)
+            }
+            (Lookup::In, _) => {
+                let ps = self.bind(Binding::List { expr, kind: value_kind });
+                (ps.into_iter().map(|p| (p, value_kind)).collect(), false)
+            }
+            (Lookup::Range, _) => {
+                let ps = self.bind(Binding::Range { expr, kind: value_kind });
+                (ps.into_iter().map(|p| (p, value_kind)).collect(), false)
+            }
+            _ => {
+                let ps = self.bind(Binding::Value { expr, kind: value_kind });
+                (ps.into_iter().map(|p| (p, value_kind)).collect(), false)
+            }
+        };
+        Ok(Where::Leaf(Leaf {
+            lhs: operand,
+            lookup,
+            params,
+            year_between,
+        }))
+    }
+
+    fn order_key(&mut self, key: &OrderKey) -> Option<OrderBy> {
+        let mut parts = key.parts.iter();
+        let first = parts.next()?;
+        let field = match self.field(first) {
+            Ok(f) => f,
+            Err(e) => {
+                self.errors.push(e);
+                return None;
+            }
+        };
+        let rest: Vec<&Part> = parts.collect();
+        let is_fk_id = field.kind == FieldKind::ForeignKey
+            && rest.len() == 1
+            && (rest[0].name == "id" || rest[0].name == "pk");
+        if let (Some(extra), false) = (rest.first(), is_fk_id) {
+            self.errors.push(syn::Error::new(
+                extra.span,
+                format!(
+                    "order_by takes a field of `{}`: ordering by `{}__{}` (a transform or a related field) is not supported yet",
+                    self.schema.name, field.name, extra.name
+                ),
+            ));
+            return None;
+        }
+        Some(OrderBy {
+            column: field.column.clone(),
+            nullable: field.nullable,
+            desc: key.desc,
+        })
+    }
+}
+
+fn bound_expr(b: Bound) -> Expr {
+    match b {
+        Bound::Expr(e) => *e,
+        Bound::Lit(n) => syn::parse_quote!(#n),
+    }
+}
+
+fn compose_slices(start: Option<Bound>, stop: Option<Bound>, s: &SliceAst) -> syn::Result<(Option<Bound>, Option<Bound>)> {
+    let lit = |b: &Option<Bound>| match b {
+        None => Some(None),
+        Some(Bound::Lit(n)) => Some(Some(*n)),
+        Some(Bound::Expr(_)) => None,
+    };
+    let (Some(a), Some(b), Some(c), Some(d)) = (lit(&start), lit(&stop), lit(&s.start), lit(&s.stop)) else {
+        return Err(syn::Error::new(
+            s.span,
+            "slices with run-time bounds cannot be sliced again: write one slice",
+        ));
+    };
+    // [a..b][c..d] == [a+c .. min(b, a+d)]
+    let a = a.unwrap_or(0);
+    let c = c.unwrap_or(0);
+    let new_start = a.saturating_add(c);
+    let new_stop = match (b, d) {
+        (Some(b), Some(d)) => Some(b.min(a.saturating_add(d)).max(new_start)),
+        (Some(b), None) => Some(b.max(new_start)),
+        (None, Some(d)) => Some(a.saturating_add(d)),
+        (None, None) => None,
+    };
+    Ok((
+        (new_start > 0).then_some(Bound::Lit(new_start)),
+        new_stop.map(Bound::Lit),
+    ))
+}
+
+fn is_none(e: &Expr) -> bool {
+    matches!(e, Expr::Path(p) if p.path.is_ident("None"))
+}
+
+fn op_span(op: &Op) -> Span {
+    match op {
+        Op::Filter { span, .. } | Op::OrderBy(_, span) | Op::Distinct(span) => *span,
+        Op::Slice(s) => s.span,
+        Op::Terminal(TerminalAst::Count(s) | TerminalAst::Exists(s) | TerminalAst::First(s) | TerminalAst::Get(_, s)) => *s,
+    }
+}

@@ -1,0 +1,199 @@
+//! Plan → SQL text, a pure function of the plan and the dialect.
+
+pub mod dialect;
+
+use crate::query::plan::*;
+pub use dialect::{Dialect, Postgres, Sqlite};
+
+/// Quotes an identifier: `"name"`, with `"` doubled.
+pub fn quote(name: &str) -> String {
+    format!("\"{}\"", name.replace('"', "\"\""))
+}
+
+struct Renderer<'a> {
+    plan: &'a Plan,
+    d: &'a dyn Dialect,
+}
+
+/// Renders the plan's statement in dialect `d`.
+pub fn render(plan: &Plan, d: &dyn Dialect) -> String {
+    Renderer { plan, d }.statement()
+}
+
+impl Renderer<'_> {
+    fn column(&self, name: &str) -> String {
+        format!("{}.{}", quote(&self.plan.table), quote(name))
+    }
+
+    /// `SELECT [DISTINCT] cols FROM t [WHERE …] [ORDER BY …] [LIMIT …]`
+    fn select(&self, columns: &str, with_order: bool) -> String {
+        let plan = self.plan;
+        let mut sql = String::from("SELECT ");
+        if plan.distinct {
+            sql.push_str("DISTINCT ");
+        }
+        sql.push_str(columns);
+        sql.push_str(" FROM ");
+        sql.push_str(&quote(&plan.table));
+        if let Some(w) = &plan.filter {
+            sql.push_str(" WHERE ");
+            sql.push_str(&self.where_top(w));
+        }
+        if with_order && !plan.order.is_empty() {
+            sql.push_str(" ORDER BY ");
+            let keys: Vec<String> = plan
+                .order
+                .iter()
+                .map(|o| {
+                    let dir = if o.desc { " DESC" } else { " ASC" };
+                    let nulls = if o.nullable { self.d.nulls(o.desc) } else { "" };
+                    format!("{}{dir}{nulls}", self.column(&o.column))
+                })
+                .collect();
+            sql.push_str(&keys.join(", "));
+        }
+        let value = |v: &SliceValue| match v {
+            SliceValue::Lit(n) => n.to_string(),
+            SliceValue::Param(p) => self.d.slice_placeholder(*p),
+        };
+        sql.push_str(&self.d.limit_offset(
+            plan.slice.limit.as_ref().map(value),
+            plan.slice.offset.as_ref().map(value),
+        ));
+        sql
+    }
+
+    fn all_columns(&self) -> String {
+        self.plan
+            .columns
+            .iter()
+            .map(|c| self.column(c))
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+
+    fn statement(&self) -> String {
+        let plan = self.plan;
+        let simple = !plan.distinct && plan.slice.is_empty();
+        match plan.select {
+            Select::Model => self.select(&self.all_columns(), true),
+            Select::Count if simple => self.select("COUNT(*)", false),
+            Select::Count => format!(
+                "SELECT COUNT(*) FROM ({}) AS \"subquery\"",
+                self.select(&self.all_columns(), true)
+            ),
+            Select::Exists if simple => format!("SELECT EXISTS({})", self.select("1", false)),
+            Select::Exists => format!("SELECT EXISTS({})", self.select(&self.all_columns(), true)),
+        }
+    }
+
+    /// The top of a WHERE: an AND needs no parentheses there.
+    fn where_top(&self, w: &Where) -> String {
+        fn flatten<'w>(w: &'w Where, out: &mut Vec<&'w Where>) {
+            match w {
+                Where::And(items) if !items.is_empty() => items.iter().for_each(|i| flatten(i, out)),
+                other => out.push(other),
+            }
+        }
+        let mut items = Vec::new();
+        flatten(w, &mut items);
+        items.iter().map(|i| self.where_(i, false)).collect::<Vec<_>>().join(" AND ")
+    }
+
+    /// Renders a condition. Under a NOT (`negated`), a leaf on a nullable
+    /// column also requires the column to be NOT NULL, so that NOT(c) is the
+    /// exact complement of c (Django's exclude semantics).
+    fn where_(&self, w: &Where, negated: bool) -> String {
+        match w {
+            Where::And(items) | Where::Or(items) if items.is_empty() => {
+                // An empty AND is true, an empty OR is false.
+                if matches!(w, Where::And(_)) { "1 = 1" } else { "1 = 0" }.to_owned()
+            }
+            Where::And(items) if items.len() == 1 => self.where_(&items[0], negated),
+            Where::Or(items) if items.len() == 1 => self.where_(&items[0], negated),
+            Where::And(items) => format!(
+                "({})",
+                items.iter().map(|i| self.where_(i, negated)).collect::<Vec<_>>().join(" AND ")
+            ),
+            Where::Or(items) => format!(
+                "({})",
+                items.iter().map(|i| self.where_(i, negated)).collect::<Vec<_>>().join(" OR ")
+            ),
+            Where::Not(inner) => {
+                let body = match &**inner {
+                    Where::And(items) if items.len() > 1 => items
+                        .iter()
+                        .map(|i| self.where_(i, true))
+                        .collect::<Vec<_>>()
+                        .join(" AND "),
+                    other => self.where_(other, true),
+                };
+                format!("NOT ({body})")
+            }
+            Where::Leaf(leaf) => {
+                let sql = self.leaf(leaf);
+                if negated && leaf.lhs.nullable && !matches!(leaf.lookup, Lookup::IsNull(_)) {
+                    format!("({sql} AND {} IS NOT NULL)", self.column(&leaf.lhs.column))
+                } else {
+                    sql
+                }
+            }
+        }
+    }
+
+    /// The operand with its transforms (all but the last when `drop_last`).
+    fn operand(&self, op: &Operand, drop_last: bool) -> String {
+        let col = self.column(&op.column);
+        let n = op.transforms.len() - usize::from(drop_last && !op.transforms.is_empty());
+        if n == 0 {
+            return col;
+        }
+        let mut expr = self.d.transform_base(col, op.column_kind);
+        for (t, input) in &op.transforms[..n] {
+            expr = self.d.transform(*t, &expr, *input);
+        }
+        expr
+    }
+
+    fn leaf(&self, leaf: &Leaf) -> String {
+        let d = self.d;
+        let list = leaf.lookup == Lookup::In;
+        let p: Vec<String> = leaf
+            .params
+            .iter()
+            .map(|(n, kind)| d.placeholder(*n, *kind, list))
+            .collect();
+        let p0 = || p.first().cloned().unwrap_or_default();
+        if leaf.year_between {
+            let lhs = self.operand(&leaf.lhs, true);
+            return match leaf.lookup {
+                Lookup::Exact => format!("{lhs} BETWEEN {} AND {}", p0(), p.get(1).cloned().unwrap_or_default()),
+                Lookup::Gt => format!("{lhs} > {}", p0()),
+                Lookup::Gte => format!("{lhs} >= {}", p0()),
+                Lookup::Lt => format!("{lhs} < {}", p0()),
+                _ => format!("{lhs} <= {}", p0()),
+            };
+        }
+        let lhs = self.operand(&leaf.lhs, false);
+        match leaf.lookup {
+            Lookup::Exact => format!("{lhs} = {}", p0()),
+            Lookup::IExact => format!("{} = {}", d.upper(&lhs), d.upper(&p0())),
+            Lookup::Contains => d.contains(&lhs, &p0()),
+            Lookup::IContains => d.contains(&d.upper(&lhs), &d.upper(&p0())),
+            Lookup::StartsWith => d.starts_with(&lhs, &p0()),
+            Lookup::IStartsWith => d.starts_with(&d.upper(&lhs), &d.upper(&p0())),
+            Lookup::EndsWith => d.ends_with(&lhs, &p0()),
+            Lookup::IEndsWith => d.ends_with(&d.upper(&lhs), &d.upper(&p0())),
+            Lookup::In => d.in_list(&lhs, &p0(), leaf.lhs.kind()),
+            Lookup::Gt => format!("{lhs} > {}", p0()),
+            Lookup::Gte => format!("{lhs} >= {}", p0()),
+            Lookup::Lt => format!("{lhs} < {}", p0()),
+            Lookup::Lte => format!("{lhs} <= {}", p0()),
+            Lookup::Range => format!("{lhs} BETWEEN {} AND {}", p0(), p.get(1).cloned().unwrap_or_default()),
+            Lookup::IsNull(true) => format!("{lhs} IS NULL"),
+            Lookup::IsNull(false) => format!("{lhs} IS NOT NULL"),
+            Lookup::Regex => d.regex(&lhs, &p0(), false),
+            Lookup::IRegex => d.regex(&lhs, &p0(), true),
+        }
+    }
+}

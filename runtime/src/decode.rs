@@ -1,0 +1,143 @@
+//! `Decode` for every supported field type, on each backend.
+
+use chrono::{DateTime, NaiveDate, NaiveDateTime, NaiveTime, Utc};
+
+#[cfg(feature = "sqlite")]
+use rusqlite::types::ValueRef;
+
+use crate::model::{Decode, ForeignKey};
+#[cfg(feature = "sqlite")]
+use crate::value::{parse_date, parse_datetime, parse_datetime_utc, parse_time};
+
+/// Describes an SQLite value for a decode error.
+#[cfg(feature = "sqlite")]
+pub(crate) fn describe(v: ValueRef<'_>) -> String {
+    match v {
+        ValueRef::Null => "NULL".into(),
+        ValueRef::Integer(i) => format!("integer {i}"),
+        ValueRef::Real(r) => format!("real {r}"),
+        ValueRef::Text(t) => {
+            let s = String::from_utf8_lossy(t);
+            let short: String = s.chars().take(40).collect();
+            if short.len() < s.len() {
+                format!("text {short:?}…")
+            } else {
+                format!("text {short:?}")
+            }
+        }
+        ValueRef::Blob(b) => format!("blob of {} bytes", b.len()),
+    }
+}
+
+#[cfg(feature = "sqlite")]
+fn text(v: ValueRef<'_>) -> Result<&str, String> {
+    match v {
+        ValueRef::Text(t) => std::str::from_utf8(t).map_err(|_| "text that is not UTF-8".to_string()),
+        other => Err(describe(other)),
+    }
+}
+
+#[cfg(feature = "sqlite")]
+fn integer(v: ValueRef<'_>) -> Result<i64, String> {
+    match v {
+        ValueRef::Integer(i) => Ok(i),
+        other => Err(describe(other)),
+    }
+}
+
+macro_rules! decode {
+    ($t:ty, $expected:literal, |$v:ident| $sqlite:expr) => {
+        impl Decode for $t {
+            const EXPECTED: &'static str = $expected;
+            #[cfg(feature = "sqlite")]
+            #[inline]
+            fn from_sqlite($v: ValueRef<'_>) -> Result<Self, String> {
+                $sqlite
+            }
+            #[cfg(feature = "postgres")]
+            type Pg = $t;
+            #[cfg(feature = "postgres")]
+            #[inline]
+            fn from_pg(value: Self::Pg) -> Self {
+                value
+            }
+        }
+    };
+}
+
+decode!(bool, "a boolean", |v| integer(v).map(|i| i != 0));
+decode!(i16, "a 16-bit integer", |v| {
+    let i = integer(v)?;
+    i16::try_from(i).map_err(|_| format!("integer {i} (out of range)"))
+});
+decode!(i32, "a 32-bit integer", |v| {
+    let i = integer(v)?;
+    i32::try_from(i).map_err(|_| format!("integer {i} (out of range)"))
+});
+decode!(i64, "a 64-bit integer", |v| integer(v));
+decode!(f32, "a float", |v| match v {
+    ValueRef::Real(r) => Ok(r as f32),
+    ValueRef::Integer(i) => Ok(i as f32),
+    other => Err(describe(other)),
+});
+decode!(f64, "a float", |v| match v {
+    ValueRef::Real(r) => Ok(r),
+    ValueRef::Integer(i) => Ok(i as f64),
+    other => Err(describe(other)),
+});
+decode!(String, "text", |v| text(v).map(str::to_owned));
+decode!(Vec<u8>, "bytes", |v| match v {
+    ValueRef::Blob(b) | ValueRef::Text(b) => Ok(b.to_vec()),
+    other => Err(describe(other)),
+});
+decode!(NaiveDate, "a date (YYYY-MM-DD)", |v| {
+    let s = text(v)?;
+    parse_date(s).ok_or_else(|| describe(v))
+});
+decode!(NaiveDateTime, "a date and time (YYYY-MM-DD HH:MM:SS[.ffffff])", |v| {
+    let s = text(v)?;
+    parse_datetime(s).ok_or_else(|| describe(v))
+});
+decode!(DateTime<Utc>, "a date and time (YYYY-MM-DD HH:MM:SS[.ffffff])", |v| {
+    let s = text(v)?;
+    parse_datetime_utc(s).ok_or_else(|| describe(v))
+});
+decode!(NaiveTime, "a time (HH:MM:SS[.ffffff])", |v| {
+    let s = text(v)?;
+    parse_time(s).ok_or_else(|| describe(v))
+});
+
+impl<T: Decode> Decode for Option<T> {
+    const EXPECTED: &'static str = T::EXPECTED;
+    #[cfg(feature = "sqlite")]
+    #[inline]
+    fn from_sqlite(v: ValueRef<'_>) -> Result<Self, String> {
+        match v {
+            ValueRef::Null => Ok(None),
+            other => T::from_sqlite(other).map(Some),
+        }
+    }
+    #[cfg(feature = "postgres")]
+    type Pg = Option<T::Pg>;
+    #[cfg(feature = "postgres")]
+    #[inline]
+    fn from_pg(value: Self::Pg) -> Self {
+        value.map(T::from_pg)
+    }
+}
+
+impl<T> Decode for ForeignKey<T> {
+    const EXPECTED: &'static str = "a 64-bit integer key";
+    #[cfg(feature = "sqlite")]
+    #[inline]
+    fn from_sqlite(v: ValueRef<'_>) -> Result<Self, String> {
+        integer(v).map(ForeignKey::new)
+    }
+    #[cfg(feature = "postgres")]
+    type Pg = i64;
+    #[cfg(feature = "postgres")]
+    #[inline]
+    fn from_pg(value: i64) -> Self {
+        ForeignKey::new(value)
+    }
+}

@@ -1,0 +1,58 @@
+//! Connections that run queries.
+
+use crate::error::Result;
+use crate::model::{Dialect, Model, Row, Sql};
+
+use crate::query::Consume;
+use crate::value::Value;
+
+/// Rows coming back from a statement, one at a time.
+#[doc(hidden)]
+pub trait Cursor {
+    type Row<'r>: Row
+    where
+        Self: 'r;
+    fn next_row(&mut self) -> Result<Option<Self::Row<'_>>>;
+}
+
+/// A connection (or transaction) that runs dunder queries:
+/// `&rusqlite::Connection`, `&rusqlite::Transaction`, `&mut postgres::Client`,
+/// `&mut postgres::Transaction`.
+///
+/// On SQLite, statements are prepared once per connection and kept in
+/// rusqlite's statement cache (`prepare_cached`). On PostgreSQL, each query
+/// is sent with its parameter types in one round trip (unnamed statement:
+/// no separate prepare, nothing left on the server, and no cache that could
+/// be mistaken for another client's).
+pub trait Executor: Sized {
+    /// The dialect of this connection.
+    fn dialect(&self) -> Dialect;
+
+    #[doc(hidden)]
+    fn run<K: Consume>(self, sql: &'static Sql, params: &[Value<'_>], consume: K) -> Result<K::Output>;
+
+    /// Runs SQL text that has no parameters and returns no rows (DDL, several
+    /// statements separated by `;`).
+    fn execute_batch(self, sql: &str) -> Result<()>;
+}
+
+/// Creates the table of `M` (`CREATE TABLE` from its derive), for tests and
+/// prototypes until migrations exist.
+///
+/// ```
+/// use dunder::prelude::*;
+///
+/// #[derive(Model, Debug)]
+/// struct Tag {
+///     id: i64,
+///     name: String,
+/// }
+///
+/// let conn = rusqlite::Connection::open_in_memory()?;
+/// dunder::create_table::<Tag, _>(&conn)?;
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub fn create_table<M: Model, E: Executor>(executor: E) -> Result<()> {
+    let sql = crate::model::create_table_sql::<M>(executor.dialect());
+    executor.execute_batch(&sql)
+}

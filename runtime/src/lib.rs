@@ -1,0 +1,89 @@
+//! # dunder
+//!
+//! Django's QuerySet language for Rust, checked by the compiler and rendered
+//! to SQL for SQLite and PostgreSQL at compile time.
+//!
+//! ```
+//! use dunder::prelude::*;
+//!
+//! #[derive(Model, Debug)]
+//! pub struct Article {
+//!     pub id: i64,
+//!     pub title: String,
+//!     pub published_date: chrono::NaiveDate,
+//!     pub rating: Option<i32>,
+//! }
+//!
+//! let conn = rusqlite::Connection::open_in_memory()?;
+//! dunder::create_table::<Article, _>(&conn)?;
+//! conn.execute_batch(
+//!     "INSERT INTO article (title, published_date, rating) VALUES
+//!        ('Hello', '2023-05-01', 4), ('World', '2022-01-01', NULL), ('hello again', '2023-07-09', NULL)",
+//! )?;
+//!
+//! let search = "HELLO";
+//! let q = query!(Article
+//!     .filter(published_date__year = 2023, title__icontains = search)
+//!     .exclude(rating__isnull = true)
+//!     .order_by(-published_date, title)[..10]);
+//! println!("{}", q.sql(Dialect::Sqlite)); // the SQL, fixed at compile time
+//! let rows: Vec<Article> = q.fetch_all(&conn)?;
+//! assert_eq!(rows.len(), 1);
+//! assert_eq!(rows[0].title, "Hello");
+//!
+//! let n: i64 = query!(Article.filter(rating__isnull = true).count()).run(&conn)?;
+//! assert_eq!(n, 2);
+
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//!
+//! See the README for the query language, the lookup table with the SQL of
+//! every lookup per dialect, and where dunder deliberately differs from Django.
+#![warn(missing_docs)]
+
+mod decode;
+mod error;
+mod exec;
+mod model;
+mod param;
+mod query;
+mod value;
+
+#[cfg(feature = "postgres")]
+pub mod postgres;
+#[cfg(feature = "sqlite")]
+pub mod sqlite;
+
+pub use dunder_macros::{query, Model};
+pub use error::{BackendError, Error, Result};
+pub use exec::{create_table, Executor};
+pub use model::{create_table_sql, Column, Decode, Dialect, ForeignKey, FromRow, Model, Row, Sql};
+pub use query::{All, Mode, One, Optional, Query};
+pub use value::{SqlType, Value};
+
+/// What most code needs: `use dunder::prelude::*;`.
+pub mod prelude {
+    pub use crate::{query, Dialect, Executor, ForeignKey, Model, Query};
+}
+
+/// Used by the code the macros generate. Not a public API.
+#[doc(hidden)]
+pub mod __private {
+    pub use crate::exec::Cursor;
+    pub use crate::param::*;
+    pub use crate::query::Consume;
+    pub use dunder_macros::__query_with_schema;
+    pub use std::vec::Vec;
+
+    /// Asserts at compile time that `T` is a model (for `query!` and relation paths).
+    #[diagnostic::on_unimplemented(
+        message = "`{Self}` is not a dunder model",
+        label = "not a model",
+        note = "add `#[derive(dunder::Model)]` to the struct"
+    )]
+    pub trait IsModel: crate::Model {}
+    impl<T: crate::Model> IsModel for T {}
+
+    #[inline]
+    pub fn assert_model<T: IsModel>() {}
+}

@@ -1,0 +1,278 @@
+//! Compile-time checking of the values a query compares with.
+//!
+//! `query!` turns every right-hand side into a call of one of the functions
+//! here, with the field's type as the marker `T`. A value of the wrong type is
+//! then an unsatisfied trait bound, reported on the user's own expression.
+
+use std::borrow::Cow;
+
+use chrono::{DateTime, NaiveDate, NaiveDateTime, NaiveTime, Utc};
+
+use crate::value::{year_bounds, SqlType, Value};
+
+/// Marker types naming the Rust type a field (or a transform of it) compares with.
+#[allow(non_camel_case_types, missing_debug_implementations)]
+pub mod ty {
+    /// `bool`
+    pub struct bool;
+    /// `i16`
+    pub struct i16;
+    /// `i32`
+    pub struct i32;
+    /// `i64`
+    pub struct i64;
+    /// `f32`
+    pub struct f32;
+    /// `f64`
+    pub struct f64;
+    /// `String` (or `&str`)
+    pub struct String;
+    /// `Vec<u8>` (or `&[u8]`)
+    pub struct Bytes;
+    /// `chrono::NaiveDate`
+    pub struct NaiveDate;
+    /// `chrono::NaiveDateTime`
+    pub struct NaiveDateTime;
+    /// `chrono::DateTime<Utc>`
+    pub struct DateTimeUtc;
+    /// `chrono::NaiveTime`
+    pub struct NaiveTime;
+}
+
+/// The SQL type behind a marker of [`ty`].
+pub trait Kind {
+    /// The SQL type.
+    const SQL: SqlType;
+}
+
+/// A Rust value that can be compared with a field whose type is the marker `T`.
+#[diagnostic::on_unimplemented(
+    message = "a `{Self}` cannot be compared with a field of type `{T}`",
+    label = "expected `{T}` (or a reference to one), found `{Self}`",
+    note = "dunder checks the type of every value against the field it is compared with; convert the value first"
+)]
+pub trait IntoParam<'a, T> {
+    /// The parameter.
+    fn into_param(self) -> Value<'a>;
+}
+
+macro_rules! copy_param {
+    ($($marker:ident => $rust:ty => $variant:ident),* $(,)?) => {$(
+        impl Kind for ty::$marker {
+            const SQL: SqlType = SqlType::$variant;
+        }
+        impl<'a> IntoParam<'a, ty::$marker> for $rust {
+            #[inline]
+            fn into_param(self) -> Value<'a> {
+                Value::$variant(self)
+            }
+        }
+        impl<'a> IntoParam<'a, ty::$marker> for &$rust {
+            #[inline]
+            fn into_param(self) -> Value<'a> {
+                Value::$variant(*self)
+            }
+        }
+        impl<'a> IntoParam<'a, ty::$marker> for &&$rust {
+            #[inline]
+            fn into_param(self) -> Value<'a> {
+                Value::$variant(**self)
+            }
+        }
+    )*};
+}
+
+copy_param! {
+    bool => bool => Bool,
+    i16 => i16 => SmallInt,
+    i32 => i32 => Int,
+    i64 => i64 => BigInt,
+    f32 => f32 => Real,
+    f64 => f64 => Double,
+    NaiveDate => NaiveDate => Date,
+    NaiveDateTime => NaiveDateTime => Timestamp,
+    DateTimeUtc => DateTime<Utc> => TimestampTz,
+    NaiveTime => NaiveTime => Time,
+}
+
+impl Kind for ty::String {
+    const SQL: SqlType = SqlType::Text;
+}
+impl<'a> IntoParam<'a, ty::String> for String {
+    #[inline]
+    fn into_param(self) -> Value<'a> {
+        Value::Text(Cow::Owned(self))
+    }
+}
+impl<'a> IntoParam<'a, ty::String> for &'a String {
+    #[inline]
+    fn into_param(self) -> Value<'a> {
+        Value::Text(Cow::Borrowed(self))
+    }
+}
+impl<'a> IntoParam<'a, ty::String> for &'a str {
+    #[inline]
+    fn into_param(self) -> Value<'a> {
+        Value::Text(Cow::Borrowed(self))
+    }
+}
+impl<'a, 'b: 'a> IntoParam<'a, ty::String> for &'a &'b str {
+    #[inline]
+    fn into_param(self) -> Value<'a> {
+        Value::Text(Cow::Borrowed(*self))
+    }
+}
+impl<'a> IntoParam<'a, ty::String> for Cow<'a, str> {
+    #[inline]
+    fn into_param(self) -> Value<'a> {
+        Value::Text(self)
+    }
+}
+
+impl Kind for ty::Bytes {
+    const SQL: SqlType = SqlType::Blob;
+}
+impl<'a> IntoParam<'a, ty::Bytes> for Vec<u8> {
+    #[inline]
+    fn into_param(self) -> Value<'a> {
+        Value::Blob(Cow::Owned(self))
+    }
+}
+impl<'a> IntoParam<'a, ty::Bytes> for &'a Vec<u8> {
+    #[inline]
+    fn into_param(self) -> Value<'a> {
+        Value::Blob(Cow::Borrowed(self))
+    }
+}
+impl<'a> IntoParam<'a, ty::Bytes> for &'a [u8] {
+    #[inline]
+    fn into_param(self) -> Value<'a> {
+        Value::Blob(Cow::Borrowed(self))
+    }
+}
+impl<'a, const N: usize> IntoParam<'a, ty::Bytes> for &'a [u8; N] {
+    #[inline]
+    fn into_param(self) -> Value<'a> {
+        Value::Blob(Cow::Borrowed(self))
+    }
+}
+
+/// One value compared with a field of type `T`.
+#[inline]
+pub fn value<'a, T, V: IntoParam<'a, T>>(v: V) -> Value<'a> {
+    v.into_param()
+}
+
+/// The values of an `__in` lookup: anything iterable (array, slice, `Vec`,
+/// iterator) whose items compare with `T`. Duplicates are kept; they do not
+/// change the answer.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is not a list of values for an `__in` lookup",
+    label = "expected an array, a slice, a `Vec` or an iterator of `{T}`",
+    note = "the items must be values that compare with a field of type `{T}`"
+)]
+pub trait IntoList<'a, T> {
+    /// The list parameter.
+    fn into_list(self) -> Value<'a>;
+}
+
+impl<'a, T: Kind, I> IntoList<'a, T> for I
+where
+    I: IntoIterator,
+    I::Item: IntoParam<'a, T>,
+{
+    fn into_list(self) -> Value<'a> {
+        Value::List(
+            T::SQL,
+            self.into_iter().map(IntoParam::into_param).collect(),
+        )
+    }
+}
+
+/// The values of an `__in` lookup on a field of type `T`.
+#[inline]
+pub fn list<'a, T, L: IntoList<'a, T>>(items: L) -> Value<'a> {
+    items.into_list()
+}
+
+/// The two ends of a `__range` lookup: a tuple `(low, high)`, both included.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is not a range for a `__range` lookup",
+    label = "expected a tuple `(low, high)` of `{T}`"
+)]
+pub trait IntoRange<'a, T> {
+    /// The two parameters.
+    fn into_range(self) -> (Value<'a>, Value<'a>);
+}
+
+impl<'a, T, A: IntoParam<'a, T>, B: IntoParam<'a, T>> IntoRange<'a, T> for (A, B) {
+    #[inline]
+    fn into_range(self) -> (Value<'a>, Value<'a>) {
+        (self.0.into_param(), self.1.into_param())
+    }
+}
+
+/// The ends of a `__range` lookup on a field of type `T`.
+#[inline]
+pub fn range<'a, T, R: IntoRange<'a, T>>(r: R) -> (Value<'a>, Value<'a>) {
+    r.into_range()
+}
+
+/// A year compared with `year`/`iso_year` of a column of SQL type `column`,
+/// turned into the first and the last instant of that year (Django's
+/// `YearLookup`: `col BETWEEN first AND last`, which can use an index).
+pub fn year_bounds_of(column: SqlType, year: i32, iso: bool) -> (Value<'static>, Value<'static>) {
+    let (first, last) = year_bounds(year, iso);
+    let end_of_day = NaiveTime::from_hms_micro_opt(23, 59, 59, 999_999).unwrap_or(NaiveTime::MIN);
+    match column {
+        SqlType::Timestamp => (
+            Value::Timestamp(first.and_time(NaiveTime::MIN)),
+            Value::Timestamp(last.and_time(end_of_day)),
+        ),
+        SqlType::TimestampTz => (
+            Value::TimestampTz(first.and_time(NaiveTime::MIN).and_utc()),
+            Value::TimestampTz(last.and_time(end_of_day).and_utc()),
+        ),
+        _ => (Value::Date(first), Value::Date(last)),
+    }
+}
+
+/// A slice bound (`[a..b]`): a `usize`, sent as a 64-bit integer.
+#[diagnostic::on_unimplemented(
+    message = "a slice bound must be a `usize`, found `{Self}`",
+    label = "expected `usize`"
+)]
+pub trait SliceBound {
+    /// The bound.
+    fn bound(self) -> usize;
+}
+impl SliceBound for usize {
+    #[inline]
+    fn bound(self) -> usize {
+        self
+    }
+}
+impl SliceBound for &usize {
+    #[inline]
+    fn bound(self) -> usize {
+        *self
+    }
+}
+
+/// A slice bound as a parameter.
+#[inline]
+pub fn slice_bound(b: impl SliceBound) -> usize {
+    b.bound()
+}
+
+/// `LIMIT` for `[start..stop]`: never negative.
+#[inline]
+pub fn limit(start: usize, stop: usize) -> Value<'static> {
+    Value::BigInt(i64::try_from(stop.saturating_sub(start)).unwrap_or(i64::MAX))
+}
+
+/// `OFFSET` for `[start..]`.
+#[inline]
+pub fn offset(start: usize) -> Value<'static> {
+    Value::BigInt(i64::try_from(start).unwrap_or(i64::MAX))
+}

@@ -1,0 +1,209 @@
+//! The value `query!` builds, and running it.
+
+use std::marker::PhantomData;
+
+use crate::error::{Error, Result};
+use crate::exec::{Cursor, Executor};
+use crate::model::{Dialect, FromRow, Sql};
+use crate::value::Value;
+
+/// What a query's terminal asks for: every row ([`All`]), exactly one
+/// ([`One`]: `get()`, `count()`, `exists()`) or at most one ([`Optional`]:
+/// `first()`). [`Query::run`] returns accordingly.
+pub trait Mode {
+    /// What [`Query::run`] returns for rows of type `R`.
+    type Output<R>;
+    #[doc(hidden)]
+    fn run<E: Executor, R: FromRow>(e: E, sql: &'static Sql, params: &[Value<'_>]) -> Result<Self::Output<R>>;
+}
+
+/// Every row: `run` returns `Vec<R>`.
+#[derive(Debug, Clone, Copy)]
+pub struct All;
+/// Exactly one row: `run` returns `R`, or `NotFound` / `MultipleRows`.
+#[derive(Debug, Clone, Copy)]
+pub struct One;
+/// At most one row: `run` returns `Option<R>`.
+#[derive(Debug, Clone, Copy)]
+pub struct Optional;
+
+impl Mode for All {
+    type Output<R> = Vec<R>;
+    fn run<E: Executor, R: FromRow>(e: E, sql: &'static Sql, params: &[Value<'_>]) -> Result<Vec<R>> {
+        e.run(sql, params, FetchAll(PhantomData))
+    }
+}
+impl Mode for One {
+    type Output<R> = R;
+    fn run<E: Executor, R: FromRow>(e: E, sql: &'static Sql, params: &[Value<'_>]) -> Result<R> {
+        e.run(sql, params, FetchOne(PhantomData))
+    }
+}
+impl Mode for Optional {
+    type Output<R> = Option<R>;
+    fn run<E: Executor, R: FromRow>(e: E, sql: &'static Sql, params: &[Value<'_>]) -> Result<Option<R>> {
+        e.run(sql, params, FetchOptional(PhantomData))
+    }
+}
+
+/// A query built by `query!`: the SQL for every dialect, fixed at compile
+/// time, and the values bound to its parameters. `R` is the row type, `M`
+/// the [`Mode`] its terminal chose.
+///
+/// ```
+/// use dunder::prelude::*;
+///
+/// #[derive(Model, Debug)]
+/// pub struct Note {
+///     pub id: i64,
+///     pub text: String,
+/// }
+///
+/// let conn = rusqlite::Connection::open_in_memory()?;
+/// dunder::create_table::<Note, _>(&conn)?;
+/// conn.execute("INSERT INTO note (text) VALUES ('hello'), ('world')", [])?;
+///
+/// let word = "wor";
+/// let q = query!(Note.filter(text__startswith = word));
+/// assert!(q.sql(Dialect::Sqlite).starts_with(r#"SELECT "note"."id", "note"."text" FROM "note" WHERE"#));
+/// assert!(q.sql(Dialect::Postgres).contains("$1"));
+/// let notes = q.fetch_all(&conn)?;
+/// assert_eq!(notes.len(), 1);
+/// assert_eq!(notes[0].text, "world");
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[must_use = "a query does nothing until it is run: call `fetch_all`, `fetch_one`, `run`, …"]
+pub struct Query<'a, R, M = All> {
+    sql: &'static Sql,
+    params: Vec<Value<'a>>,
+    _row: PhantomData<fn() -> (R, M)>,
+}
+
+impl<R, M> std::fmt::Debug for Query<'_, R, M> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Query")
+            .field("sql", self.sql)
+            .field("params", &self.params)
+            .finish()
+    }
+}
+
+impl<'a, R: FromRow, M: Mode> Query<'a, R, M> {
+    #[doc(hidden)]
+    #[inline]
+    pub fn __new(sql: &'static Sql, params: Vec<Value<'a>>) -> Self {
+        Query {
+            sql,
+            params,
+            _row: PhantomData,
+        }
+    }
+
+    /// The SQL text for `dialect`.
+    #[inline]
+    pub fn sql(&self, dialect: Dialect) -> &'static str {
+        self.sql.get(dialect)
+    }
+
+    /// The values bound to the parameters, in placeholder order (`?1`/`$1` first).
+    #[inline]
+    pub fn params(&self) -> &[Value<'a>] {
+        &self.params
+    }
+
+    /// Runs the query and returns what its terminal asks for: a `Vec` of rows,
+    /// one row (`get()`, `count()`, `exists()`), or an `Option` (`first()`).
+    #[inline]
+    pub fn run<E: Executor>(&self, executor: E) -> Result<M::Output<R>> {
+        M::run(executor, self.sql, &self.params)
+    }
+
+    /// Every row.
+    #[inline]
+    pub fn fetch_all<E: Executor>(&self, executor: E) -> Result<Vec<R>> {
+        executor.run(self.sql, &self.params, FetchAll(PhantomData))
+    }
+
+    /// Exactly one row: [`Error::NotFound`] when there is none,
+    /// [`Error::MultipleRows`] when there are more.
+    #[inline]
+    pub fn fetch_one<E: Executor>(&self, executor: E) -> Result<R> {
+        executor.run(self.sql, &self.params, FetchOne(PhantomData))
+    }
+
+    /// The first row, if any (the rest are not read).
+    #[inline]
+    pub fn fetch_optional<E: Executor>(&self, executor: E) -> Result<Option<R>> {
+        executor.run(self.sql, &self.params, FetchOptional(PhantomData))
+    }
+
+    /// Streams the rows: each is decoded and handed to `f` as it arrives,
+    /// without collecting them. An `Err` from `f` stops the stream and is returned.
+    #[inline]
+    pub fn try_for_each<E: Executor, F: FnMut(R) -> Result<()>>(&self, executor: E, f: F) -> Result<()> {
+        executor.run(self.sql, &self.params, ForEach(f, PhantomData))
+    }
+}
+
+/// What to do with the rows of a statement: implemented once, for every backend.
+#[doc(hidden)]
+pub trait Consume {
+    type Output;
+    fn consume<C: Cursor>(self, cursor: &mut C) -> Result<Self::Output>;
+}
+
+pub(crate) struct FetchAll<R>(PhantomData<fn() -> R>);
+pub(crate) struct FetchOne<R>(PhantomData<fn() -> R>);
+pub(crate) struct FetchOptional<R>(PhantomData<fn() -> R>);
+pub(crate) struct ForEach<F, R>(F, PhantomData<fn() -> R>);
+
+impl<R: FromRow> Consume for FetchAll<R> {
+    type Output = Vec<R>;
+    fn consume<C: Cursor>(self, cursor: &mut C) -> Result<Vec<R>> {
+        let mut out = Vec::new();
+        while let Some(row) = cursor.next_row()? {
+            out.push(R::from_row(&row)?);
+        }
+        Ok(out)
+    }
+}
+
+impl<R: FromRow> Consume for FetchOptional<R> {
+    type Output = Option<R>;
+    fn consume<C: Cursor>(self, cursor: &mut C) -> Result<Option<R>> {
+        match cursor.next_row()? {
+            Some(row) => R::from_row(&row).map(Some),
+            None => Ok(None),
+        }
+    }
+}
+
+impl<R: FromRow> Consume for FetchOne<R> {
+    type Output = R;
+    fn consume<C: Cursor>(self, cursor: &mut C) -> Result<R> {
+        let first = match cursor.next_row()? {
+            Some(row) => R::from_row(&row)?,
+            None => {
+                return Err(Error::NotFound { sql: String::new() });
+            }
+        };
+        let mut count = 1u64;
+        while cursor.next_row()?.is_some() {
+            count += 1;
+        }
+        if count > 1 {
+            return Err(Error::MultipleRows { count, sql: String::new() });
+        }
+        Ok(first)
+    }
+}
+
+impl<R: FromRow, F: FnMut(R) -> Result<()>> Consume for ForEach<F, R> {
+    type Output = ();
+    fn consume<C: Cursor>(mut self, cursor: &mut C) -> Result<()> {
+        while let Some(row) = cursor.next_row()? {
+            (self.0)(R::from_row(&row)?)?;
+        }
+        Ok(())
+    }
+}

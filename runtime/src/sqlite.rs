@@ -1,0 +1,312 @@
+//! The SQLite backend (rusqlite).
+//!
+//! dunder's SQL on SQLite calls two functions SQLite does not have:
+//! `dunder_upper(text)` (Unicode upper case, for the case-insensitive lookups)
+//! and `regexp(pattern, text)` (for `regex`/`iregex`, with the `regex` crate).
+//! They are registered on a connection the first time a query needs them, so a
+//! connection you open yourself works as it is; [`register_functions`] does it
+//! up front, e.g. for SQL you run by hand.
+
+use std::fmt::Write as _;
+use std::sync::Arc;
+
+use rusqlite::functions::FunctionFlags;
+use rusqlite::types::{ToSqlOutput, Value as SqlValue, ValueRef};
+use rusqlite::{CachedStatement, Connection};
+
+use crate::error::{Error, Result};
+use crate::exec::{Cursor, Executor};
+use crate::model::{decode_error, Decode, Dialect, Row, Sql};
+use crate::query::Consume;
+use crate::value::{format_date, format_datetime, format_time, Value};
+
+/// Registers `dunder_upper` and `regexp` on `conn`.
+///
+/// ```
+/// let conn = rusqlite::Connection::open_in_memory()?;
+/// dunder::sqlite::register_functions(&conn)?;
+/// let up: String = conn.query_row("SELECT dunder_upper('straße été')", [], |r| r.get(0))?;
+/// assert_eq!(up, "STRAßE ÉTÉ");
+/// let m: bool = conn.query_row("SELECT 'Hello World' REGEXP '^H.*d$'", [], |r| r.get(0))?;
+/// assert!(m);
+/// # Ok::<(), rusqlite::Error>(())
+/// ```
+pub fn register_functions(conn: &Connection) -> rusqlite::Result<()> {
+    let flags = FunctionFlags::SQLITE_UTF8 | FunctionFlags::SQLITE_DETERMINISTIC;
+    conn.create_scalar_function("dunder_upper", 1, flags, |ctx| {
+        Ok(match ctx.get_raw(0) {
+            ValueRef::Null => None,
+            ValueRef::Text(t) => Some(upper(&String::from_utf8_lossy(t))),
+            ValueRef::Integer(i) => Some(i.to_string()),
+            ValueRef::Real(r) => Some(r.to_string()),
+            ValueRef::Blob(b) => Some(upper(&String::from_utf8_lossy(b))),
+        })
+    })?;
+    conn.create_scalar_function("regexp", 2, flags, |ctx| {
+        if matches!(ctx.get_raw(0), ValueRef::Null) {
+            return Ok(None);
+        }
+        let re: Arc<regex::Regex> = ctx.get_or_create_aux(0, |pattern| -> Result<regex::Regex, BoxError> {
+            Ok(regex::Regex::new(pattern.as_str()?)?)
+        })?;
+        Ok(match ctx.get_raw(1) {
+            ValueRef::Null => None,
+            ValueRef::Text(t) => Some(re.is_match(&String::from_utf8_lossy(t))),
+            ValueRef::Integer(i) => Some(re.is_match(&i.to_string())),
+            ValueRef::Real(r) => Some(re.is_match(&r.to_string())),
+            ValueRef::Blob(b) => Some(re.is_match(&String::from_utf8_lossy(b))),
+        })
+    })
+}
+
+type BoxError = Box<dyn std::error::Error + Send + Sync + 'static>;
+
+/// Upper case one character at a time, keeping characters whose upper case
+/// is more than one character (`ß`): the simple case mapping PostgreSQL's
+/// `upper()` applies under a UTF-8 locale, so both backends fold alike.
+pub fn upper(s: &str) -> String {
+    s.chars()
+        .map(|c| {
+            let mut u = c.to_uppercase();
+            match (u.next(), u.next()) {
+                (Some(one), None) => one,
+                _ => c,
+            }
+        })
+        .collect()
+}
+
+fn is_missing_dunder_function(e: &rusqlite::Error) -> bool {
+    let msg = match e {
+        rusqlite::Error::SqliteFailure(_, Some(msg)) => msg,
+        rusqlite::Error::SqlInputError { msg, .. } => msg,
+        _ => return false,
+    };
+    msg.strip_prefix("no such function: ")
+        .is_some_and(|f| f.eq_ignore_ascii_case("dunder_upper") || f.eq_ignore_ascii_case("regexp"))
+}
+
+fn prepare<'c>(conn: &'c Connection, sql: &str) -> Result<CachedStatement<'c>> {
+    match conn.prepare_cached(sql) {
+        Ok(stmt) => Ok(stmt),
+        Err(e) if is_missing_dunder_function(&e) => {
+            register_functions(conn).map_err(|e| error(e, sql))?;
+            conn.prepare_cached(sql).map_err(|e| error(e, sql))
+        }
+        Err(e) => Err(error(e, sql)),
+    }
+}
+
+/// Turns a rusqlite error into a [`dunder::Error`](Error).
+pub(crate) fn error(e: rusqlite::Error, sql: &str) -> Error {
+    use rusqlite::ffi;
+    let sql = sql.to_owned();
+    if let rusqlite::Error::SqliteFailure(f, msg) = &e {
+        let constraint = msg
+            .as_deref()
+            .and_then(|m| m.split_once(": "))
+            .map(|(_, c)| c.to_owned());
+        match f.extended_code {
+            ffi::SQLITE_CONSTRAINT_UNIQUE | ffi::SQLITE_CONSTRAINT_PRIMARYKEY => {
+                return Error::UniqueViolation {
+                    constraint,
+                    sql,
+                    source: Box::new(e),
+                };
+            }
+            ffi::SQLITE_CONSTRAINT_FOREIGNKEY => {
+                return Error::ForeignKeyViolation {
+                    constraint,
+                    sql,
+                    source: Box::new(e),
+                };
+            }
+            _ => {}
+        }
+        if matches!(
+            f.code,
+            rusqlite::ErrorCode::CannotOpen | rusqlite::ErrorCode::NotADatabase | rusqlite::ErrorCode::SystemIoFailure
+        ) {
+            return Error::Connection { source: Box::new(e) };
+        }
+    }
+    Error::Database {
+        sql,
+        source: Box::new(e),
+    }
+}
+
+impl rusqlite::ToSql for Value<'_> {
+    fn to_sql(&self) -> rusqlite::Result<ToSqlOutput<'_>> {
+        Ok(match self {
+            Value::Bool(b) => ToSqlOutput::Owned(SqlValue::Integer(i64::from(*b))),
+            Value::SmallInt(i) => ToSqlOutput::Owned(SqlValue::Integer(i64::from(*i))),
+            Value::Int(i) => ToSqlOutput::Owned(SqlValue::Integer(i64::from(*i))),
+            Value::BigInt(i) => ToSqlOutput::Owned(SqlValue::Integer(*i)),
+            Value::Real(f) => ToSqlOutput::Owned(SqlValue::Real(f64::from(*f))),
+            Value::Double(f) => ToSqlOutput::Owned(SqlValue::Real(*f)),
+            Value::Text(s) => ToSqlOutput::Borrowed(ValueRef::Text(s.as_bytes())),
+            Value::Blob(b) => ToSqlOutput::Borrowed(ValueRef::Blob(b)),
+            Value::List(_, items) => {
+                let mut json = String::with_capacity(2 + items.len() * 8);
+                json.push('[');
+                for (i, item) in items.iter().enumerate() {
+                    if i > 0 {
+                        json.push(',');
+                    }
+                    write_json(item, &mut json);
+                }
+                json.push(']');
+                ToSqlOutput::Owned(SqlValue::Text(json))
+            }
+            other => {
+                let mut text = String::with_capacity(26);
+                write_temporal(other, &mut text);
+                ToSqlOutput::Owned(SqlValue::Text(text))
+            }
+        })
+    }
+}
+
+fn write_temporal(v: &Value<'_>, out: &mut String) {
+    match v {
+        Value::Date(d) => format_date(*d, out),
+        Value::Timestamp(dt) => format_datetime(*dt, out),
+        Value::TimestampTz(dt) => format_datetime(dt.naive_utc(), out),
+        Value::Time(t) => format_time(*t, out),
+        _ => {}
+    }
+}
+
+/// One item of an `__in` list as JSON, read back by `json_each` (blobs as hex,
+/// turned back into bytes by `unhex` in the SQL).
+fn write_json(v: &Value<'_>, out: &mut String) {
+    match v {
+        Value::Bool(b) => out.push_str(if *b { "1" } else { "0" }),
+        Value::SmallInt(i) => {
+            let _ = write!(out, "{i}");
+        }
+        Value::Int(i) => {
+            let _ = write!(out, "{i}");
+        }
+        Value::BigInt(i) => {
+            let _ = write!(out, "{i}");
+        }
+        Value::Real(f) => write_json_float(f64::from(*f), out),
+        Value::Double(f) => write_json_float(*f, out),
+        Value::Text(s) => write_json_string(s, out),
+        Value::Blob(b) => {
+            out.push('"');
+            for byte in b.iter() {
+                let _ = write!(out, "{byte:02x}");
+            }
+            out.push('"');
+        }
+        Value::List(..) => out.push_str("null"),
+        temporal => {
+            out.push('"');
+            write_temporal(temporal, out);
+            out.push('"');
+        }
+    }
+}
+
+fn write_json_float(f: f64, out: &mut String) {
+    if f.is_nan() {
+        out.push_str("null");
+    } else if f.is_infinite() {
+        out.push_str(if f > 0.0 { "9e999" } else { "-9e999" });
+    } else {
+        let _ = write!(out, "{f:?}");
+    }
+}
+
+fn write_json_string(s: &str, out: &mut String) {
+    out.push('"');
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            c if (c as u32) < 0x20 => {
+                let _ = write!(out, "\\u{:04x}", c as u32);
+            }
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+}
+
+struct SqliteCursor<'s> {
+    rows: rusqlite::Rows<'s>,
+    sql: &'static str,
+}
+
+#[doc(hidden)]
+#[allow(missing_debug_implementations)]
+pub struct SqliteRow<'r, 's>(&'r rusqlite::Row<'s>);
+
+impl Row for SqliteRow<'_, '_> {
+    #[inline]
+    fn get<T: Decode>(&self, idx: usize, column: &'static str) -> Result<T> {
+        let v = self
+            .0
+            .get_ref(idx)
+            .map_err(|_| decode_error(column, T::EXPECTED, "no such column in the result"))?;
+        T::from_sqlite(v).map_err(|found| decode_error(column, T::EXPECTED, found))
+    }
+}
+
+impl<'s> Cursor for SqliteCursor<'s> {
+    type Row<'r>
+        = SqliteRow<'r, 's>
+    where
+        Self: 'r;
+
+    #[inline]
+    fn next_row(&mut self) -> Result<Option<SqliteRow<'_, 's>>> {
+        match self.rows.next() {
+            Ok(row) => Ok(row.map(SqliteRow)),
+            Err(e) => Err(error(e, self.sql)),
+        }
+    }
+}
+
+fn run<K: Consume>(conn: &Connection, sql: &'static Sql, params: &[Value<'_>], consume: K) -> Result<K::Output> {
+    let text = sql.sqlite;
+    let mut stmt = prepare(conn, text)?;
+    for (i, p) in params.iter().enumerate() {
+        stmt.raw_bind_parameter(i + 1, p).map_err(|e| error(e, text))?;
+    }
+    let mut cursor = SqliteCursor {
+        rows: stmt.raw_query(),
+        sql: text,
+    };
+    consume.consume(&mut cursor).map_err(|e| e.with_sql(text))
+}
+
+macro_rules! sqlite_executor {
+    ($($t:ty),*) => {$(
+        impl Executor for $t {
+            #[inline]
+            fn dialect(&self) -> Dialect {
+                Dialect::Sqlite
+            }
+            #[inline]
+            fn run<K: Consume>(self, sql: &'static Sql, params: &[Value<'_>], consume: K) -> Result<K::Output> {
+                run(self, sql, params, consume)
+            }
+            fn execute_batch(self, sql: &str) -> Result<()> {
+                Connection::execute_batch(self, sql).map_err(|e| error(e, sql))
+            }
+        }
+    )*};
+}
+
+sqlite_executor!(
+    &Connection,
+    &mut Connection,
+    &rusqlite::Transaction<'_>,
+    &mut rusqlite::Transaction<'_>,
+    &rusqlite::Savepoint<'_>,
+    &mut rusqlite::Savepoint<'_>
+);
