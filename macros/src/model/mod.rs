@@ -28,6 +28,12 @@ pub fn derive(input: TokenStream, location: &str) -> syn::Result<TokenStream> {
     Ok(emit(&input, &schema, &fields, location))
 }
 
+/// The schema of a struct, as the derive would emit it (for tests).
+#[cfg(test)]
+pub fn schema_of(input: &DeriveInput) -> syn::Result<ModelSchema> {
+    model_ir(input).map(|(schema, _)| schema)
+}
+
 fn model_ir(input: &DeriveInput) -> syn::Result<(ModelSchema, Vec<FieldIr>)> {
     let name = &input.ident;
     if !input.generics.params.is_empty() {

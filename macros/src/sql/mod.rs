@@ -126,19 +126,32 @@ impl Renderer<'_> {
                         .map(|i| self.where_(i, true))
                         .collect::<Vec<_>>()
                         .join(" AND "),
+                    Where::Leaf(_) => {
+                        let body = self.where_(inner, true);
+                        // A guarded leaf is already one parenthesised group.
+                        match body.strip_prefix('(').and_then(|b| b.strip_suffix(')')) {
+                            Some(b) if self.guarded(inner) => b.to_owned(),
+                            _ => body,
+                        }
+                    }
                     other => self.where_(other, true),
                 };
                 format!("NOT ({body})")
             }
             Where::Leaf(leaf) => {
                 let sql = self.leaf(leaf);
-                if negated && leaf.lhs.nullable && !matches!(leaf.lookup, Lookup::IsNull(_)) {
+                if negated && self.guarded(w) {
                     format!("({sql} AND {} IS NOT NULL)", self.column(&leaf.lhs.column))
                 } else {
                     sql
                 }
             }
         }
+    }
+
+    /// Whether a leaf needs `AND col IS NOT NULL` under a NOT.
+    fn guarded(&self, w: &Where) -> bool {
+        matches!(w, Where::Leaf(leaf) if leaf.lhs.nullable && !matches!(leaf.lookup, Lookup::IsNull(_)))
     }
 
     /// The operand with its transforms (all but the last when `drop_last`).
