@@ -182,8 +182,9 @@ impl Parse for ModelSchema {
             let name = syn::ext::IdentExt::parse_any(&body)?;
             let column: LitStr = body.parse()?;
             let kind_ident: Ident = body.parse()?;
-            let kind = FieldKind::from_token(&kind_ident.to_string())
-                .ok_or_else(|| syn::Error::new(kind_ident.span(), "unknown field kind in schema"))?;
+            let kind = FieldKind::from_token(&kind_ident.to_string()).ok_or_else(|| {
+                syn::Error::new(kind_ident.span(), "unknown field kind in schema")
+            })?;
             let mut f = FieldSchema {
                 name: unraw(&name),
                 column: column.value(),

@@ -43,7 +43,11 @@ fn sql(chain: TokenStream) -> String {
 fn err(chain: TokenStream) -> String {
     match compile(&schema(), chain.clone()) {
         Ok(c) => panic!("`{chain}` compiled to {}", c.sqlite),
-        Err(e) => e.into_iter().map(|e| e.to_string()).collect::<Vec<_>>().join("\n"),
+        Err(e) => e
+            .into_iter()
+            .map(|e| e.to_string())
+            .collect::<Vec<_>>()
+            .join("\n"),
     }
 }
 
@@ -90,15 +94,27 @@ fn lookup_table(field: &str) -> String {
         .iter()
         .map(|l| format!("{field}__{l}"))
         .chain(TRANSFORMS.iter().map(|t| format!("{field}__{t}")))
-        .chain(TRANSFORMS.iter().flat_map(|t| ["gte", "in"].map(|l| format!("{field}__{t}__{l}"))));
+        .chain(
+            TRANSFORMS
+                .iter()
+                .flat_map(|t| ["gte", "in"].map(|l| format!("{field}__{t}__{l}"))),
+        );
     for name in names {
         let ident = syn::Ident::new(&name, proc_macro2::Span::call_site());
-        let value = if name.ends_with("__isnull") { quote!(true) } else { quote!(v) };
+        let value = if name.ends_with("__isnull") {
+            quote!(true)
+        } else {
+            quote!(v)
+        };
         let chain = quote!(.filter(#ident = #value));
         match compile(&schema(), chain) {
             Ok(c) => {
                 let w = |s: &str| s.split(" WHERE ").nth(1).unwrap_or_default().to_owned();
-                out.push_str(&format!("{name}\n  sqlite:   {}\n  postgres: {}\n", w(&c.sqlite), w(&c.postgres)));
+                out.push_str(&format!(
+                    "{name}\n  sqlite:   {}\n  postgres: {}\n",
+                    w(&c.sqlite),
+                    w(&c.postgres)
+                ));
             }
             Err(e) => out.push_str(&format!("{name}\n  error: {e}\n")),
         }
@@ -117,7 +133,10 @@ fn lookups_per_field_kind() {
     }
     // Every kind is covered.
     for kind in FieldKind::ALL {
-        assert!(schema.fields.iter().any(|f| f.kind == kind), "{kind:?} has no field in the test schema");
+        assert!(
+            schema.fields.iter().any(|f| f.kind == kind),
+            "{kind:?} has no field in the test schema"
+        );
     }
 }
 
@@ -126,14 +145,29 @@ fn query_shapes() {
     let shapes: Vec<(&str, TokenStream)> = vec![
         ("all", quote!()),
         ("shorthand", quote!(, int = 1, text = t)),
-        ("filter_chain", quote!(.filter(int__gt = 1).filter(text = t))),
+        (
+            "filter_chain",
+            quote!(.filter(int__gt = 1).filter(text = t)),
+        ),
         ("exclude_not_null", quote!(.exclude(text = t))),
         ("exclude_nullable", quote!(.exclude(opt_text = t))),
-        ("exclude_many", quote!(.exclude(opt_text = t, opt_int__gt = 3))),
-        ("exclude_nullable_transform", quote!(.exclude(opt_date__year = 2020))),
+        (
+            "exclude_many",
+            quote!(.exclude(opt_text = t, opt_int__gt = 3)),
+        ),
+        (
+            "exclude_nullable_transform",
+            quote!(.exclude(opt_date__year = 2020)),
+        ),
         ("q_or", quote!(.filter((int = 1) | (opt_int = 2)))),
-        ("q_and_or", quote!(.filter((int = 1) & (opt_int = 2) | !(text = t)))),
-        ("q_not_or_nullable", quote!(.filter(!((opt_int = 1) | (opt_text__isnull = true))))),
+        (
+            "q_and_or",
+            quote!(.filter((int = 1) & (opt_int = 2) | !(text = t))),
+        ),
+        (
+            "q_not_or_nullable",
+            quote!(.filter(!((opt_int = 1) | (opt_text__isnull = true)))),
+        ),
         ("double_not", quote!(.filter(!!(opt_int = 1)))),
         ("order_by", quote!(.order_by(-int, opt_int, -opt_text, pk))),
         ("distinct", quote!(.distinct().order_by(text))),
@@ -152,23 +186,46 @@ fn query_shapes() {
         ("first", quote!(.filter(int = 1).first())),
         ("first_ordered", quote!(.order_by(-int).first())),
         ("get", quote!(.get(id = 1))),
-        ("fk", quote!(.filter(author = 1, editor__in = ids, editor__isnull = false, author__id__gt = 3))),
+        (
+            "fk",
+            quote!(.filter(author = 1, editor__in = ids, editor__isnull = false, author__id__gt = 3)),
+        ),
         ("pk_alias", quote!(.filter(pk__in = ids))),
-        ("year_between", quote!(.filter(date__year = 2020, datetime__year__gt = 2020, datetime_utc__year__lte = y))),
-        ("iso_year_between", quote!(.filter(date__iso_year__gte = 2020, date__iso_year__lt = 2021))),
-        ("date_then_year", quote!(.filter(datetime__date__year = 2023, datetime_utc__date__month__in = [1, 2]))),
-        ("year_in_extracts", quote!(.filter(date__year__in = [2020], date__year__range = (2019, 2021)))),
+        (
+            "year_between",
+            quote!(.filter(date__year = 2020, datetime__year__gt = 2020, datetime_utc__year__lte = y)),
+        ),
+        (
+            "iso_year_between",
+            quote!(.filter(date__iso_year__gte = 2020, date__iso_year__lt = 2021)),
+        ),
+        (
+            "date_then_year",
+            quote!(.filter(datetime__date__year = 2023, datetime_utc__date__month__in = [1, 2])),
+        ),
+        (
+            "year_in_extracts",
+            quote!(.filter(date__year__in = [2020], date__year__range = (2019, 2021))),
+        ),
         ("empty_filter", quote!(.filter())),
     ];
     for (name, chain) in shapes {
-        insta::assert_snapshot!(format!("shape_{name}"), sql(chain.clone()), &chain.to_string());
+        insta::assert_snapshot!(
+            format!("shape_{name}"),
+            sql(chain.clone()),
+            &chain.to_string()
+        );
     }
 }
 
 #[test]
 fn values_never_enter_sql() {
     // Literal values are bound like any other: the SQL has placeholders only.
-    let c = compile(&schema(), quote!(.filter(text = "x' OR 1=1 --", int = 42, text__contains = "%_\\"))).unwrap();
+    let c = compile(
+        &schema(),
+        quote!(.filter(text = "x' OR 1=1 --", int = 42, text__contains = "%_\\")),
+    )
+    .unwrap();
     for s in [&c.sqlite, &c.postgres] {
         assert!(!s.contains("OR 1=1"), "{s}");
         assert!(!s.contains("42"), "{s}");
@@ -209,7 +266,10 @@ fn compile_errors() {
     ];
     for (chain, expected) in cases {
         let e = err(chain.clone());
-        assert!(e.contains(expected), "`{chain}`:\n  got:      {e}\n  expected: {expected}");
+        assert!(
+            e.contains(expected),
+            "`{chain}`:\n  got:      {e}\n  expected: {expected}"
+        );
     }
 }
 

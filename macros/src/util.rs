@@ -1,7 +1,10 @@
 //! Small helpers shared by the passes.
 
 /// The candidate closest to `name`, if it is close enough to be a likely typo.
-pub fn did_you_mean<'a>(name: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+pub fn did_you_mean<'a>(
+    name: &str,
+    candidates: impl IntoIterator<Item = &'a str>,
+) -> Option<&'a str> {
     let limit = (name.chars().count() / 3).max(1) + 1;
     candidates
         .into_iter()
@@ -54,7 +57,10 @@ mod tests {
     #[test]
     fn suggestions() {
         assert_eq!(did_you_mean("titel", ["title", "rating"]), Some("title"));
-        assert_eq!(did_you_mean("icontain", ["icontains", "contains"]), Some("icontains"));
+        assert_eq!(
+            did_you_mean("icontain", ["icontains", "contains"]),
+            Some("icontains")
+        );
         assert_eq!(did_you_mean("zzzzzz", ["title", "rating"]), None);
     }
 }

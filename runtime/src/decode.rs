@@ -32,7 +32,9 @@ pub(crate) fn describe(v: ValueRef<'_>) -> String {
 #[cfg(feature = "sqlite")]
 fn text(v: ValueRef<'_>) -> Result<&str, String> {
     match v {
-        ValueRef::Text(t) => std::str::from_utf8(t).map_err(|_| "text that is not UTF-8".to_string()),
+        ValueRef::Text(t) => {
+            std::str::from_utf8(t).map_err(|_| "text that is not UTF-8".to_string())
+        }
         other => Err(describe(other)),
     }
 }
@@ -94,14 +96,22 @@ decode!(NaiveDate, "a date (YYYY-MM-DD)", |v| {
     let s = text(v)?;
     parse_date(s).ok_or_else(|| describe(v))
 });
-decode!(NaiveDateTime, "a date and time (YYYY-MM-DD HH:MM:SS[.ffffff])", |v| {
-    let s = text(v)?;
-    parse_datetime(s).ok_or_else(|| describe(v))
-});
-decode!(DateTime<Utc>, "a date and time (YYYY-MM-DD HH:MM:SS[.ffffff])", |v| {
-    let s = text(v)?;
-    parse_datetime_utc(s).ok_or_else(|| describe(v))
-});
+decode!(
+    NaiveDateTime,
+    "a date and time (YYYY-MM-DD HH:MM:SS[.ffffff])",
+    |v| {
+        let s = text(v)?;
+        parse_datetime(s).ok_or_else(|| describe(v))
+    }
+);
+decode!(
+    DateTime<Utc>,
+    "a date and time (YYYY-MM-DD HH:MM:SS[.ffffff])",
+    |v| {
+        let s = text(v)?;
+        parse_datetime_utc(s).ok_or_else(|| describe(v))
+    }
+);
 decode!(NaiveTime, "a time (HH:MM:SS[.ffffff])", |v| {
     let s = text(v)?;
     parse_time(s).ok_or_else(|| describe(v))

@@ -103,7 +103,10 @@ impl Error {
 
     /// Fills in the SQL of an error raised while reading rows.
     pub(crate) fn with_sql(mut self, text: &str) -> Self {
-        if let Error::Decode { sql, .. } | Error::NotFound { sql } | Error::MultipleRows { sql, .. } = &mut self {
+        if let Error::Decode { sql, .. }
+        | Error::NotFound { sql }
+        | Error::MultipleRows { sql, .. } = &mut self
+        {
             if sql.is_empty() {
                 text.clone_into(sql);
             }

@@ -29,7 +29,12 @@ pub trait Executor: Sized {
     fn dialect(&self) -> Dialect;
 
     #[doc(hidden)]
-    fn run<K: Consume>(self, sql: &'static Sql, params: &[Value<'_>], consume: K) -> Result<K::Output>;
+    fn run<K: Consume>(
+        self,
+        sql: &'static Sql,
+        params: &[Value<'_>],
+        consume: K,
+    ) -> Result<K::Output>;
 
     /// Runs SQL text that has no parameters and returns no rows (DDL, several
     /// statements separated by `;`).

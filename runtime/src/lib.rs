@@ -54,6 +54,14 @@ pub mod postgres;
 #[cfg(feature = "sqlite")]
 pub mod sqlite;
 
+/// The rusqlite crate dunder is built with (so versions always match).
+#[cfg(feature = "sqlite")]
+pub use rusqlite;
+
+/// The postgres crate dunder is built with (so versions always match).
+#[cfg(feature = "postgres")]
+pub use ::postgres as postgres_client;
+
 pub use dunder_macros::{query, Model};
 pub use error::{BackendError, Error, Result};
 pub use exec::{create_table, Executor};
@@ -72,6 +80,7 @@ pub mod __private {
     pub use crate::exec::Cursor;
     pub use crate::param::*;
     pub use crate::query::Consume;
+    pub use chrono;
     pub use dunder_macros::__query_with_schema;
     pub use std::vec::Vec;
 

@@ -105,7 +105,10 @@ pub fn create_table_sql<M: Model>(dialect: Dialect) -> String {
         quote_ident(c.name, &mut sql);
         sql.push(' ');
         let auto = c.primary_key
-            && matches!(c.sql_type, SqlType::SmallInt | SqlType::Int | SqlType::BigInt)
+            && matches!(
+                c.sql_type,
+                SqlType::SmallInt | SqlType::Int | SqlType::BigInt
+            )
             && c.references.is_none();
         match (dialect, auto) {
             (Dialect::Sqlite, true) => sql.push_str("integer NOT NULL PRIMARY KEY AUTOINCREMENT"),
@@ -157,7 +160,11 @@ pub trait Row {
     fn get<T: Decode>(&self, idx: usize, column: &'static str) -> Result<T>;
 }
 
-pub(crate) fn decode_error(column: &'static str, expected: &'static str, found: impl Into<String>) -> Error {
+pub(crate) fn decode_error(
+    column: &'static str,
+    expected: &'static str,
+    found: impl Into<String>,
+) -> Error {
     Error::Decode {
         column,
         expected,

@@ -10,36 +10,8 @@ use chrono::{DateTime, NaiveDate, NaiveDateTime, NaiveTime, Utc};
 
 use crate::value::{year_bounds, SqlType, Value};
 
-/// Marker types naming the Rust type a field (or a transform of it) compares with.
-#[allow(non_camel_case_types, missing_debug_implementations)]
-pub mod ty {
-    /// `bool`
-    pub struct bool;
-    /// `i16`
-    pub struct i16;
-    /// `i32`
-    pub struct i32;
-    /// `i64`
-    pub struct i64;
-    /// `f32`
-    pub struct f32;
-    /// `f64`
-    pub struct f64;
-    /// `String` (or `&str`)
-    pub struct String;
-    /// `Vec<u8>` (or `&[u8]`)
-    pub struct Bytes;
-    /// `chrono::NaiveDate`
-    pub struct NaiveDate;
-    /// `chrono::NaiveDateTime`
-    pub struct NaiveDateTime;
-    /// `chrono::DateTime<Utc>`
-    pub struct DateTimeUtc;
-    /// `chrono::NaiveTime`
-    pub struct NaiveTime;
-}
-
-/// The SQL type behind a marker of [`ty`].
+/// The SQL type of the Rust type a field (or a transform of it) compares
+/// with. The field's own type is the marker, so messages name it.
 pub trait Kind {
     /// The SQL type.
     const SQL: SqlType;
@@ -47,7 +19,7 @@ pub trait Kind {
 
 /// A Rust value that can be compared with a field whose type is the marker `T`.
 #[diagnostic::on_unimplemented(
-    message = "a `{Self}` cannot be compared with a field of type `{T}`",
+    message = "a value of type `{Self}` cannot be compared with a field of type `{T}`",
     label = "expected `{T}` (or a reference to one), found `{Self}`",
     note = "dunder checks the type of every value against the field it is compared with; convert the value first"
 )]
@@ -57,23 +29,23 @@ pub trait IntoParam<'a, T> {
 }
 
 macro_rules! copy_param {
-    ($($marker:ident => $rust:ty => $variant:ident),* $(,)?) => {$(
-        impl Kind for ty::$marker {
+    ($($rust:ty => $variant:ident),* $(,)?) => {$(
+        impl Kind for $rust {
             const SQL: SqlType = SqlType::$variant;
         }
-        impl<'a> IntoParam<'a, ty::$marker> for $rust {
+        impl<'a> IntoParam<'a, $rust> for $rust {
             #[inline]
             fn into_param(self) -> Value<'a> {
                 Value::$variant(self)
             }
         }
-        impl<'a> IntoParam<'a, ty::$marker> for &$rust {
+        impl<'a> IntoParam<'a, $rust> for &$rust {
             #[inline]
             fn into_param(self) -> Value<'a> {
                 Value::$variant(*self)
             }
         }
-        impl<'a> IntoParam<'a, ty::$marker> for &&$rust {
+        impl<'a> IntoParam<'a, $rust> for &&$rust {
             #[inline]
             fn into_param(self) -> Value<'a> {
                 Value::$variant(**self)
@@ -83,74 +55,74 @@ macro_rules! copy_param {
 }
 
 copy_param! {
-    bool => bool => Bool,
-    i16 => i16 => SmallInt,
-    i32 => i32 => Int,
-    i64 => i64 => BigInt,
-    f32 => f32 => Real,
-    f64 => f64 => Double,
-    NaiveDate => NaiveDate => Date,
-    NaiveDateTime => NaiveDateTime => Timestamp,
-    DateTimeUtc => DateTime<Utc> => TimestampTz,
-    NaiveTime => NaiveTime => Time,
+    bool => Bool,
+    i16 => SmallInt,
+    i32 => Int,
+    i64 => BigInt,
+    f32 => Real,
+    f64 => Double,
+    NaiveDate => Date,
+    NaiveDateTime => Timestamp,
+    DateTime<Utc> => TimestampTz,
+    NaiveTime => Time,
 }
 
-impl Kind for ty::String {
+impl Kind for String {
     const SQL: SqlType = SqlType::Text;
 }
-impl<'a> IntoParam<'a, ty::String> for String {
+impl<'a> IntoParam<'a, String> for String {
     #[inline]
     fn into_param(self) -> Value<'a> {
         Value::Text(Cow::Owned(self))
     }
 }
-impl<'a> IntoParam<'a, ty::String> for &'a String {
+impl<'a> IntoParam<'a, String> for &'a String {
     #[inline]
     fn into_param(self) -> Value<'a> {
         Value::Text(Cow::Borrowed(self))
     }
 }
-impl<'a> IntoParam<'a, ty::String> for &'a str {
+impl<'a> IntoParam<'a, String> for &'a str {
     #[inline]
     fn into_param(self) -> Value<'a> {
         Value::Text(Cow::Borrowed(self))
     }
 }
-impl<'a, 'b: 'a> IntoParam<'a, ty::String> for &'a &'b str {
+impl<'a, 'b: 'a> IntoParam<'a, String> for &'a &'b str {
     #[inline]
     fn into_param(self) -> Value<'a> {
         Value::Text(Cow::Borrowed(*self))
     }
 }
-impl<'a> IntoParam<'a, ty::String> for Cow<'a, str> {
+impl<'a> IntoParam<'a, String> for Cow<'a, str> {
     #[inline]
     fn into_param(self) -> Value<'a> {
         Value::Text(self)
     }
 }
 
-impl Kind for ty::Bytes {
+impl Kind for Vec<u8> {
     const SQL: SqlType = SqlType::Blob;
 }
-impl<'a> IntoParam<'a, ty::Bytes> for Vec<u8> {
+impl<'a> IntoParam<'a, Vec<u8>> for Vec<u8> {
     #[inline]
     fn into_param(self) -> Value<'a> {
         Value::Blob(Cow::Owned(self))
     }
 }
-impl<'a> IntoParam<'a, ty::Bytes> for &'a Vec<u8> {
+impl<'a> IntoParam<'a, Vec<u8>> for &'a Vec<u8> {
     #[inline]
     fn into_param(self) -> Value<'a> {
         Value::Blob(Cow::Borrowed(self))
     }
 }
-impl<'a> IntoParam<'a, ty::Bytes> for &'a [u8] {
+impl<'a> IntoParam<'a, Vec<u8>> for &'a [u8] {
     #[inline]
     fn into_param(self) -> Value<'a> {
         Value::Blob(Cow::Borrowed(self))
     }
 }
-impl<'a, const N: usize> IntoParam<'a, ty::Bytes> for &'a [u8; N] {
+impl<'a, const N: usize> IntoParam<'a, Vec<u8>> for &'a [u8; N] {
     #[inline]
     fn into_param(self) -> Value<'a> {
         Value::Blob(Cow::Borrowed(self))

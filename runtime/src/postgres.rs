@@ -94,8 +94,21 @@ impl ToSql for Value<'_> {
             Value::TimestampTz(v) => v.to_sql(ty, out),
             Value::Time(v) => v.to_sql(ty, out),
             Value::List(_, items) => list_to_sql!(
-                items, ty, out, Bool, SmallInt, Int, BigInt, Real, Double, Text, Blob, Date, Timestamp,
-                TimestampTz, Time
+                items,
+                ty,
+                out,
+                Bool,
+                SmallInt,
+                Int,
+                BigInt,
+                Real,
+                Double,
+                Text,
+                Blob,
+                Date,
+                Timestamp,
+                TimestampTz,
+                Time
             ),
         }
     }
@@ -128,7 +141,9 @@ pub(crate) fn error(e: postgres::Error, sql: &str) -> Error {
             };
         }
     } else if e.is_closed() {
-        return Error::Connection { source: Box::new(e) };
+        return Error::Connection {
+            source: Box::new(e),
+        };
     }
     Error::Database {
         sql,

@@ -14,7 +14,11 @@ pub trait Mode {
     /// What [`Query::run`] returns for rows of type `R`.
     type Output<R>;
     #[doc(hidden)]
-    fn run<E: Executor, R: FromRow>(e: E, sql: &'static Sql, params: &[Value<'_>]) -> Result<Self::Output<R>>;
+    fn run<E: Executor, R: FromRow>(
+        e: E,
+        sql: &'static Sql,
+        params: &[Value<'_>],
+    ) -> Result<Self::Output<R>>;
 }
 
 /// Every row: `run` returns `Vec<R>`.
@@ -29,7 +33,11 @@ pub struct Optional;
 
 impl Mode for All {
     type Output<R> = Vec<R>;
-    fn run<E: Executor, R: FromRow>(e: E, sql: &'static Sql, params: &[Value<'_>]) -> Result<Vec<R>> {
+    fn run<E: Executor, R: FromRow>(
+        e: E,
+        sql: &'static Sql,
+        params: &[Value<'_>],
+    ) -> Result<Vec<R>> {
         e.run(sql, params, FetchAll(PhantomData))
     }
 }
@@ -41,7 +49,11 @@ impl Mode for One {
 }
 impl Mode for Optional {
     type Output<R> = Option<R>;
-    fn run<E: Executor, R: FromRow>(e: E, sql: &'static Sql, params: &[Value<'_>]) -> Result<Option<R>> {
+    fn run<E: Executor, R: FromRow>(
+        e: E,
+        sql: &'static Sql,
+        params: &[Value<'_>],
+    ) -> Result<Option<R>> {
         e.run(sql, params, FetchOptional(PhantomData))
     }
 }
@@ -140,7 +152,11 @@ impl<'a, R: FromRow, M: Mode> Query<'a, R, M> {
     /// Streams the rows: each is decoded and handed to `f` as it arrives,
     /// without collecting them. An `Err` from `f` stops the stream and is returned.
     #[inline]
-    pub fn try_for_each<E: Executor, F: FnMut(R) -> Result<()>>(&self, executor: E, f: F) -> Result<()> {
+    pub fn try_for_each<E: Executor, F: FnMut(R) -> Result<()>>(
+        &self,
+        executor: E,
+        f: F,
+    ) -> Result<()> {
         executor.run(self.sql, &self.params, ForEach(f, PhantomData))
     }
 }
@@ -192,7 +208,10 @@ impl<R: FromRow> Consume for FetchOne<R> {
             count += 1;
         }
         if count > 1 {
-            return Err(Error::MultipleRows { count, sql: String::new() });
+            return Err(Error::MultipleRows {
+                count,
+                sql: String::new(),
+            });
         }
         Ok(first)
     }

@@ -46,9 +46,10 @@ pub fn register_functions(conn: &Connection) -> rusqlite::Result<()> {
         if matches!(ctx.get_raw(0), ValueRef::Null) {
             return Ok(None);
         }
-        let re: Arc<regex::Regex> = ctx.get_or_create_aux(0, |pattern| -> Result<regex::Regex, BoxError> {
-            Ok(regex::Regex::new(pattern.as_str()?)?)
-        })?;
+        let re: Arc<regex::Regex> =
+            ctx.get_or_create_aux(0, |pattern| -> Result<regex::Regex, BoxError> {
+                Ok(regex::Regex::new(pattern.as_str()?)?)
+            })?;
         Ok(match ctx.get_raw(1) {
             ValueRef::Null => None,
             ValueRef::Text(t) => Some(re.is_match(&String::from_utf8_lossy(t))),
@@ -125,9 +126,13 @@ pub(crate) fn error(e: rusqlite::Error, sql: &str) -> Error {
         }
         if matches!(
             f.code,
-            rusqlite::ErrorCode::CannotOpen | rusqlite::ErrorCode::NotADatabase | rusqlite::ErrorCode::SystemIoFailure
+            rusqlite::ErrorCode::CannotOpen
+                | rusqlite::ErrorCode::NotADatabase
+                | rusqlite::ErrorCode::SystemIoFailure
         ) {
-            return Error::Connection { source: Box::new(e) };
+            return Error::Connection {
+                source: Box::new(e),
+            };
         }
     }
     Error::Database {
@@ -271,11 +276,17 @@ impl<'s> Cursor for SqliteCursor<'s> {
     }
 }
 
-fn run<K: Consume>(conn: &Connection, sql: &'static Sql, params: &[Value<'_>], consume: K) -> Result<K::Output> {
+fn run<K: Consume>(
+    conn: &Connection,
+    sql: &'static Sql,
+    params: &[Value<'_>],
+    consume: K,
+) -> Result<K::Output> {
     let text = sql.sqlite;
     let mut stmt = prepare(conn, text)?;
     for (i, p) in params.iter().enumerate() {
-        stmt.raw_bind_parameter(i + 1, p).map_err(|e| error(e, text))?;
+        stmt.raw_bind_parameter(i + 1, p)
+            .map_err(|e| error(e, text))?;
     }
     let mut cursor = SqliteCursor {
         rows: stmt.raw_query(),

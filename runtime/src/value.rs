@@ -198,7 +198,10 @@ pub(crate) fn year_bounds(year: i32, iso: bool) -> (NaiveDate, NaiveDate) {
     let (lo, hi) = (NaiveDate::MIN, NaiveDate::MAX);
     let edge = |y: i32| if y < lo.year() { lo } else { hi };
     if iso {
-        let first = clamp(NaiveDate::from_isoywd_opt(year, 1, chrono::Weekday::Mon), edge(year));
+        let first = clamp(
+            NaiveDate::from_isoywd_opt(year, 1, chrono::Weekday::Mon),
+            edge(year),
+        );
         let next = NaiveDate::from_isoywd_opt(year.saturating_add(1), 1, chrono::Weekday::Mon);
         let last = next.and_then(|d| d.pred_opt()).unwrap_or(edge(year));
         (first, last)

@@ -6,24 +6,25 @@ use syn::spanned::Spanned;
 
 use crate::query::plan::*;
 
-/// The marker of `dunder::__private::ty` a value of `kind` is checked against.
+/// The Rust type a value compared with a `kind` must have (the marker of
+/// `dunder::__private::IntoParam`).
 fn marker(kind: Kind) -> TokenStream {
-    let name = match kind {
-        Kind::Bool => "bool",
-        Kind::I16 => "i16",
-        Kind::I32 => "i32",
-        Kind::I64 | Kind::ForeignKey => "i64",
-        Kind::F32 => "f32",
-        Kind::F64 => "f64",
-        Kind::Text => "String",
-        Kind::Bytes => "Bytes",
-        Kind::Date => "NaiveDate",
-        Kind::DateTime => "NaiveDateTime",
-        Kind::DateTimeUtc => "DateTimeUtc",
-        Kind::Time => "NaiveTime",
-    };
-    let ident = format_ident!("{}", name);
-    quote!(::dunder::__private::ty::#ident)
+    match kind {
+        Kind::Bool => quote!(::core::primitive::bool),
+        Kind::I16 => quote!(::core::primitive::i16),
+        Kind::I32 => quote!(::core::primitive::i32),
+        Kind::I64 | Kind::ForeignKey => quote!(::core::primitive::i64),
+        Kind::F32 => quote!(::core::primitive::f32),
+        Kind::F64 => quote!(::core::primitive::f64),
+        Kind::Text => quote!(::std::string::String),
+        Kind::Bytes => quote!(::std::vec::Vec<::core::primitive::u8>),
+        Kind::Date => quote!(::dunder::__private::chrono::NaiveDate),
+        Kind::DateTime => quote!(::dunder::__private::chrono::NaiveDateTime),
+        Kind::DateTimeUtc => {
+            quote!(::dunder::__private::chrono::DateTime<::dunder::__private::chrono::Utc>)
+        }
+        Kind::Time => quote!(::dunder::__private::chrono::NaiveTime),
+    }
 }
 
 fn sql_type(kind: Kind) -> TokenStream {
@@ -34,7 +35,7 @@ fn sql_type(kind: Kind) -> TokenStream {
 /// The expression: a block that binds the parameters and builds the `Query`.
 pub fn expand(plan: &Plan, model: &TokenStream, sqlite: &str, postgres: &str) -> TokenStream {
     let count: usize = plan.bindings.iter().map(Binding::param_count).sum();
-    let pushes = plan.bindings.iter().map(|b| binding(b));
+    let pushes = plan.bindings.iter().map(binding);
     let row = match plan.select {
         Select::Model => model.clone(),
         Select::Count => quote!(i64),
@@ -75,12 +76,19 @@ fn binding(b: &Binding) -> TokenStream {
                 __dunder_params.push(__hi);
             }}
         }
-        Binding::Year { expr, column, iso, ends } => {
+        Binding::Year {
+            expr,
+            column,
+            iso,
+            ends,
+        } => {
             let m = marker(Kind::I32);
             let year = quote_spanned!(expr.span()=> ::dunder::__private::value::<#m, _>(#expr));
             let st = sql_type(*column);
             let push = match ends {
-                YearEnds::Both => quote!(__dunder_params.push(__first); __dunder_params.push(__last);),
+                YearEnds::Both => {
+                    quote!(__dunder_params.push(__first); __dunder_params.push(__last);)
+                }
                 YearEnds::First => quote!(__dunder_params.push(__first); let _ = __last;),
                 YearEnds::Last => quote!(__dunder_params.push(__last); let _ = __first;),
             };
@@ -104,8 +112,11 @@ fn binding(b: &Binding) -> TokenStream {
                 Some(e) => quote_spanned!(e.span()=> ::dunder::__private::slice_bound(#e)),
                 None => quote!(usize::MAX),
             };
-            let push_limit = limit.then(|| quote!(__dunder_params.push(::dunder::__private::limit(__start, __stop));));
-            let push_offset = offset.then(|| quote!(__dunder_params.push(::dunder::__private::offset(__start));));
+            let push_limit = limit.then(
+                || quote!(__dunder_params.push(::dunder::__private::limit(__start, __stop));),
+            );
+            let push_offset =
+                offset.then(|| quote!(__dunder_params.push(::dunder::__private::offset(__start));));
             quote! {{
                 let __start: usize = #start_v;
                 let __stop: usize = #stop_v;

@@ -82,7 +82,10 @@ fn model_ir(input: &DeriveInput) -> syn::Result<(ModelSchema, Vec<FieldIr>)> {
             if meta.path.is_ident("table") {
                 let lit: LitStr = meta.value()?.parse()?;
                 if lit.value().is_empty() {
-                    return Err(syn::Error::new(lit.span(), "the table name cannot be empty"));
+                    return Err(syn::Error::new(
+                        lit.span(),
+                        "the table name cannot be empty",
+                    ));
                 }
                 table = Some(lit.value());
                 Ok(())
@@ -96,7 +99,9 @@ fn model_ir(input: &DeriveInput) -> syn::Result<(ModelSchema, Vec<FieldIr>)> {
     let mut fields: Vec<FieldIr> = Vec::new();
     let mut explicit_pk = 0usize;
     for field in &named.named {
-        let Some(fident) = field.ident.clone() else { continue };
+        let Some(fident) = field.ident.clone() else {
+            continue;
+        };
         let fname = unraw(&fident);
         let mut column = None;
         let mut primary_key = false;
@@ -108,7 +113,10 @@ fn model_ir(input: &DeriveInput) -> syn::Result<(ModelSchema, Vec<FieldIr>)> {
                 if meta.path.is_ident("column") {
                     let lit: LitStr = meta.value()?.parse()?;
                     if lit.value().is_empty() {
-                        return Err(syn::Error::new(lit.span(), "the column name cannot be empty"));
+                        return Err(syn::Error::new(
+                            lit.span(),
+                            "the column name cannot be empty",
+                        ));
                     }
                     column = Some(lit.value());
                     Ok(())
@@ -116,7 +124,9 @@ fn model_ir(input: &DeriveInput) -> syn::Result<(ModelSchema, Vec<FieldIr>)> {
                     primary_key = true;
                     Ok(())
                 } else {
-                    Err(meta.error("unknown field attribute: expected `column = \"…\"` or `primary_key`"))
+                    Err(meta.error(
+                        "unknown field attribute: expected `column = \"…\"` or `primary_key`",
+                    ))
                 }
             });
             if let Err(e) = res {
@@ -171,7 +181,10 @@ fn model_ir(input: &DeriveInput) -> syn::Result<(ModelSchema, Vec<FieldIr>)> {
 
     // Duplicate columns.
     for (i, f) in fields.iter().enumerate() {
-        if let Some(prev) = fields[..i].iter().find(|p| p.schema.column == f.schema.column) {
+        if let Some(prev) = fields[..i]
+            .iter()
+            .find(|p| p.schema.column == f.schema.column)
+        {
             errors.push(syn::Error::new(
                 f.span,
                 format!(
@@ -204,13 +217,19 @@ fn model_ir(input: &DeriveInput) -> syn::Result<(ModelSchema, Vec<FieldIr>)> {
         if f.schema.primary_key && f.schema.nullable {
             errors.push(syn::Error::new(
                 f.span,
-                format!("`{name}.{}`: a primary key cannot be an `Option`", f.schema.name),
+                format!(
+                    "`{name}.{}`: a primary key cannot be an `Option`",
+                    f.schema.name
+                ),
             ));
         }
         if f.schema.primary_key && f.schema.kind == FieldKind::ForeignKey {
             errors.push(syn::Error::new(
                 f.span,
-                format!("`{name}.{}`: a foreign key as primary key is not supported yet", f.schema.name),
+                format!(
+                    "`{name}.{}`: a foreign key as primary key is not supported yet",
+                    f.schema.name
+                ),
             ));
         }
     }
@@ -227,7 +246,11 @@ fn model_ir(input: &DeriveInput) -> syn::Result<(ModelSchema, Vec<FieldIr>)> {
 /// Checks a relation target path (DESIGN §2) and returns it as the schema
 /// carries it: `crate::` becomes `$crate::` so it resolves from any crate.
 fn relation_target(path: &syn::Path) -> syn::Result<TokenStream> {
-    let first = path.segments.first().map(|s| s.ident.to_string()).unwrap_or_default();
+    let first = path
+        .segments
+        .first()
+        .map(|s| s.ident.to_string())
+        .unwrap_or_default();
     if path.leading_colon.is_some() && path.segments.len() >= 2 {
         return Ok(quote!(#path));
     }
@@ -254,7 +277,8 @@ fn snake_case(name: &str) -> String {
     let chars: Vec<char> = name.chars().collect();
     for (i, &c) in chars.iter().enumerate() {
         if c.is_uppercase() {
-            let prev_lower = i > 0 && (chars[i - 1].is_lowercase() || chars[i - 1].is_ascii_digit());
+            let prev_lower =
+                i > 0 && (chars[i - 1].is_lowercase() || chars[i - 1].is_ascii_digit());
             let next_lower = chars.get(i + 1).is_some_and(|n| n.is_lowercase());
             if i > 0 && (prev_lower || (next_lower && chars[i - 1].is_uppercase())) {
                 out.push('_');
@@ -267,10 +291,18 @@ fn snake_case(name: &str) -> String {
     out
 }
 
-fn emit(input: &DeriveInput, schema: &ModelSchema, fields: &[FieldIr], location: &str) -> TokenStream {
+fn emit(
+    input: &DeriveInput,
+    schema: &ModelSchema,
+    fields: &[FieldIr],
+    location: &str,
+) -> TokenStream {
     let name = &input.ident;
     let table = &schema.table;
-    let pk = schema.primary_key().map(|f| f.column.clone()).unwrap_or_default();
+    let pk = schema
+        .primary_key()
+        .map(|f| f.column.clone())
+        .unwrap_or_default();
 
     let getters = fields.iter().enumerate().map(|(i, f)| {
         let ident = &f.ident;
@@ -303,9 +335,11 @@ fn emit(input: &DeriveInput, schema: &ModelSchema, fields: &[FieldIr], location:
             }
         }
     }).collect();
-    let target_checks = fields.iter().filter_map(|f| f.target_ty.as_ref()).filter(|t| !t.is_ident("Self")).map(|t| {
-        quote_spanned!(t.span()=> ::dunder::__private::assert_model::<#t>();)
-    });
+    let target_checks = fields
+        .iter()
+        .filter_map(|f| f.target_ty.as_ref())
+        .filter(|t| !t.is_ident("Self"))
+        .map(|t| quote_spanned!(t.span()=> ::dunder::__private::assert_model::<#t>();));
 
     let schema_macro = emit_schema_macro(&input.vis, name, schema, location);
     quote! {
@@ -336,7 +370,12 @@ fn emit(input: &DeriveInput, schema: &ModelSchema, fields: &[FieldIr], location:
 /// The hidden `macro_rules!` that carries the schema (DESIGN §2): exported
 /// under a unique name and re-exported as the struct's own name, so whatever
 /// path reaches the struct reaches its schema.
-fn emit_schema_macro(vis: &Visibility, name: &syn::Ident, schema: &ModelSchema, location: &str) -> TokenStream {
+fn emit_schema_macro(
+    vis: &Visibility,
+    name: &syn::Ident,
+    schema: &ModelSchema,
+    location: &str,
+) -> TokenStream {
     let hash = fnv1a(location.as_bytes());
     let macro_name = format_ident!("__dunder_schema_{}_{:016x}", name, hash);
     let tokens = schema.to_tokens();
@@ -388,7 +427,19 @@ mod tests {
         let (schema, _) = model_ir(&input).expect("valid model");
         let back: ModelSchema = syn::parse2(schema.to_tokens()).expect("parses back");
         assert_eq!(back.table, "article");
-        let cols: Vec<_> = back.fields.iter().map(|f| (f.name.as_str(), f.column.as_str(), f.kind, f.nullable, f.primary_key)).collect();
+        let cols: Vec<_> = back
+            .fields
+            .iter()
+            .map(|f| {
+                (
+                    f.name.as_str(),
+                    f.column.as_str(),
+                    f.kind,
+                    f.nullable,
+                    f.primary_key,
+                )
+            })
+            .collect();
         assert_eq!(
             cols,
             vec![
@@ -399,20 +450,60 @@ mod tests {
                 ("type", "type", FieldKind::Date, true, false),
             ]
         );
-        assert_eq!(back.fields[3].target.as_ref().map(|t| t.to_string().replace(' ', "")), Some("$crate::blog::Author".into()));
+        assert_eq!(
+            back.fields[3]
+                .target
+                .as_ref()
+                .map(|t| t.to_string().replace(' ', "")),
+            Some("$crate::blog::Author".into())
+        );
     }
 
     fn derive_err(input: TokenStream) -> String {
-        derive(input, "test").err().map(|e| e.to_string()).unwrap_or_default()
+        derive(input, "test")
+            .err()
+            .map(|e| e.to_string())
+            .unwrap_or_default()
     }
 
     #[test]
     fn derive_errors_name_the_problem() {
-        assert!(derive_err(quote!(struct A(i64);)).contains("tuple struct"));
-        assert!(derive_err(quote!(struct A;)).contains("unit struct"));
-        assert!(derive_err(quote!(struct A { name: String })).contains("no primary key"));
-        assert!(derive_err(quote!(struct A { id: i64, x: u32 })).contains("unsupported field type"));
-        assert!(derive_err(quote!(struct A { id: i64, b: ForeignKey<super::B> })).contains("must be a path that resolves from anywhere"));
-        assert!(derive_err(quote!(struct A { id: i64, a: i32, #[dunder(column = "a")] b: i32 })).contains("already the column"));
+        assert!(derive_err(quote!(
+            struct A(i64);
+        ))
+        .contains("tuple struct"));
+        assert!(derive_err(quote!(
+            struct A;
+        ))
+        .contains("unit struct"));
+        assert!(derive_err(quote!(
+            struct A {
+                name: String,
+            }
+        ))
+        .contains("no primary key"));
+        assert!(derive_err(quote!(
+            struct A {
+                id: i64,
+                x: u32,
+            }
+        ))
+        .contains("unsupported field type"));
+        assert!(derive_err(quote!(
+            struct A {
+                id: i64,
+                b: ForeignKey<super::B>,
+            }
+        ))
+        .contains("must be a path that resolves from anywhere"));
+        assert!(derive_err(quote!(
+            struct A {
+                id: i64,
+                a: i32,
+                #[dunder(column = "a")]
+                b: i32,
+            }
+        ))
+        .contains("already the column"));
     }
 }

@@ -73,7 +73,9 @@ fn classify_inner(ty: &Type, in_option: bool) -> syn::Result<FieldType> {
             _ => return Err(unsupported(ty)),
         },
         "DateTime" => match single_arg(last) {
-            Some(Type::Path(p)) if p.path.segments.last().is_some_and(|s| s.ident == "Utc") => FieldKind::DateTimeUtc,
+            Some(Type::Path(p)) if p.path.segments.last().is_some_and(|s| s.ident == "Utc") => {
+                FieldKind::DateTimeUtc
+            }
             _ => return Err(unsupported(ty)),
         },
         _ if !plain => return Err(unsupported(ty)),

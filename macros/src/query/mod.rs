@@ -29,7 +29,11 @@ pub fn compile(schema: &ModelSchema, chain: TokenStream) -> syn::Result<Compiled
     let plan = resolve::resolve(schema, &ast)?;
     let sqlite = sql::render(&plan, &sql::Sqlite);
     let postgres = sql::render(&plan, &sql::Postgres);
-    Ok(Compiled { plan, sqlite, postgres })
+    Ok(Compiled {
+        plan,
+        sqlite,
+        postgres,
+    })
 }
 
 /// An error as an expression that causes no follow-up errors.
@@ -53,7 +57,11 @@ pub fn entry(input: TokenStream) -> TokenStream {
     }
     let rest: TokenStream = rest.collect();
     if path.is_empty() {
-        let span = input.into_iter().next().map(|t| t.span()).unwrap_or_else(Span::call_site);
+        let span = input
+            .into_iter()
+            .next()
+            .map(|t| t.span())
+            .unwrap_or_else(Span::call_site);
         return error_expr(syn::Error::new(
             span,
             "expected a model first: `query!(Article.filter(…))` or `query!(Article, field = value)`",

@@ -11,13 +11,15 @@ use syn::spanned::Spanned;
 use syn::{BinOp, Expr, Lit, RangeLimits, Token, UnOp};
 
 use super::ast::*;
-pub use crate::util::Errors;
 use crate::util::did_you_mean;
+pub use crate::util::Errors;
 
 /// Deeper nesting than this is refused (no stack overflow on hostile input).
 pub const MAX_DEPTH: usize = 64;
 
-const METHODS: &[&str] = &["filter", "exclude", "order_by", "distinct", "count", "exists", "first", "get"];
+const METHODS: &[&str] = &[
+    "filter", "exclude", "order_by", "distinct", "count", "exists", "first", "get",
+];
 const LATER: &[&str] = &[
     "values",
     "values_list",
@@ -82,7 +84,8 @@ pub fn parse_chain(chain: TokenStream) -> syn::Result<QueryAst> {
     let mut errors = Errors::default();
     if shorthand {
         let rest: TokenStream = iter.skip(1).collect();
-        let args = syn::parse::Parser::parse2(Punctuated::<Expr, Token![,]>::parse_terminated, rest)?;
+        let args =
+            syn::parse::Parser::parse2(Punctuated::<Expr, Token![,]>::parse_terminated, rest)?;
         let conds = parse_conds(&args, &mut errors);
         let span = args.span();
         return errors.finish(QueryAst {
@@ -153,11 +156,17 @@ fn method_op(m: &syn::ExprMethodCall, errors: &mut Errors) -> Option<Op> {
     let name = m.method.to_string();
     let span = m.method.span();
     if let Some(t) = &m.turbofish {
-        errors.push(syn::Error::new(t.span(), "QuerySet methods take no type arguments"));
+        errors.push(syn::Error::new(
+            t.span(),
+            "QuerySet methods take no type arguments",
+        ));
     }
     let no_args = |errors: &mut Errors| {
         if let Some(a) = m.args.first() {
-            errors.push(syn::Error::new(a.span(), format!("`.{name}()` takes no arguments")));
+            errors.push(syn::Error::new(
+                a.span(),
+                format!("`.{name}()` takes no arguments"),
+            ));
         }
     };
     Some(match name.as_str() {
@@ -200,12 +209,18 @@ fn method_op(m: &syn::ExprMethodCall, errors: &mut Errors) -> Option<Op> {
         "get" => Op::Terminal(TerminalAst::Get(parse_conds(&m.args, errors), span)),
         other => {
             let msg = if LATER.contains(&other) {
-                format!("`.{other}()` is not supported by dunder yet; supported: {}", METHODS.join(", "))
+                format!(
+                    "`.{other}()` is not supported by dunder yet; supported: {}",
+                    METHODS.join(", ")
+                )
             } else {
                 let hint = did_you_mean(other, METHODS.iter().copied())
                     .map(|s| format!("; did you mean `{s}`?"))
                     .unwrap_or_default();
-                format!("unknown QuerySet method `.{other}()`{hint} (supported: {})", METHODS.join(", "))
+                format!(
+                    "unknown QuerySet method `.{other}()`{hint} (supported: {})",
+                    METHODS.join(", ")
+                )
             };
             errors.push(syn::Error::new(span, msg));
             return None;

@@ -153,7 +153,11 @@ impl<'s> Resolver<'s> {
                 continue;
             }
             match op {
-                Op::Filter { negate, conds, span } => {
+                Op::Filter {
+                    negate,
+                    conds,
+                    span,
+                } => {
                     if sliced.is_some() {
                         self.errors.push(syn::Error::new(
                             *span,
@@ -226,7 +230,11 @@ impl<'s> Resolver<'s> {
                 });
             }
         }
-        if matches!(select, Select::Count | Select::Exists) && !distinct && slice_start.is_none() && slice_stop.is_none() {
+        if matches!(select, Select::Count | Select::Exists)
+            && !distinct
+            && slice_start.is_none()
+            && slice_stop.is_none()
+        {
             order.clear();
         }
 
@@ -253,7 +261,12 @@ impl<'s> Resolver<'s> {
         };
         Plan {
             table: self.schema.table.clone(),
-            columns: self.schema.fields.iter().map(|f| f.column.clone()).collect(),
+            columns: self
+                .schema
+                .fields
+                .iter()
+                .map(|f| f.column.clone())
+                .collect(),
             select,
             mode,
             filter,
@@ -292,8 +305,16 @@ impl<'s> Resolver<'s> {
                 });
                 let mut it = params.into_iter();
                 Slice {
-                    limit: if limit { it.next().map(SliceValue::Param) } else { None },
-                    offset: if offset { it.next().map(SliceValue::Param) } else { None },
+                    limit: if limit {
+                        it.next().map(SliceValue::Param)
+                    } else {
+                        None
+                    },
+                    offset: if offset {
+                        it.next().map(SliceValue::Param)
+                    } else {
+                        None
+                    },
                 }
             }
         }
@@ -369,7 +390,9 @@ impl<'s> Resolver<'s> {
     fn leaf(&mut self, leaf: &LeafAst) -> syn::Result<Where> {
         let model = &self.schema.name;
         let mut parts = leaf.parts.iter();
-        let first = parts.next().ok_or_else(|| syn::Error::new(leaf.value.span(), "expected a field name"))?;
+        let first = parts
+            .next()
+            .ok_or_else(|| syn::Error::new(leaf.value.span(), "expected a field name"))?;
         let field = self.field(first)?;
         let mut operand = Operand {
             column: field.column.clone(),
@@ -385,7 +408,10 @@ impl<'s> Resolver<'s> {
             let part = rest[i];
             let last = i + 1 == rest.len();
             let kind = operand.kind();
-            if kind == Kind::ForeignKey && operand.transforms.is_empty() && (part.name == "id" || part.name == "pk") {
+            if kind == Kind::ForeignKey
+                && operand.transforms.is_empty()
+                && (part.name == "id" || part.name == "pk")
+            {
                 path.push_str("__");
                 path.push_str(&part.name);
                 i += 1;
@@ -436,7 +462,12 @@ impl<'s> Resolver<'s> {
                 .iter()
                 .filter(|(_, t)| transform_applies(*t, kind))
                 .map(|(n, _)| *n)
-                .chain(LOOKUPS.iter().filter(|(_, l)| lookup_applies(*l, kind)).map(|(n, _)| *n));
+                .chain(
+                    LOOKUPS
+                        .iter()
+                        .filter(|(_, l)| lookup_applies(*l, kind))
+                        .map(|(n, _)| *n),
+                );
             let hint = did_you_mean(&part.name, candidates)
                 .map(|s| format!("; did you mean `{s}`?"))
                 .unwrap_or_default();
@@ -454,7 +485,13 @@ impl<'s> Resolver<'s> {
         if kind == Kind::ForeignKey
             && !matches!(
                 lookup,
-                Lookup::Exact | Lookup::In | Lookup::Gt | Lookup::Gte | Lookup::Lt | Lookup::Lte | Lookup::IsNull(_)
+                Lookup::Exact
+                    | Lookup::In
+                    | Lookup::Gt
+                    | Lookup::Gte
+                    | Lookup::Lt
+                    | Lookup::Lte
+                    | Lookup::IsNull(_)
             )
         {
             return Err(syn::Error::new(
@@ -471,7 +508,11 @@ impl<'s> Resolver<'s> {
                 format!(
                     "lookup `{}` applies to text fields; `{model}.{path}` is {}",
                     lookup_name(lookup),
-                    if kind == Kind::ForeignKey { "a foreign key".to_owned() } else { format!("`{}`", kind.rust_name()) }
+                    if kind == Kind::ForeignKey {
+                        "a foreign key".to_owned()
+                    } else {
+                        format!("`{}`", kind.rust_name())
+                    }
                 ),
             ));
         }
@@ -485,8 +526,14 @@ impl<'s> Resolver<'s> {
             return Err(syn::Error::new(value.span(), msg));
         }
         if let Lookup::IsNull(_) = lookup {
-            let Expr::Lit(syn::ExprLit { lit: Lit::Bool(b), .. }) = value else {
-                return Err(syn::Error::new(value.span(), "`isnull` takes `true` or `false`"));
+            let Expr::Lit(syn::ExprLit {
+                lit: Lit::Bool(b), ..
+            }) = value
+            else {
+                return Err(syn::Error::new(
+                    value.span(),
+                    "`isnull` takes `true` or `false`",
+                ));
             };
             if !operand.nullable {
                 return Err(syn::Error::new(
@@ -505,7 +552,11 @@ impl<'s> Resolver<'s> {
             }));
         }
 
-        let value_kind = if kind == Kind::ForeignKey { Kind::I64 } else { kind };
+        let value_kind = if kind == Kind::ForeignKey {
+            Kind::I64
+        } else {
+            kind
+        };
         let expr = value.clone();
         let last_transform = operand.transforms.last().copied();
         let year = match last_transform {
@@ -514,7 +565,10 @@ impl<'s> Resolver<'s> {
             _ => None,
         };
         let (params, year_between) = match (lookup, year) {
-            (Lookup::Exact | Lookup::Gt | Lookup::Gte | Lookup::Lt | Lookup::Lte, Some((iso, input))) => {
+            (
+                Lookup::Exact | Lookup::Gt | Lookup::Gte | Lookup::Lt | Lookup::Lte,
+                Some((iso, input)),
+            ) => {
                 let ends = match lookup {
                     Lookup::Exact => YearEnds::Both,
                     Lookup::Gte | Lookup::Lt => YearEnds::First,
@@ -529,15 +583,24 @@ impl<'s> Resolver<'s> {
                 (ps.into_iter().map(|p| (p, input)).collect(), true)
             }
             (Lookup::In, _) => {
-                let ps = self.bind(Binding::List { expr, kind: value_kind });
+                let ps = self.bind(Binding::List {
+                    expr,
+                    kind: value_kind,
+                });
                 (ps.into_iter().map(|p| (p, value_kind)).collect(), false)
             }
             (Lookup::Range, _) => {
-                let ps = self.bind(Binding::Range { expr, kind: value_kind });
+                let ps = self.bind(Binding::Range {
+                    expr,
+                    kind: value_kind,
+                });
                 (ps.into_iter().map(|p| (p, value_kind)).collect(), false)
             }
             _ => {
-                let ps = self.bind(Binding::Value { expr, kind: value_kind });
+                let ps = self.bind(Binding::Value {
+                    expr,
+                    kind: value_kind,
+                });
                 (ps.into_iter().map(|p| (p, value_kind)).collect(), false)
             }
         };
@@ -588,13 +651,19 @@ fn bound_expr(b: Bound) -> Expr {
     }
 }
 
-fn compose_slices(start: Option<Bound>, stop: Option<Bound>, s: &SliceAst) -> syn::Result<(Option<Bound>, Option<Bound>)> {
+fn compose_slices(
+    start: Option<Bound>,
+    stop: Option<Bound>,
+    s: &SliceAst,
+) -> syn::Result<(Option<Bound>, Option<Bound>)> {
     let lit = |b: &Option<Bound>| match b {
         None => Some(None),
         Some(Bound::Lit(n)) => Some(Some(*n)),
         Some(Bound::Expr(_)) => None,
     };
-    let (Some(a), Some(b), Some(c), Some(d)) = (lit(&start), lit(&stop), lit(&s.start), lit(&s.stop)) else {
+    let (Some(a), Some(b), Some(c), Some(d)) =
+        (lit(&start), lit(&stop), lit(&s.start), lit(&s.stop))
+    else {
         return Err(syn::Error::new(
             s.span,
             "slices with run-time bounds cannot be sliced again: write one slice",
@@ -624,6 +693,11 @@ fn op_span(op: &Op) -> Span {
     match op {
         Op::Filter { span, .. } | Op::OrderBy(_, span) | Op::Distinct(span) => *span,
         Op::Slice(s) => s.span,
-        Op::Terminal(TerminalAst::Count(s) | TerminalAst::Exists(s) | TerminalAst::First(s) | TerminalAst::Get(_, s)) => *s,
+        Op::Terminal(
+            TerminalAst::Count(s)
+            | TerminalAst::Exists(s)
+            | TerminalAst::First(s)
+            | TerminalAst::Get(_, s),
+        ) => *s,
     }
 }

@@ -91,13 +91,19 @@ impl Renderer<'_> {
     fn where_top(&self, w: &Where) -> String {
         fn flatten<'w>(w: &'w Where, out: &mut Vec<&'w Where>) {
             match w {
-                Where::And(items) if !items.is_empty() => items.iter().for_each(|i| flatten(i, out)),
+                Where::And(items) if !items.is_empty() => {
+                    items.iter().for_each(|i| flatten(i, out))
+                }
                 other => out.push(other),
             }
         }
         let mut items = Vec::new();
         flatten(w, &mut items);
-        items.iter().map(|i| self.where_(i, false)).collect::<Vec<_>>().join(" AND ")
+        items
+            .iter()
+            .map(|i| self.where_(i, false))
+            .collect::<Vec<_>>()
+            .join(" AND ")
     }
 
     /// Renders a condition. Under a NOT (`negated`), a leaf on a nullable
@@ -107,17 +113,30 @@ impl Renderer<'_> {
         match w {
             Where::And(items) | Where::Or(items) if items.is_empty() => {
                 // An empty AND is true, an empty OR is false.
-                if matches!(w, Where::And(_)) { "1 = 1" } else { "1 = 0" }.to_owned()
+                if matches!(w, Where::And(_)) {
+                    "1 = 1"
+                } else {
+                    "1 = 0"
+                }
+                .to_owned()
             }
             Where::And(items) if items.len() == 1 => self.where_(&items[0], negated),
             Where::Or(items) if items.len() == 1 => self.where_(&items[0], negated),
             Where::And(items) => format!(
                 "({})",
-                items.iter().map(|i| self.where_(i, negated)).collect::<Vec<_>>().join(" AND ")
+                items
+                    .iter()
+                    .map(|i| self.where_(i, negated))
+                    .collect::<Vec<_>>()
+                    .join(" AND ")
             ),
             Where::Or(items) => format!(
                 "({})",
-                items.iter().map(|i| self.where_(i, negated)).collect::<Vec<_>>().join(" OR ")
+                items
+                    .iter()
+                    .map(|i| self.where_(i, negated))
+                    .collect::<Vec<_>>()
+                    .join(" OR ")
             ),
             Where::Not(inner) => {
                 let body = match &**inner {
@@ -180,7 +199,11 @@ impl Renderer<'_> {
         if leaf.year_between {
             let lhs = self.operand(&leaf.lhs, true);
             return match leaf.lookup {
-                Lookup::Exact => format!("{lhs} BETWEEN {} AND {}", p0(), p.get(1).cloned().unwrap_or_default()),
+                Lookup::Exact => format!(
+                    "{lhs} BETWEEN {} AND {}",
+                    p0(),
+                    p.get(1).cloned().unwrap_or_default()
+                ),
                 Lookup::Gt => format!("{lhs} > {}", p0()),
                 Lookup::Gte => format!("{lhs} >= {}", p0()),
                 Lookup::Lt => format!("{lhs} < {}", p0()),
@@ -202,7 +225,11 @@ impl Renderer<'_> {
             Lookup::Gte => format!("{lhs} >= {}", p0()),
             Lookup::Lt => format!("{lhs} < {}", p0()),
             Lookup::Lte => format!("{lhs} <= {}", p0()),
-            Lookup::Range => format!("{lhs} BETWEEN {} AND {}", p0(), p.get(1).cloned().unwrap_or_default()),
+            Lookup::Range => format!(
+                "{lhs} BETWEEN {} AND {}",
+                p0(),
+                p.get(1).cloned().unwrap_or_default()
+            ),
             Lookup::IsNull(true) => format!("{lhs} IS NULL"),
             Lookup::IsNull(false) => format!("{lhs} IS NOT NULL"),
             Lookup::Regex => d.regex(&lhs, &p0(), false),

@@ -1,0 +1,6 @@
+use dunder::Model;
+
+#[derive(Model)]
+pub struct Marker;
+
+fn main() {}
