@@ -147,7 +147,7 @@ impl ModelSchema {
     /// Serialises the schema (read back by [`ModelSchema::parse`]).
     pub fn to_tokens(&self) -> TokenStream {
         let version = Ident::new(PROTOCOL, Span::call_site());
-        let name = Ident::new(&self.name, Span::call_site());
+        let name = ident(&self.name);
         let table = LitStr::new(&self.table, Span::call_site());
         let fields = self.fields.iter().map(|f| {
             let name = ident(&f.name);
@@ -173,7 +173,7 @@ impl Parse for ModelSchema {
                 ),
             ));
         }
-        let name: Ident = input.parse()?;
+        let name = syn::ext::IdentExt::parse_any(input)?;
         let table: LitStr = input.parse()?;
         let body;
         braced!(body in input);
@@ -210,7 +210,7 @@ impl Parse for ModelSchema {
             fields.push(f);
         }
         Ok(ModelSchema {
-            name: name.to_string(),
+            name: unraw(&name),
             table: table.value(),
             fields,
         })

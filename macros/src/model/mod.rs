@@ -8,7 +8,7 @@ use quote::{format_ident, quote, quote_spanned};
 use syn::spanned::Spanned;
 use syn::{Data, DeriveInput, Fields, LitStr, Visibility};
 
-use crate::schema::{ident, unraw, FieldKind, FieldSchema, ModelSchema};
+use crate::schema::{unraw, FieldKind, FieldSchema, ModelSchema};
 use crate::util::Errors;
 use types::{classify, FieldType};
 
@@ -236,7 +236,7 @@ fn model_ir(input: &DeriveInput) -> syn::Result<(ModelSchema, Vec<FieldIr>)> {
     let fields = errors.finish(fields)?;
 
     let schema = ModelSchema {
-        name: name.to_string(),
+        name: unraw(name),
         table: table.unwrap_or_else(|| snake_case(&name.to_string())),
         fields: fields.iter().map(|f| f.schema.clone()).collect(),
     };
@@ -379,7 +379,6 @@ fn emit_schema_macro(
     let hash = fnv1a(location.as_bytes());
     let macro_name = format_ident!("__dunder_schema_{}_{:016x}", name, hash);
     let tokens = schema.to_tokens();
-    let name = ident(&name.to_string());
     quote! {
         #[doc(hidden)]
         #[macro_export]
@@ -457,6 +456,14 @@ mod tests {
                 .map(|t| t.to_string().replace(' ', "")),
             Some("$crate::blog::Author".into())
         );
+    }
+
+    #[test]
+    fn raw_identifiers_are_fine() {
+        let out = derive(quote!(pub struct r#Match { id: i64, r#type: String }), "loc").expect("derives");
+        let text = out.to_string();
+        assert!(text.contains("\"match\""), "{text}");
+        assert!(text.contains("__dunder_schema_Match_"), "{text}");
     }
 
     fn derive_err(input: TokenStream) -> String {
