@@ -237,7 +237,7 @@ fn model_ir(input: &DeriveInput) -> syn::Result<(ModelSchema, Vec<FieldIr>)> {
 
     let schema = ModelSchema {
         name: unraw(name),
-        table: table.unwrap_or_else(|| snake_case(&name.to_string())),
+        table: table.unwrap_or_else(|| snake_case(&unraw(name))),
         fields: fields.iter().map(|f| f.schema.clone()).collect(),
     };
     Ok((schema, fields))
