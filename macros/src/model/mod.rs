@@ -460,7 +460,16 @@ mod tests {
 
     #[test]
     fn raw_identifiers_are_fine() {
-        let out = derive(quote!(pub struct r#Match { id: i64, r#type: String }), "loc").expect("derives");
+        let out = derive(
+            quote!(
+                pub struct r#Match {
+                    id: i64,
+                    r#type: String,
+                }
+            ),
+            "loc",
+        )
+        .expect("derives");
         let text = out.to_string();
         assert!(text.contains("\"match\""), "{text}");
         assert!(text.contains("__dunder_schema_Match_"), "{text}");
