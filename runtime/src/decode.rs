@@ -11,6 +11,7 @@ use crate::value::{parse_date, parse_datetime, parse_datetime_utc, parse_time};
 
 /// Describes an SQLite value for a decode error.
 #[cfg(feature = "sqlite")]
+#[cold]
 pub(crate) fn describe(v: ValueRef<'_>) -> String {
     match v {
         ValueRef::Null => "NULL".into(),
@@ -30,6 +31,7 @@ pub(crate) fn describe(v: ValueRef<'_>) -> String {
 }
 
 #[cfg(feature = "sqlite")]
+#[inline]
 fn text(v: ValueRef<'_>) -> Result<&str, String> {
     match v {
         ValueRef::Text(t) => {
@@ -40,6 +42,7 @@ fn text(v: ValueRef<'_>) -> Result<&str, String> {
 }
 
 #[cfg(feature = "sqlite")]
+#[inline]
 fn integer(v: ValueRef<'_>) -> Result<i64, String> {
     match v {
         ValueRef::Integer(i) => Ok(i),

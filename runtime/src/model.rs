@@ -160,6 +160,7 @@ pub trait Row {
     fn get<T: Decode>(&self, idx: usize, column: &'static str) -> Result<T>;
 }
 
+#[cold]
 pub(crate) fn decode_error(
     column: &'static str,
     expected: &'static str,

@@ -99,6 +99,7 @@ fn prepare<'c>(conn: &'c Connection, sql: &str) -> Result<CachedStatement<'c>> {
 }
 
 /// Turns a rusqlite error into a [`dunder::Error`](Error).
+#[cold]
 pub(crate) fn error(e: rusqlite::Error, sql: &str) -> Error {
     use rusqlite::ffi;
     let sql = sql.to_owned();

@@ -1,0 +1,74 @@
+//! Benchmarks of dunder against hand-written driver code doing the same work.
+//! Run `cargo bench -p dunder-bench`; see `bench/README.md`.
+
+use dunder::Model;
+
+/// The 3-column table of the fetch benchmark.
+#[derive(Model, Debug, Clone, PartialEq)]
+#[dunder(table = "bench_item")]
+pub struct Item {
+    pub id: i64,
+    pub name: String,
+    pub qty: i32,
+}
+
+/// An in-memory SQLite database with `rows` items (ids 1..=rows).
+pub fn database(rows: i64) -> rusqlite::Connection {
+    let conn = rusqlite::Connection::open_in_memory().expect("open");
+    dunder::create_table::<Item, _>(&conn).expect("create");
+    let tx = conn.unchecked_transaction().expect("tx");
+    {
+        let mut stmt = tx
+            .prepare("INSERT INTO bench_item (id, name, qty) VALUES (?1, ?2, ?3)")
+            .expect("prepare");
+        for i in 1..=rows {
+            stmt.execute(rusqlite::params![
+                i,
+                format!("item number {i}"),
+                (i % 1000) as i32
+            ])
+            .expect("insert");
+        }
+    }
+    tx.commit().expect("commit");
+    conn
+}
+
+/// The same query written by hand with rusqlite: `prepare_cached`, values by index.
+pub fn raw_fetch(conn: &rusqlite::Connection, n: i64) -> Vec<Item> {
+    let mut stmt = conn
+        .prepare_cached(
+            r#"SELECT "id", "name", "qty" FROM "bench_item" WHERE "id" <= ?1 ORDER BY "id" ASC"#,
+        )
+        .expect("prepare");
+    let rows = stmt
+        .query_map([n], |r| {
+            Ok(Item {
+                id: r.get(0)?,
+                name: r.get(1)?,
+                qty: r.get(2)?,
+            })
+        })
+        .expect("query");
+    rows.collect::<Result<Vec<_>, _>>().expect("rows")
+}
+
+/// The query through dunder.
+pub fn dunder_fetch(conn: &rusqlite::Connection, n: i64) -> Vec<Item> {
+    dunder::query!(Item.filter(id__lte = n).order_by(id))
+        .fetch_all(conn)
+        .expect("fetch")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn both_sides_return_the_same_rows() {
+        let conn = database(100);
+        for n in [0, 1, 50, 100, 1000] {
+            assert_eq!(dunder_fetch(&conn, n), raw_fetch(&conn, n));
+        }
+    }
+}
