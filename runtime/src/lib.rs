@@ -47,7 +47,7 @@ mod exec;
 mod model;
 mod param;
 mod query;
-mod value;
+pub mod value;
 
 #[cfg(feature = "postgres")]
 pub mod postgres;

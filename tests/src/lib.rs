@@ -95,3 +95,160 @@ pub fn pg() -> Option<PgDb> {
         name,
     })
 }
+
+/// The Django conformance data set (`tests/conformance/dataset.json`) loaded
+/// into the models of `dunder_test_models::conformance`.
+pub mod conformance {
+    use std::borrow::Cow;
+    use std::path::Path;
+
+    use chrono::{DateTime, NaiveDate, NaiveTime, Utc};
+    use dunder::Value;
+    use dunder_test_models::conformance::{Article, Author, Tag};
+    use serde_json::Value as Json;
+
+    /// A date written `YYYY-MM-DD`.
+    pub fn date(s: &str) -> NaiveDate {
+        dunder::value::parse_date(s).unwrap_or_else(|| panic!("bad date {s:?}"))
+    }
+
+    /// A UTC date and time written `YYYY-MM-DD HH:MM:SS[.ffffff]`.
+    pub fn datetime(s: &str) -> DateTime<Utc> {
+        dunder::value::parse_datetime_utc(s).unwrap_or_else(|| panic!("bad datetime {s:?}"))
+    }
+
+    /// A time written `HH:MM[:SS[.ffffff]]`.
+    pub fn time(s: &str) -> NaiveTime {
+        dunder::value::parse_time(s).unwrap_or_else(|| panic!("bad time {s:?}"))
+    }
+
+    fn dataset() -> Json {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("conformance/dataset.json");
+        let text = std::fs::read_to_string(&path).expect("read dataset.json");
+        serde_json::from_str(&text).expect("parse dataset.json")
+    }
+
+    /// How a dataset column is typed.
+    #[derive(Clone, Copy)]
+    enum Col {
+        Int,
+        BigInt,
+        Double,
+        Bool,
+        Text,
+        Date,
+        DateTime,
+        Time,
+    }
+
+    const TABLES: &[(&str, &[(&str, Col)])] = &[
+        (
+            "author",
+            &[
+                ("id", Col::BigInt),
+                ("name", Col::Text),
+                ("email", Col::Text),
+                ("born", Col::Date),
+            ],
+        ),
+        ("tag", &[("id", Col::BigInt), ("name", Col::Text)]),
+        (
+            "article",
+            &[
+                ("id", Col::BigInt),
+                ("title", Col::Text),
+                ("content", Col::Text),
+                ("published_date", Col::Date),
+                ("published_at", Col::DateTime),
+                ("rating", Col::Int),
+                ("score", Col::Double),
+                ("is_featured", Col::Bool),
+                ("start_time", Col::Time),
+                ("author_id", Col::BigInt),
+                ("editor_id", Col::BigInt),
+            ],
+        ),
+    ];
+
+    fn value(v: &Json, col: Col) -> Option<Value<'static>> {
+        let s = || v.as_str().expect("text value");
+        let checked = |stored: Value<'static>| {
+            // What dunder writes to SQLite must be exactly what Django wrote.
+            let mut text = String::new();
+            match &stored {
+                Value::Date(d) => dunder::value::format_date(*d, &mut text),
+                Value::TimestampTz(t) => dunder::value::format_datetime(t.naive_utc(), &mut text),
+                Value::Time(t) => dunder::value::format_time(*t, &mut text),
+                _ => return stored,
+            }
+            assert_eq!(text, s(), "Django's stored form");
+            stored
+        };
+        if v.is_null() {
+            return None;
+        }
+        Some(match col {
+            Col::Int => Value::Int(v.as_i64().and_then(|i| i32::try_from(i).ok()).expect("int")),
+            Col::BigInt => Value::BigInt(v.as_i64().expect("bigint")),
+            Col::Double => Value::Double(v.as_f64().expect("float")),
+            Col::Bool => Value::Bool(v.as_bool().expect("bool")),
+            Col::Text => Value::Text(Cow::Owned(s().to_owned())),
+            Col::Date => checked(Value::Date(date(s()))),
+            Col::DateTime => checked(Value::TimestampTz(datetime(s()))),
+            Col::Time => checked(Value::Time(time(s()))),
+        })
+    }
+
+    fn rows() -> Vec<(String, Vec<Vec<Option<Value<'static>>>>)> {
+        let data = dataset();
+        TABLES
+            .iter()
+            .map(|(table, cols)| {
+                let rows = data[*table]
+                    .as_array()
+                    .expect("rows")
+                    .iter()
+                    .map(|r| cols.iter().map(|(c, col)| value(&r[*c], *col)).collect())
+                    .collect();
+                let names: Vec<String> = cols.iter().map(|(c, _)| format!("\"{c}\"")).collect();
+                (
+                    format!("INSERT INTO \"{table}\" ({})", names.join(", ")),
+                    rows,
+                )
+            })
+            .collect()
+    }
+
+    /// Creates the tables and inserts the data set on SQLite.
+    pub fn load_sqlite(conn: &rusqlite::Connection) {
+        dunder::create_table::<Author, _>(conn).expect("author");
+        dunder::create_table::<Tag, _>(conn).expect("tag");
+        dunder::create_table::<Article, _>(conn).expect("article");
+        for (insert, rows) in rows() {
+            for row in rows {
+                let ps: Vec<String> = (1..=row.len()).map(|i| format!("?{i}")).collect();
+                let sql = format!("{insert} VALUES ({})", ps.join(", "));
+                conn.execute(&sql, rusqlite::params_from_iter(row.iter()))
+                    .expect("insert");
+            }
+        }
+    }
+
+    /// Creates the tables and inserts the data set on PostgreSQL.
+    pub fn load_pg(client: &mut postgres::Client) {
+        dunder::create_table::<Author, _>(&mut *client).expect("author");
+        dunder::create_table::<Tag, _>(&mut *client).expect("tag");
+        dunder::create_table::<Article, _>(&mut *client).expect("article");
+        for (insert, rows) in rows() {
+            for row in rows {
+                let ps: Vec<String> = (1..=row.len()).map(|i| format!("${i}")).collect();
+                let sql = format!("{insert} VALUES ({})", ps.join(", "));
+                let refs: Vec<&(dyn postgres::types::ToSql + Sync)> = row
+                    .iter()
+                    .map(|p| p as &(dyn postgres::types::ToSql + Sync))
+                    .collect();
+                client.execute(&sql, &refs).expect("insert");
+            }
+        }
+    }
+}
