@@ -13,6 +13,8 @@ mod sql;
 mod util;
 
 #[cfg(test)]
+mod fuzz;
+#[cfg(test)]
 mod tests;
 
 use proc_macro::TokenStream;

@@ -45,37 +45,34 @@ const LATER: &[&str] = &[
     "in_bulk",
 ];
 
-fn depth(tokens: &TokenStream) -> usize {
-    tokens
-        .clone()
-        .into_iter()
-        .map(|t| match t {
-            TokenTree::Group(g) => 1 + depth(&g.stream()),
-            _ => 0,
-        })
-        .max()
-        .unwrap_or(0)
-}
-
-fn first_deep_span(tokens: &TokenStream, level: usize) -> Span {
-    for t in tokens.clone() {
-        if let TokenTree::Group(g) = t {
-            if level >= MAX_DEPTH {
-                return g.span();
+/// Whether token groups nest deeper than `limit`, and where: iterative, and
+/// stops at the first group past the limit, so any input is cheap to check.
+fn too_deep(tokens: &TokenStream, limit: usize) -> Option<Span> {
+    let mut stack: Vec<(proc_macro2::token_stream::IntoIter, usize)> =
+        vec![(tokens.clone().into_iter(), 0)];
+    while let Some((iter, level)) = stack.last_mut() {
+        let level = *level;
+        match iter.next() {
+            Some(TokenTree::Group(g)) => {
+                if level + 1 > limit {
+                    return Some(g.span());
+                }
+                stack.push((g.stream().into_iter(), level + 1));
             }
-            if depth(&g.stream()) + level + 1 > MAX_DEPTH {
-                return first_deep_span(&g.stream(), level + 1);
+            Some(_) => {}
+            None => {
+                stack.pop();
             }
         }
     }
-    Span::call_site()
+    None
 }
 
 /// Parses the tokens that follow the model: `.filter(…)…` or `, a = 1, …`.
 pub fn parse_chain(chain: TokenStream) -> syn::Result<QueryAst> {
-    if depth(&chain) > MAX_DEPTH {
+    if let Some(span) = too_deep(&chain, MAX_DEPTH) {
         return Err(syn::Error::new(
-            first_deep_span(&chain, 0),
+            span,
             format!("query nested more than {MAX_DEPTH} levels deep"),
         ));
     }
