@@ -46,16 +46,25 @@ pub fn error_expr(e: syn::Error) -> TokenStream {
 /// that `#[derive(Model)]` put beside the struct (reached by the same path)
 /// calls `__query_with_schema!` with the schema and these tokens.
 pub fn entry(input: TokenStream) -> TokenStream {
-    let mut path = Vec::new();
-    let mut rest = input.clone().into_iter().peekable();
-    loop {
-        match rest.peek() {
-            Some(TokenTree::Ident(_)) => path.extend(rest.next()),
-            Some(TokenTree::Punct(p)) if p.as_char() == ':' => path.extend(rest.next()),
-            _ => break,
-        }
+    // The model path: `[::] ident (:: ident)*`.
+    let tokens: Vec<TokenTree> = input.clone().into_iter().collect();
+    let is_colon =
+        |i: usize| matches!(tokens.get(i), Some(TokenTree::Punct(p)) if p.as_char() == ':');
+    let is_ident = |i: usize| matches!(tokens.get(i), Some(TokenTree::Ident(_)));
+    let mut end = 0;
+    if is_colon(0) && is_colon(1) {
+        end = 2;
     }
-    let rest: TokenStream = rest.collect();
+    if is_ident(end) {
+        end += 1;
+        while is_colon(end) && is_colon(end + 1) && is_ident(end + 2) {
+            end += 3;
+        }
+    } else {
+        end = 0;
+    }
+    let path: Vec<TokenTree> = tokens[..end].to_vec();
+    let rest: TokenStream = tokens[end..].iter().cloned().collect();
     if path.is_empty() {
         let span = input
             .into_iter()

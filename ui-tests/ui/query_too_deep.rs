@@ -1,0 +1,6 @@
+use dunder::prelude::*;
+use dunder_test_models::conformance::Article;
+
+fn main() {
+    let _q = query!(Article.filter(((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((rating = 1))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))));
+}
