@@ -8,8 +8,9 @@
 
 use chrono::{DateTime, Datelike, NaiveDate, NaiveDateTime, NaiveTime, Timelike, Utc};
 use dunder::prelude::*;
-use dunder::{FromRow, Mode, Value};
+use dunder::{FromRow, Mode};
 use dunder_test_models::kinds::EveryKind;
+use dunder_tests::every_kind;
 
 fn d(s: &str) -> NaiveDate {
     NaiveDate::parse_from_str(s, "%Y-%m-%d").expect("date")
@@ -38,187 +39,6 @@ fn up(s: &str) -> String {
         .collect()
 }
 
-#[allow(clippy::too_many_arguments)]
-fn row(
-    id: i64,
-    text: &str,
-    opt_text: Option<&str>,
-    int: i32,
-    opt_int: Option<i32>,
-    double: f64,
-    opt_double: Option<f64>,
-    date: &str,
-    datetime: &str,
-    time: &str,
-) -> EveryKind {
-    EveryKind {
-        id,
-        flag: id % 2 == 0,
-        small: (id as i16) * -3,
-        int,
-        big: id * 10_000_000_000,
-        real: id as f32 / 2.0,
-        double,
-        text: text.to_owned(),
-        bytes: text.as_bytes().iter().take(3).copied().collect(),
-        date: d(date),
-        datetime: dt(datetime),
-        datetime_utc: utc(datetime),
-        time: t(time),
-        opt_flag: opt_int.map(|i| i > 0),
-        opt_int,
-        opt_double,
-        opt_text: opt_text.map(str::to_owned),
-        opt_bytes: opt_text.map(|s| s.as_bytes().to_vec()),
-        opt_date: opt_int.map(|_| d(date)),
-        opt_datetime: opt_double.map(|_| dt(datetime)),
-        opt_datetime_utc: opt_double.map(|_| utc(datetime)),
-        opt_time: opt_int.map(|_| t(time)),
-    }
-}
-
-fn seed() -> Vec<EveryKind> {
-    vec![
-        row(
-            1,
-            "Hello World",
-            Some("hello"),
-            5,
-            Some(5),
-            4.5,
-            Some(4.5),
-            "2020-02-29",
-            "2020-02-29 12:30:45",
-            "12:30:45",
-        ),
-        row(
-            2,
-            "hello world",
-            None,
-            3,
-            None,
-            -0.5,
-            None,
-            "2019-12-31",
-            "2019-12-31 23:59:59.999999",
-            "23:59:59.999999",
-        ),
-        row(
-            3,
-            "50% off",
-            Some(""),
-            0,
-            Some(0),
-            0.0,
-            Some(0.0),
-            "2020-01-01",
-            "2020-01-01 00:00:00",
-            "00:00:00",
-        ),
-        row(
-            4,
-            "under_score",
-            Some("%"),
-            -1,
-            Some(-1),
-            -2.5,
-            Some(-2.5),
-            "2021-01-03",
-            "2021-01-03 08:15:00",
-            "08:15:00",
-        ),
-        row(
-            5,
-            "back\\slash",
-            Some("it's \"quoted\""),
-            10,
-            Some(10),
-            2.5,
-            None,
-            "2018-12-31",
-            "2018-12-31 06:00:00.5",
-            "06:00:00.5",
-        ),
-        row(
-            6,
-            "Ünïcødé Çafé",
-            Some("STRASSE straße"),
-            4,
-            None,
-            3.0,
-            Some(3.0),
-            "2024-02-29",
-            "2024-02-29 00:00:01",
-            "18:45:30.25",
-        ),
-        row(
-            7,
-            "",
-            None,
-            2,
-            Some(2),
-            1e300,
-            None,
-            "2022-06-15",
-            "2022-06-15 14:00:00",
-            "14:00:00",
-        ),
-        row(
-            8,
-            "O'Brien -- ; DROP TABLE x; /* ?1 $1 */",
-            Some("_"),
-            i32::MAX,
-            Some(i32::MIN),
-            f64::MIN_POSITIVE,
-            Some(-1e-300),
-            "2023-12-31",
-            "2023-12-31 23:59:59",
-            "23:59:59",
-        ),
-    ]
-}
-
-fn params(r: &EveryKind) -> Vec<Option<Value<'_>>> {
-    use std::borrow::Cow::Borrowed;
-    vec![
-        Some(Value::BigInt(r.id)),
-        Some(Value::Bool(r.flag)),
-        Some(Value::SmallInt(r.small)),
-        Some(Value::Int(r.int)),
-        Some(Value::BigInt(r.big)),
-        Some(Value::Real(r.real)),
-        Some(Value::Double(r.double)),
-        Some(Value::Text(Borrowed(&r.text))),
-        Some(Value::Blob(Borrowed(&r.bytes))),
-        Some(Value::Date(r.date)),
-        Some(Value::Timestamp(r.datetime)),
-        Some(Value::TimestampTz(r.datetime_utc)),
-        Some(Value::Time(r.time)),
-        r.opt_flag.map(Value::Bool),
-        r.opt_int.map(Value::Int),
-        r.opt_double.map(Value::Double),
-        r.opt_text.as_deref().map(|s| Value::Text(Borrowed(s))),
-        r.opt_bytes.as_deref().map(|b| Value::Blob(Borrowed(b))),
-        r.opt_date.map(Value::Date),
-        r.opt_datetime.map(Value::Timestamp),
-        r.opt_datetime_utc.map(Value::TimestampTz),
-        r.opt_time.map(Value::Time),
-    ]
-}
-
-fn insert_sql(placeholder: impl Fn(usize) -> String) -> String {
-    let cols: Vec<String> = <EveryKind as dunder::Model>::COLUMNS
-        .iter()
-        .map(|c| format!("\"{}\"", c.name))
-        .collect();
-    let ps: Vec<String> = (1..=cols.len()).map(placeholder).collect();
-    format!(
-        "INSERT INTO \"every_kind\" ({}) VALUES ({})",
-        cols.join(", "),
-        ps.join(", ")
-    )
-}
-
 struct Dbs {
     sqlite: rusqlite::Connection,
     pg: Option<dunder_tests::PgDb>,
@@ -226,29 +46,12 @@ struct Dbs {
 }
 
 fn dbs() -> Dbs {
-    let rows = seed();
+    let rows = every_kind::seed();
     let sqlite = dunder_tests::sqlite();
-    dunder::create_table::<EveryKind, _>(&sqlite).expect("sqlite table");
-    let sql = insert_sql(|i| format!("?{i}"));
-    for r in &rows {
-        let ps = params(r);
-        sqlite
-            .execute(&sql, rusqlite::params_from_iter(ps.iter()))
-            .expect("sqlite insert");
-    }
+    every_kind::load_sqlite(&sqlite, &rows);
     let mut pg = dunder_tests::pg();
     if let Some(client) = pg.as_mut() {
-        let client: &mut postgres::Client = client;
-        dunder::create_table::<EveryKind, _>(&mut *client).expect("pg table");
-        let sql = insert_sql(|i| format!("${i}"));
-        for r in &rows {
-            let ps = params(r);
-            let refs: Vec<&(dyn postgres::types::ToSql + Sync)> = ps
-                .iter()
-                .map(|p| p as &(dyn postgres::types::ToSql + Sync))
-                .collect();
-            client.execute(&sql, &refs).expect("pg insert");
-        }
+        every_kind::load_pg(client, &rows);
     }
     Dbs { sqlite, pg, rows }
 }
