@@ -10,6 +10,9 @@ use std::path::Path;
 
 use serde_json::{Map, Value};
 
+#[path = "build/differential.rs"]
+mod differential;
+
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 enum Ty {
     I32,
@@ -523,4 +526,21 @@ fn main() {
     let out_dir = std::env::var("OUT_DIR").expect("OUT_DIR");
     std::fs::write(Path::new(&out_dir).join("conformance_cases.rs"), out)
         .expect("write conformance_cases.rs");
+
+    println!("cargo:rerun-if-changed=build/differential.rs");
+    println!("cargo:rerun-if-env-changed=DUNDER_DIFF_SEED");
+    println!("cargo:rerun-if-env-changed=DUNDER_DIFF_CASES");
+    let seed = std::env::var("DUNDER_DIFF_SEED")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0x00d0_4d3e_5eed);
+    let count = std::env::var("DUNDER_DIFF_CASES")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(2000);
+    std::fs::write(
+        Path::new(&out_dir).join("differential_cases.rs"),
+        differential::generate(seed, count),
+    )
+    .expect("write differential_cases.rs");
 }

@@ -1,13 +1,15 @@
 //! The SQLite backend (rusqlite).
 //!
-//! dunder's SQL on SQLite calls two functions SQLite does not have:
-//! `dunder_upper(text)` (Unicode upper case, for the case-insensitive lookups)
-//! and `regexp(pattern, text)` (for `regex`/`iregex`, with the `regex` crate).
-//! They are registered on a connection the first time a query needs them, so a
+//! dunder's SQL on SQLite uses three things SQLite does not have built in:
+//! `dunder_upper(text)` (Unicode upper case, for the case-insensitive
+//! lookups), `regexp(pattern, text)` (for `regex`/`iregex`, with the `regex`
+//! crate) and the `rarray` table-valued function (for `__in`: the list is
+//! bound as one parameter, its values passed natively, not as text). They are
+//! registered on a connection the first time a query needs them, so a
 //! connection you open yourself works as it is; [`register_functions`] does it
 //! up front, e.g. for SQL you run by hand.
 
-use std::fmt::Write as _;
+use std::rc::Rc;
 use std::sync::Arc;
 
 use rusqlite::functions::FunctionFlags;
@@ -20,7 +22,7 @@ use crate::model::{decode_error, Decode, Dialect, Row, Sql};
 use crate::query::Consume;
 use crate::value::{format_date, format_datetime, format_time, Value};
 
-/// Registers `dunder_upper` and `regexp` on `conn`.
+/// Registers `dunder_upper`, `regexp` and the `rarray` module on `conn`.
 ///
 /// ```
 /// let conn = rusqlite::Connection::open_in_memory()?;
@@ -57,7 +59,8 @@ pub fn register_functions(conn: &Connection) -> rusqlite::Result<()> {
             ValueRef::Real(r) => Some(re.is_match(&r.to_string())),
             ValueRef::Blob(b) => Some(re.is_match(&String::from_utf8_lossy(b))),
         })
-    })
+    })?;
+    rusqlite::vtab::array::load_module(conn)
 }
 
 type BoxError = Box<dyn std::error::Error + Send + Sync + 'static>;
@@ -83,8 +86,10 @@ fn is_missing_dunder_function(e: &rusqlite::Error) -> bool {
         rusqlite::Error::SqlInputError { msg, .. } => msg,
         _ => return false,
     };
-    msg.strip_prefix("no such function: ")
-        .is_some_and(|f| f.eq_ignore_ascii_case("dunder_upper") || f.eq_ignore_ascii_case("regexp"))
+    let function = msg.strip_prefix("no such function: ").is_some_and(|f| {
+        f.eq_ignore_ascii_case("dunder_upper") || f.eq_ignore_ascii_case("regexp")
+    });
+    function || msg == "no such table: rarray"
 }
 
 fn prepare<'c>(conn: &'c Connection, sql: &str) -> Result<CachedStatement<'c>> {
@@ -154,16 +159,7 @@ impl rusqlite::ToSql for Value<'_> {
             Value::Text(s) => ToSqlOutput::Borrowed(ValueRef::Text(s.as_bytes())),
             Value::Blob(b) => ToSqlOutput::Borrowed(ValueRef::Blob(b)),
             Value::List(_, items) => {
-                let mut json = String::with_capacity(2 + items.len() * 8);
-                json.push('[');
-                for (i, item) in items.iter().enumerate() {
-                    if i > 0 {
-                        json.push(',');
-                    }
-                    write_json(item, &mut json);
-                }
-                json.push(']');
-                ToSqlOutput::Owned(SqlValue::Text(json))
+                ToSqlOutput::Array(Rc::new(items.iter().map(native).collect()))
             }
             other => {
                 let mut text = String::with_capacity(26);
@@ -184,62 +180,24 @@ fn write_temporal(v: &Value<'_>, out: &mut String) {
     }
 }
 
-/// One item of an `__in` list as JSON, read back by `json_each` (blobs as hex,
-/// turned back into bytes by `unhex` in the SQL).
-fn write_json(v: &Value<'_>, out: &mut String) {
+/// One item of an `__in` list as the value SQLite stores for it.
+fn native(v: &Value<'_>) -> SqlValue {
     match v {
-        Value::Bool(b) => out.push_str(if *b { "1" } else { "0" }),
-        Value::SmallInt(i) => {
-            let _ = write!(out, "{i}");
-        }
-        Value::Int(i) => {
-            let _ = write!(out, "{i}");
-        }
-        Value::BigInt(i) => {
-            let _ = write!(out, "{i}");
-        }
-        Value::Real(f) => write_json_float(f64::from(*f), out),
-        Value::Double(f) => write_json_float(*f, out),
-        Value::Text(s) => write_json_string(s, out),
-        Value::Blob(b) => {
-            out.push('"');
-            for byte in b.iter() {
-                let _ = write!(out, "{byte:02x}");
-            }
-            out.push('"');
-        }
-        Value::List(..) => out.push_str("null"),
+        Value::Bool(b) => SqlValue::Integer(i64::from(*b)),
+        Value::SmallInt(i) => SqlValue::Integer(i64::from(*i)),
+        Value::Int(i) => SqlValue::Integer(i64::from(*i)),
+        Value::BigInt(i) => SqlValue::Integer(*i),
+        Value::Real(f) => SqlValue::Real(f64::from(*f)),
+        Value::Double(f) => SqlValue::Real(*f),
+        Value::Text(s) => SqlValue::Text(s.clone().into_owned()),
+        Value::Blob(b) => SqlValue::Blob(b.clone().into_owned()),
+        Value::List(..) => SqlValue::Null,
         temporal => {
-            out.push('"');
-            write_temporal(temporal, out);
-            out.push('"');
+            let mut text = String::with_capacity(26);
+            write_temporal(temporal, &mut text);
+            SqlValue::Text(text)
         }
     }
-}
-
-fn write_json_float(f: f64, out: &mut String) {
-    if f.is_nan() {
-        out.push_str("null");
-    } else if f.is_infinite() {
-        out.push_str(if f > 0.0 { "9e999" } else { "-9e999" });
-    } else {
-        let _ = write!(out, "{f:?}");
-    }
-}
-
-fn write_json_string(s: &str, out: &mut String) {
-    out.push('"');
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            c if (c as u32) < 0x20 => {
-                let _ = write!(out, "\\u{:04x}", c as u32);
-            }
-            c => out.push(c),
-        }
-    }
-    out.push('"');
 }
 
 struct SqliteCursor<'s> {

@@ -106,7 +106,7 @@ pub enum Value<'a> {
     /// A time of day.
     Time(NaiveTime),
     /// A list of values of one type, for `__in` (an array on PostgreSQL, a
-    /// JSON array read by `json_each` on SQLite).
+    /// `rarray` of native values on SQLite).
     List(SqlType, Vec<Value<'a>>),
 }
 

@@ -108,12 +108,8 @@ impl Dialect for Sqlite {
         }
     }
 
-    fn in_list(&self, lhs: &str, list: &str, kind: Kind) -> String {
-        if kind == Kind::Bytes {
-            format!("{lhs} IN (SELECT unhex(\"value\") FROM json_each({list}))")
-        } else {
-            format!("{lhs} IN (SELECT \"value\" FROM json_each({list}))")
-        }
+    fn in_list(&self, lhs: &str, list: &str, _kind: Kind) -> String {
+        format!("{lhs} IN rarray({list})")
     }
 
     fn nulls(&self, desc: bool) -> &'static str {
