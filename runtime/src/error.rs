@@ -59,6 +59,15 @@ pub enum Error {
         /// The SQL that ran.
         sql: String,
     },
+    /// A value the backend cannot store as given (PostgreSQL text cannot hold
+    /// the character NUL); nothing was sent.
+    #[error("value cannot be sent to the database: {reason}\n  SQL: {sql}")]
+    InvalidValue {
+        /// What is wrong with it.
+        reason: String,
+        /// The SQL it was meant for.
+        sql: String,
+    },
     /// The connection failed or was closed.
     #[error("connection error: {source}")]
     Connection {
@@ -96,6 +105,7 @@ impl Error {
             | Error::UniqueViolation { sql, .. }
             | Error::ForeignKeyViolation { sql, .. }
             | Error::Decode { sql, .. }
+            | Error::InvalidValue { sql, .. }
             | Error::Database { sql, .. } => Some(sql),
             Error::Connection { .. } | Error::Migration { .. } => None,
         }

@@ -198,6 +198,25 @@ impl Cursor for PgCursor<'_> {
     }
 }
 
+/// PostgreSQL text cannot contain NUL: say so, rather than let the server
+/// reject the message or a driver truncate the value.
+fn check_values(params: &[Value<'_>], sql: &str) -> Result<()> {
+    fn has_nul(v: &Value<'_>) -> bool {
+        match v {
+            Value::Text(s) => s.as_bytes().contains(&0),
+            Value::List(_, items) => items.iter().any(has_nul),
+            _ => false,
+        }
+    }
+    match params.iter().position(has_nul) {
+        Some(i) => Err(Error::InvalidValue {
+            reason: format!("parameter ${} is text containing the character NUL (\\0), which PostgreSQL text cannot hold", i + 1),
+            sql: sql.to_owned(),
+        }),
+        None => Ok(()),
+    }
+}
+
 fn run<C: postgres::GenericClient, K: Consume>(
     client: &mut C,
     sql: &'static Sql,
@@ -205,6 +224,7 @@ fn run<C: postgres::GenericClient, K: Consume>(
     consume: K,
 ) -> Result<K::Output> {
     let text = sql.postgres;
+    check_values(params, text)?;
     let rows = client
         .query_typed_raw(text, params.iter().map(|p| (p, pg_type(p))))
         .map_err(|e| error(e, text))?;
