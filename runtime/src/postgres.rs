@@ -1,9 +1,13 @@
 //! The PostgreSQL backend (postgres).
 //!
-//! Each query goes to the server with its parameter types in one round trip
-//! (`query_typed_raw`: Parse, Bind and Execute of the unnamed statement).
-//! The SQL also casts every placeholder (`$1::int4`), so the types the
-//! server sees are the ones dunder binds.
+//! On a plain `&mut postgres::Client` (or `Transaction`) each query goes to
+//! the server with its parameter types in one round trip (`query_typed_raw`:
+//! Parse, Bind and Execute of the unnamed statement; nothing is left on the
+//! server). [`Client`] wraps a `postgres::Client` with a statement cache:
+//! each query is prepared once per connection and then only bound and
+//! executed, which saves the server's parse and plan on every later call.
+//! The SQL casts every placeholder (`$1::int4`), so the types the server sees
+//! are the ones dunder binds.
 //!
 //! Extracting parts of a `timestamp with time zone` (`year`, `hour`, `date`,
 //! …) happens in UTC (`AT TIME ZONE 'UTC'`), whatever the session's
@@ -11,7 +15,9 @@
 //! letters under a UTF-8 `LC_CTYPE` (`C.UTF-8`, `en_US.UTF-8`, …) but only
 //! ASCII under `C`.
 
+use std::collections::HashMap;
 use std::error::Error as StdError;
+use std::ops::{Deref, DerefMut};
 
 use bytes::BytesMut;
 use postgres::fallible_iterator::FallibleIterator;
@@ -178,8 +184,15 @@ impl Row for PgRow {
     }
 }
 
+/// Rows from the server: streamed (`try_for_each`), or fetched in one go,
+/// which costs one wait on the connection instead of one per row.
+enum Rows<'c> {
+    Streamed(postgres::RowIter<'c>),
+    Fetched(std::vec::IntoIter<postgres::Row>),
+}
+
 struct PgCursor<'c> {
-    rows: postgres::RowIter<'c>,
+    rows: Rows<'c>,
     sql: &'static str,
 }
 
@@ -191,9 +204,12 @@ impl Cursor for PgCursor<'_> {
 
     #[inline]
     fn next_row(&mut self) -> Result<Option<PgRow>> {
-        match self.rows.next() {
-            Ok(row) => Ok(row.map(PgRow)),
-            Err(e) => Err(error(e, self.sql)),
+        match &mut self.rows {
+            Rows::Fetched(rows) => Ok(rows.next().map(PgRow)),
+            Rows::Streamed(rows) => match rows.next() {
+                Ok(row) => Ok(row.map(PgRow)),
+                Err(e) => Err(error(e, self.sql)),
+            },
         }
     }
 }
@@ -225,9 +241,25 @@ fn run<C: postgres::GenericClient, K: Consume>(
 ) -> Result<K::Output> {
     let text = sql.postgres;
     check_values(params, text)?;
-    let rows = client
-        .query_typed_raw(text, params.iter().map(|p| (p, pg_type(p))))
-        .map_err(|e| error(e, text))?;
+    let typed = params.iter().map(|p| (p, pg_type(p)));
+    let rows = if K::STREAM {
+        Rows::Streamed(
+            client
+                .query_typed_raw(text, typed)
+                .map_err(|e| error(e, text))?,
+        )
+    } else {
+        let typed: Vec<(&(dyn ToSql + Sync), Type)> = params
+            .iter()
+            .map(|p| (p as &(dyn ToSql + Sync), pg_type(p)))
+            .collect();
+        Rows::Fetched(
+            client
+                .query_typed(text, &typed)
+                .map_err(|e| error(e, text))?
+                .into_iter(),
+        )
+    };
     let mut cursor = PgCursor { rows, sql: text };
     consume.consume(&mut cursor).map_err(|e| e.with_sql(text))
 }
@@ -251,3 +283,233 @@ macro_rules! pg_executor {
 }
 
 pg_executor!(&mut postgres::Client, &mut postgres::Transaction<'_>);
+
+/// Prepared statements of one connection, keyed by the address of their
+/// `&'static` SQL text (each `query!` has its own).
+#[derive(Default)]
+struct Cache {
+    statements: HashMap<(usize, usize), postgres::Statement>,
+}
+
+impl std::fmt::Debug for Cache {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Cache")
+            .field("statements", &self.statements.len())
+            .finish()
+    }
+}
+
+impl Cache {
+    fn run<C: postgres::GenericClient, K: Consume>(
+        &mut self,
+        client: &mut C,
+        sql: &'static Sql,
+        params: &[Value<'_>],
+        consume: K,
+    ) -> Result<K::Output> {
+        let text = sql.postgres;
+        check_values(params, text)?;
+        let key = (text.as_ptr() as usize, text.len());
+        let statement = match self.statements.get(&key) {
+            Some(s) => s.clone(),
+            None => {
+                let types: Vec<Type> = params.iter().map(pg_type).collect();
+                let s = client
+                    .prepare_typed(text, &types)
+                    .map_err(|e| error(e, text))?;
+                self.statements.insert(key, s.clone());
+                s
+            }
+        };
+        let result = if K::STREAM {
+            client
+                .query_raw(&statement, params.iter())
+                .map(Rows::Streamed)
+        } else {
+            let refs: Vec<&(dyn ToSql + Sync)> =
+                params.iter().map(|p| p as &(dyn ToSql + Sync)).collect();
+            client
+                .query(&statement, &refs)
+                .map(|rows| Rows::Fetched(rows.into_iter()))
+        };
+        let rows = match result {
+            Ok(rows) => rows,
+            Err(e) => {
+                // A statement the server no longer accepts (e.g. after a schema
+                // change) is prepared again next time.
+                self.statements.remove(&key);
+                return Err(error(e, text));
+            }
+        };
+        let mut cursor = PgCursor { rows, sql: text };
+        consume.consume(&mut cursor).map_err(|e| e.with_sql(text))
+    }
+}
+
+/// A `postgres::Client` that prepares each dunder query once and reuses the
+/// statement (a per-connection statement cache). Derefs to the client, so
+/// everything else works as before.
+///
+/// ```no_run
+/// use dunder::prelude::*;
+///
+/// #[derive(Model, Debug)]
+/// struct Tag {
+///     id: i64,
+///     name: String,
+/// }
+///
+/// let mut db = dunder::postgres::Client::connect("postgres://postgres@localhost/app", dunder::postgres_client::NoTls)?;
+/// let tags = query!(Tag, name__istartswith = "rust").fetch_all(&mut db)?;
+/// let mut tx = db.transaction()?;
+/// let n = query!(Tag.count()).run(&mut tx)?;
+/// tx.commit()?;
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub struct Client {
+    client: postgres::Client,
+    cache: Cache,
+}
+
+impl std::fmt::Debug for Client {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Client")
+            .field("cache", &self.cache)
+            .finish_non_exhaustive()
+    }
+}
+
+impl std::fmt::Debug for Transaction<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Transaction")
+            .field("cache", &self.cache)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Client {
+    /// Wraps a connected client.
+    pub fn new(client: postgres::Client) -> Client {
+        Client {
+            client,
+            cache: Cache::default(),
+        }
+    }
+
+    /// Connects (see `postgres::Client::connect`).
+    pub fn connect<T>(params: &str, tls: T) -> Result<Client>
+    where
+        T: postgres::tls::MakeTlsConnect<postgres::Socket> + 'static + Send,
+        T::TlsConnect: Send,
+        T::Stream: Send,
+        <T::TlsConnect as postgres::tls::TlsConnect<postgres::Socket>>::Future: Send,
+    {
+        postgres::Client::connect(params, tls)
+            .map(Client::new)
+            .map_err(|e| Error::Connection {
+                source: Box::new(e),
+            })
+    }
+
+    /// Begins a transaction that shares this connection's statement cache.
+    pub fn transaction(&mut self) -> Result<Transaction<'_>> {
+        let tx = self.client.transaction().map_err(|e| error(e, "BEGIN"))?;
+        Ok(Transaction {
+            tx,
+            cache: &mut self.cache,
+        })
+    }
+
+    /// How many statements are prepared.
+    pub fn cached_statements(&self) -> usize {
+        self.cache.statements.len()
+    }
+
+    /// The wrapped client.
+    pub fn into_inner(self) -> postgres::Client {
+        self.client
+    }
+}
+
+impl Deref for Client {
+    type Target = postgres::Client;
+    fn deref(&self) -> &postgres::Client {
+        &self.client
+    }
+}
+
+impl DerefMut for Client {
+    fn deref_mut(&mut self) -> &mut postgres::Client {
+        &mut self.client
+    }
+}
+
+/// A transaction of a [`Client`], using its statement cache. Derefs to
+/// `postgres::Transaction`; commit or roll back as usual.
+pub struct Transaction<'a> {
+    tx: postgres::Transaction<'a>,
+    cache: &'a mut Cache,
+}
+
+impl<'a> Transaction<'a> {
+    /// Commits the transaction.
+    pub fn commit(self) -> Result<()> {
+        self.tx.commit().map_err(|e| error(e, "COMMIT"))
+    }
+
+    /// Rolls the transaction back.
+    pub fn rollback(self) -> Result<()> {
+        self.tx.rollback().map_err(|e| error(e, "ROLLBACK"))
+    }
+}
+
+impl<'a> Deref for Transaction<'a> {
+    type Target = postgres::Transaction<'a>;
+    fn deref(&self) -> &postgres::Transaction<'a> {
+        &self.tx
+    }
+}
+
+impl<'a> DerefMut for Transaction<'a> {
+    fn deref_mut(&mut self) -> &mut postgres::Transaction<'a> {
+        &mut self.tx
+    }
+}
+
+impl Executor for &mut Client {
+    #[inline]
+    fn dialect(&self) -> Dialect {
+        Dialect::Postgres
+    }
+    #[inline]
+    fn run<K: Consume>(
+        self,
+        sql: &'static Sql,
+        params: &[Value<'_>],
+        consume: K,
+    ) -> Result<K::Output> {
+        self.cache.run(&mut self.client, sql, params, consume)
+    }
+    fn execute_batch(self, sql: &str) -> Result<()> {
+        self.client.batch_execute(sql).map_err(|e| error(e, sql))
+    }
+}
+
+impl Executor for &mut Transaction<'_> {
+    #[inline]
+    fn dialect(&self) -> Dialect {
+        Dialect::Postgres
+    }
+    #[inline]
+    fn run<K: Consume>(
+        self,
+        sql: &'static Sql,
+        params: &[Value<'_>],
+        consume: K,
+    ) -> Result<K::Output> {
+        self.cache.run(&mut self.tx, sql, params, consume)
+    }
+    fn execute_batch(self, sql: &str) -> Result<()> {
+        self.tx.batch_execute(sql).map_err(|e| error(e, sql))
+    }
+}

@@ -165,6 +165,9 @@ impl<'a, R: FromRow, M: Mode> Query<'a, R, M> {
 #[doc(hidden)]
 pub trait Consume {
     type Output;
+    /// Whether rows should be streamed from the server rather than fetched
+    /// in one go (only `try_for_each` streams).
+    const STREAM: bool = false;
     fn consume<C: Cursor>(self, cursor: &mut C) -> Result<Self::Output>;
 }
 
@@ -219,6 +222,7 @@ impl<R: FromRow> Consume for FetchOne<R> {
 
 impl<R: FromRow, F: FnMut(R) -> Result<()>> Consume for ForEach<F, R> {
     type Output = ();
+    const STREAM: bool = true;
     fn consume<C: Cursor>(mut self, cursor: &mut C) -> Result<()> {
         while let Some(row) = cursor.next_row()? {
             (self.0)(R::from_row(&row)?)?;

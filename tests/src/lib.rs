@@ -52,6 +52,24 @@ impl Drop for PgDb {
     }
 }
 
+impl PgDb {
+    /// The name of this test's database.
+    pub fn dbname(&self) -> &str {
+        &self.name
+    }
+}
+
+/// Another connection to the database of `db`.
+pub fn pg_connect(db: &PgDb) -> postgres::Client {
+    let mut config: postgres::Config = postgres_url()
+        .parse()
+        .expect("DUNDER_POSTGRES_URL is a valid URL");
+    config.dbname(db.dbname());
+    config
+        .connect(postgres::NoTls)
+        .expect("connect to the test database")
+}
+
 static COUNTER: AtomicU64 = AtomicU64::new(0);
 
 /// A fresh PostgreSQL database (collation `C.UTF-8`, as the conformance
