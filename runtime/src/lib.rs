@@ -41,6 +41,10 @@
 //! every lookup per dialect, and where dunder deliberately differs from Django.
 #![warn(missing_docs)]
 
+#[cfg(not(any(feature = "sqlite", feature = "postgres")))]
+compile_error!("dunder needs a backend: enable the `sqlite` feature (the default) or `postgres`");
+
+mod db;
 mod decode;
 mod error;
 mod exec;
@@ -62,6 +66,7 @@ pub use rusqlite;
 #[cfg(feature = "postgres")]
 pub use ::postgres as postgres_client;
 
+pub use db::Db;
 pub use dunder_macros::{query, Model};
 pub use error::{BackendError, Error, Result};
 pub use exec::{create_table, Executor};
