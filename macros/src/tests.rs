@@ -208,6 +208,24 @@ fn query_shapes() {
             quote!(.filter(date__year__in = [2020], date__year__range = (2019, 2021))),
         ),
         ("empty_filter", quote!(.filter())),
+        (
+            "update",
+            quote!(.filter(int__gt = 1).update(text = t, opt_int = None, opt_text = o)),
+        ),
+        (
+            "update_f",
+            quote!(.exclude(opt_int__isnull = true).update(int = F(int) + 1, big = -(F(big) * 2 - F(small)) / n, double = F(real))),
+        ),
+        ("update_all", quote!(.update(flag = true))),
+        (
+            "update_fk",
+            quote!(.filter(author = 1).update(editor = Some(2), author = 3)),
+        ),
+        (
+            "delete",
+            quote!(.filter(opt_text__isnull = true).exclude(int__in = ids).delete()),
+        ),
+        ("delete_all", quote!(.order_by(id).delete())),
     ];
     for (name, chain) in shapes {
         insta::assert_snapshot!(
@@ -263,6 +281,20 @@ fn compile_errors() {
         (quote!(.order_by(-txt)), "has no field `txt`; did you mean `text`?"),
         (quote!(.order_by(date__year)), "ordering by `date__year`"),
         (quote!(.filter(x)), "expected a condition"),
+        (quote!(.update()), "needs at least one `field = value`"),
+        (quote!(.update(txt = 1)), "has no field `txt`; did you mean `text`?"),
+        (quote!(.update(int = 1, int = 2)), "`int` is set twice"),
+        (quote!(.update(int = None)), "`Item.int` is not an `Option`: it cannot be set to NULL"),
+        (quote!(.update(int__gt = 1)), "lookups and related fields (`a__b`) cannot be set"),
+        (quote!(.update(text = F(text) + 1)), "arithmetic needs a number: `Item.text` is `String`"),
+        (quote!(.update(int = F(text))), "`F(text)` is `String` but `Item.int` is `i32`"),
+        (quote!(.update(int = F(nope) + 1)), "has no field `nope`"),
+        (quote!(.update(int = F(int) % 2)), "use `+`, `-`, `*` and `/`"),
+        (quote!(.update(int = F(int, big))), "`F(…)` takes one field name"),
+        (quote!(.update(int)), "expected `field = value`"),
+        (quote!([..3].update(int = 1)), "cannot update a query once a slice has been taken"),
+        (quote!(.distinct().delete()), "cannot delete after `.distinct()`"),
+        (quote!(.delete(x)), "`.delete()` takes no arguments"),
     ];
     for (chain, expected) in cases {
         let e = err(chain.clone());

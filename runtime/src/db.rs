@@ -133,6 +133,15 @@ impl Executor for &mut Db {
         }
     }
 
+    fn execute(self, sql: &'static Sql, params: &[Value<'_>]) -> Result<u64> {
+        match self {
+            #[cfg(feature = "sqlite")]
+            Db::Sqlite(c) => Executor::execute(&*c, sql, params),
+            #[cfg(feature = "postgres")]
+            Db::Postgres(c) => Executor::execute(&mut **c, sql, params),
+        }
+    }
+
     fn execute_batch(self, sql: &str) -> Result<()> {
         match self {
             #[cfg(feature = "sqlite")]

@@ -47,6 +47,28 @@ pub enum Error {
         #[source]
         source: BackendError,
     },
+    /// A NOT NULL constraint was violated.
+    #[error("NOT NULL constraint violated{}: {source}\n  SQL: {sql}", fmt_constraint(.column))]
+    NotNullViolation {
+        /// The column, when the backend reports it.
+        column: Option<String>,
+        /// The SQL that failed.
+        sql: String,
+        /// The backend's error.
+        #[source]
+        source: BackendError,
+    },
+    /// A CHECK constraint was violated.
+    #[error("CHECK constraint violated{}: {source}\n  SQL: {sql}", fmt_constraint(.constraint))]
+    CheckViolation {
+        /// The constraint's name, when the backend reports it.
+        constraint: Option<String>,
+        /// The SQL that failed.
+        sql: String,
+        /// The backend's error.
+        #[source]
+        source: BackendError,
+    },
     /// A column's value could not be turned into the Rust type of its field.
     #[error("cannot decode column `{column}`: expected {expected}, found {found}\n  SQL: {sql}")]
     Decode {
@@ -104,6 +126,8 @@ impl Error {
             | Error::MultipleRows { sql, .. }
             | Error::UniqueViolation { sql, .. }
             | Error::ForeignKeyViolation { sql, .. }
+            | Error::NotNullViolation { sql, .. }
+            | Error::CheckViolation { sql, .. }
             | Error::Decode { sql, .. }
             | Error::InvalidValue { sql, .. }
             | Error::Database { sql, .. } => Some(sql),

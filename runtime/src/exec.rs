@@ -36,6 +36,10 @@ pub trait Executor: Sized {
         consume: K,
     ) -> Result<K::Output>;
 
+    /// Runs a statement that returns no rows; the number of rows affected.
+    #[doc(hidden)]
+    fn execute(self, sql: &'static Sql, params: &[Value<'_>]) -> Result<u64>;
+
     /// Runs SQL text that has no parameters and returns no rows (DDL, several
     /// statements separated by `;`).
     fn execute_batch(self, sql: &str) -> Result<()>;

@@ -71,7 +71,7 @@ pub use dunder_macros::{query, Model};
 pub use error::{BackendError, Error, Result};
 pub use exec::{create_table, Executor};
 pub use model::{create_table_sql, Column, Decode, Dialect, ForeignKey, FromRow, Model, Row, Sql};
-pub use query::{All, Mode, One, Optional, Query};
+pub use query::{All, Command, Mode, One, Optional, Query};
 pub use value::{SqlType, Value};
 
 /// What most code needs: `use dunder::prelude::*;`.

@@ -135,6 +135,32 @@ pub fn value<'a, T, V: IntoParam<'a, T>>(v: V) -> Value<'a> {
     v.into_param()
 }
 
+/// A value an UPDATE gives an `Option` field: an `Option` (`None` is NULL).
+#[diagnostic::on_unimplemented(
+    message = "a value of type `{Self}` cannot be stored in a field of type `Option<{T}>`",
+    label = "expected an `Option<{T}>`: write `Some(value)` or `None`"
+)]
+pub trait IntoNullable<'a, T> {
+    /// The parameter.
+    fn into_nullable(self) -> Value<'a>;
+}
+
+impl<'a, T: Kind, V: IntoParam<'a, T>> IntoNullable<'a, T> for Option<V> {
+    #[inline]
+    fn into_nullable(self) -> Value<'a> {
+        match self {
+            Some(v) => v.into_param(),
+            None => Value::Null(T::SQL),
+        }
+    }
+}
+
+/// A value for an `Option` field of type `T`.
+#[inline]
+pub fn set_nullable<'a, T, V: IntoNullable<'a, T>>(v: V) -> Value<'a> {
+    v.into_nullable()
+}
+
 /// The values of an `__in` lookup: anything iterable (array, slice, `Vec`,
 /// iterator) whose items compare with `T`. Duplicates are kept; they do not
 /// change the answer.

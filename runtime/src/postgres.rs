@@ -87,6 +87,7 @@ macro_rules! list_to_sql {
 impl ToSql for Value<'_> {
     fn to_sql(&self, ty: &Type, out: &mut BytesMut) -> Result<IsNull, BoxError> {
         match self {
+            Value::Null(_) => Ok(IsNull::Yes),
             Value::Bool(v) => v.to_sql(ty, out),
             Value::SmallInt(v) => v.to_sql(ty, out),
             Value::Int(v) => v.to_sql(ty, out),
@@ -141,6 +142,20 @@ pub(crate) fn error(e: postgres::Error, sql: &str) -> Error {
         }
         if *db.code() == SqlState::FOREIGN_KEY_VIOLATION {
             return Error::ForeignKeyViolation {
+                constraint,
+                sql,
+                source: Box::new(e),
+            };
+        }
+        if *db.code() == SqlState::NOT_NULL_VIOLATION {
+            return Error::NotNullViolation {
+                column: db.column().map(str::to_owned),
+                sql,
+                source: Box::new(e),
+            };
+        }
+        if *db.code() == SqlState::CHECK_VIOLATION {
+            return Error::CheckViolation {
                 constraint,
                 sql,
                 source: Box::new(e),
@@ -264,6 +279,17 @@ fn run<C: postgres::GenericClient, K: Consume>(
     consume.consume(&mut cursor).map_err(|e| e.with_sql(text))
 }
 
+fn execute<C: postgres::GenericClient>(
+    client: &mut C,
+    sql: &'static Sql,
+    params: &[Value<'_>],
+) -> Result<u64> {
+    let text = sql.postgres;
+    check_values(params, text)?;
+    let refs: Vec<&(dyn ToSql + Sync)> = params.iter().map(|p| p as &(dyn ToSql + Sync)).collect();
+    client.execute(text, &refs).map_err(|e| error(e, text))
+}
+
 macro_rules! pg_executor {
     ($($t:ty),*) => {$(
         impl Executor for $t {
@@ -274,6 +300,10 @@ macro_rules! pg_executor {
             #[inline]
             fn run<K: Consume>(self, sql: &'static Sql, params: &[Value<'_>], consume: K) -> Result<K::Output> {
                 run(self, sql, params, consume)
+            }
+            #[inline]
+            fn execute(self, sql: &'static Sql, params: &[Value<'_>]) -> Result<u64> {
+                execute(self, sql, params)
             }
             fn execute_batch(self, sql: &str) -> Result<()> {
                 postgres::GenericClient::batch_execute(self, sql).map_err(|e| error(e, sql))
@@ -300,6 +330,41 @@ impl std::fmt::Debug for Cache {
 }
 
 impl Cache {
+    fn statement<C: postgres::GenericClient>(
+        &mut self,
+        client: &mut C,
+        text: &'static str,
+        params: &[Value<'_>],
+    ) -> Result<((usize, usize), postgres::Statement)> {
+        let key = (text.as_ptr() as usize, text.len());
+        if let Some(s) = self.statements.get(&key) {
+            return Ok((key, s.clone()));
+        }
+        let types: Vec<Type> = params.iter().map(pg_type).collect();
+        let s = client
+            .prepare_typed(text, &types)
+            .map_err(|e| error(e, text))?;
+        self.statements.insert(key, s.clone());
+        Ok((key, s))
+    }
+
+    fn execute<C: postgres::GenericClient>(
+        &mut self,
+        client: &mut C,
+        sql: &'static Sql,
+        params: &[Value<'_>],
+    ) -> Result<u64> {
+        let text = sql.postgres;
+        check_values(params, text)?;
+        let (key, statement) = self.statement(client, text, params)?;
+        let refs: Vec<&(dyn ToSql + Sync)> =
+            params.iter().map(|p| p as &(dyn ToSql + Sync)).collect();
+        client.execute(&statement, &refs).map_err(|e| {
+            self.statements.remove(&key);
+            error(e, text)
+        })
+    }
+
     fn run<C: postgres::GenericClient, K: Consume>(
         &mut self,
         client: &mut C,
@@ -490,6 +555,10 @@ impl Executor for &mut Client {
     ) -> Result<K::Output> {
         self.cache.run(&mut self.client, sql, params, consume)
     }
+    #[inline]
+    fn execute(self, sql: &'static Sql, params: &[Value<'_>]) -> Result<u64> {
+        self.cache.execute(&mut self.client, sql, params)
+    }
     fn execute_batch(self, sql: &str) -> Result<()> {
         self.client.batch_execute(sql).map_err(|e| error(e, sql))
     }
@@ -508,6 +577,10 @@ impl Executor for &mut Transaction<'_> {
         consume: K,
     ) -> Result<K::Output> {
         self.cache.run(&mut self.tx, sql, params, consume)
+    }
+    #[inline]
+    fn execute(self, sql: &'static Sql, params: &[Value<'_>]) -> Result<u64> {
+        self.cache.execute(&mut self.tx, sql, params)
     }
     fn execute_batch(self, sql: &str) -> Result<()> {
         self.tx.batch_execute(sql).map_err(|e| error(e, sql))

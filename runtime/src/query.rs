@@ -230,3 +230,67 @@ impl<R: FromRow, F: FnMut(R) -> Result<()>> Consume for ForEach<F, R> {
         Ok(())
     }
 }
+
+/// A statement built by `query!` that returns no rows — `.update(…)`,
+/// `.delete()` — and reports how many rows it affected.
+///
+/// ```
+/// use dunder::prelude::*;
+///
+/// #[derive(Model, Debug)]
+/// struct Post {
+///     id: i64,
+///     title: String,
+///     views: i64,
+///     note: Option<String>,
+/// }
+///
+/// let conn = rusqlite::Connection::open_in_memory()?;
+/// dunder::create_table::<Post, _>(&conn)?;
+/// conn.execute_batch("INSERT INTO post (title, views) VALUES ('a', 1), ('b', 10)")?;
+/// let n = query!(Post.filter(views__lt = 5).update(views = F(views) * 2 + 1, note = Some("bumped"))).run(&conn)?;
+/// assert_eq!(n, 1);
+/// let gone = query!(Post.filter(title = "b").delete()).run(&conn)?;
+/// assert_eq!(gone, 1);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[must_use = "a statement does nothing until it is run: call `run`"]
+pub struct Command<'a> {
+    sql: &'static Sql,
+    params: Vec<Value<'a>>,
+}
+
+impl std::fmt::Debug for Command<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Command")
+            .field("sql", self.sql)
+            .field("params", &self.params)
+            .finish()
+    }
+}
+
+impl<'a> Command<'a> {
+    #[doc(hidden)]
+    #[inline]
+    pub fn __new(sql: &'static Sql, params: Vec<Value<'a>>) -> Self {
+        Command { sql, params }
+    }
+
+    /// The SQL text for `dialect`.
+    #[inline]
+    pub fn sql(&self, dialect: Dialect) -> &'static str {
+        self.sql.get(dialect)
+    }
+
+    /// The values bound to the parameters, in placeholder order.
+    #[inline]
+    pub fn params(&self) -> &[Value<'a>] {
+        &self.params
+    }
+
+    /// Runs the statement; the number of rows it affected.
+    #[inline]
+    pub fn run<E: Executor>(&self, executor: E) -> Result<u64> {
+        executor.execute(self.sql, &self.params)
+    }
+}

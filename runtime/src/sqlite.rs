@@ -128,6 +128,23 @@ pub(crate) fn error(e: rusqlite::Error, sql: &str) -> Error {
                     source: Box::new(e),
                 };
             }
+            ffi::SQLITE_CONSTRAINT_NOTNULL => {
+                // "NOT NULL constraint failed: table.column"
+                let column =
+                    constraint.map(|c| c.rsplit('.').next().unwrap_or_default().to_owned());
+                return Error::NotNullViolation {
+                    column,
+                    sql,
+                    source: Box::new(e),
+                };
+            }
+            ffi::SQLITE_CONSTRAINT_CHECK => {
+                return Error::CheckViolation {
+                    constraint,
+                    sql,
+                    source: Box::new(e),
+                };
+            }
             _ => {}
         }
         if matches!(
@@ -150,6 +167,7 @@ pub(crate) fn error(e: rusqlite::Error, sql: &str) -> Error {
 impl rusqlite::ToSql for Value<'_> {
     fn to_sql(&self) -> rusqlite::Result<ToSqlOutput<'_>> {
         Ok(match self {
+            Value::Null(_) => ToSqlOutput::Owned(SqlValue::Null),
             Value::Bool(b) => ToSqlOutput::Owned(SqlValue::Integer(i64::from(*b))),
             Value::SmallInt(i) => ToSqlOutput::Owned(SqlValue::Integer(i64::from(*i))),
             Value::Int(i) => ToSqlOutput::Owned(SqlValue::Integer(i64::from(*i))),
@@ -191,7 +209,7 @@ fn native(v: &Value<'_>) -> SqlValue {
         Value::Double(f) => SqlValue::Real(*f),
         Value::Text(s) => SqlValue::Text(s.clone().into_owned()),
         Value::Blob(b) => SqlValue::Blob(b.clone().into_owned()),
-        Value::List(..) => SqlValue::Null,
+        Value::List(..) | Value::Null(_) => SqlValue::Null,
         temporal => {
             let mut text = String::with_capacity(26);
             write_temporal(temporal, &mut text);
@@ -254,6 +272,18 @@ fn run<K: Consume>(
     consume.consume(&mut cursor).map_err(|e| e.with_sql(text))
 }
 
+fn execute(conn: &Connection, sql: &'static Sql, params: &[Value<'_>]) -> Result<u64> {
+    let text = sql.sqlite;
+    let mut stmt = prepare(conn, text)?;
+    for (i, p) in params.iter().enumerate() {
+        stmt.raw_bind_parameter(i + 1, p)
+            .map_err(|e| error(e, text))?;
+    }
+    stmt.raw_execute()
+        .map(|n| n as u64)
+        .map_err(|e| error(e, text))
+}
+
 macro_rules! sqlite_executor {
     ($($t:ty),*) => {$(
         impl Executor for $t {
@@ -264,6 +294,10 @@ macro_rules! sqlite_executor {
             #[inline]
             fn run<K: Consume>(self, sql: &'static Sql, params: &[Value<'_>], consume: K) -> Result<K::Output> {
                 run(self, sql, params, consume)
+            }
+            #[inline]
+            fn execute(self, sql: &'static Sql, params: &[Value<'_>]) -> Result<u64> {
+                execute(self, sql, params)
             }
             fn execute_batch(self, sql: &str) -> Result<()> {
                 Connection::execute_batch(self, sql).map_err(|e| error(e, sql))

@@ -105,6 +105,8 @@ pub enum Value<'a> {
     TimestampTz(DateTime<Utc>),
     /// A time of day.
     Time(NaiveTime),
+    /// SQL NULL of a type (an UPDATE setting an `Option` field to `None`).
+    Null(SqlType),
     /// A list of values of one type, for `__in` (an array on PostgreSQL, a
     /// `rarray` of native values on SQLite).
     List(SqlType, Vec<Value<'a>>),
@@ -126,7 +128,7 @@ impl Value<'_> {
             Value::Timestamp(_) => SqlType::Timestamp,
             Value::TimestampTz(_) => SqlType::TimestampTz,
             Value::Time(_) => SqlType::Time,
-            Value::List(t, _) => *t,
+            Value::List(t, _) | Value::Null(t) => *t,
         }
     }
 }

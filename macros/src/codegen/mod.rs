@@ -45,6 +45,15 @@ pub fn expand(plan: &Plan, model: &TokenStream, sqlite: &str, postgres: &str) ->
         Mode::All => quote!(::dunder::All),
         Mode::One => quote!(::dunder::One),
         Mode::Optional => quote!(::dunder::Optional),
+        Mode::Execute => {
+            return quote! {{
+                static __DUNDER_SQL: ::dunder::Sql = ::dunder::Sql { sqlite: #sqlite, postgres: #postgres };
+                #[allow(unused_mut)]
+                let mut __dunder_params = ::dunder::__private::Vec::with_capacity(#count);
+                #(#pushes)*
+                ::dunder::Command::__new(&__DUNDER_SQL, __dunder_params)
+            }};
+        }
     };
     quote! {{
         static __DUNDER_SQL: ::dunder::Sql = ::dunder::Sql { sqlite: #sqlite, postgres: #postgres };
@@ -60,6 +69,20 @@ fn binding(b: &Binding) -> TokenStream {
         Binding::Value { expr, kind } => {
             let m = marker(*kind);
             let v = quote_spanned!(expr.span()=> ::dunder::__private::value::<#m, _>(#expr));
+            quote!(__dunder_params.push(#v);)
+        }
+        Binding::Set {
+            expr,
+            kind,
+            nullable,
+        } => {
+            let m = marker(*kind);
+            let f = if *nullable {
+                quote!(set_nullable)
+            } else {
+                quote!(value)
+            };
+            let v = quote_spanned!(expr.span()=> ::dunder::__private::#f::<#m, _>(#expr));
             quote!(__dunder_params.push(#v);)
         }
         Binding::List { expr, kind } => {

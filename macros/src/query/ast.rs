@@ -46,12 +46,21 @@ pub struct SliceAst {
     pub span: Span,
 }
 
+/// `field = value` of `.update(…)`.
+#[derive(Debug, Clone)]
+pub struct Assign {
+    pub field: Part,
+    pub value: syn::Expr,
+}
+
 #[derive(Debug, Clone)]
 pub enum TerminalAst {
     Count(Span),
     Exists(Span),
     First(Span),
     Get(Vec<Cond>, Span),
+    Update(Vec<Assign>, Span),
+    Delete(Span),
 }
 
 #[derive(Debug, Clone)]

@@ -25,8 +25,6 @@ const LATER: &[&str] = &[
     "values_list",
     "annotate",
     "aggregate",
-    "update",
-    "delete",
     "create",
     "get_or_create",
     "update_or_create",
@@ -204,6 +202,26 @@ fn method_op(m: &syn::ExprMethodCall, errors: &mut Errors) -> Option<Op> {
             Op::Terminal(TerminalAst::First(span))
         }
         "get" => Op::Terminal(TerminalAst::Get(parse_conds(&m.args, errors), span)),
+        "update" => {
+            let mut assigns = Vec::new();
+            for a in &m.args {
+                match assign(a) {
+                    Ok(x) => assigns.push(x),
+                    Err(e) => errors.push(e),
+                }
+            }
+            if m.args.is_empty() {
+                errors.push(syn::Error::new(
+                    span,
+                    "`.update()` needs at least one `field = value`",
+                ));
+            }
+            Op::Terminal(TerminalAst::Update(assigns, span))
+        }
+        "delete" => {
+            no_args(errors);
+            Op::Terminal(TerminalAst::Delete(span))
+        }
         other => {
             let msg = if LATER.contains(&other) {
                 format!(
@@ -361,6 +379,33 @@ fn cond(e: &Expr) -> syn::Result<Cond> {
             ))
         }
     }
+}
+
+/// `field = value` of `.update(…)`.
+fn assign(e: &Expr) -> syn::Result<Assign> {
+    let Expr::Assign(a) = e else {
+        return Err(syn::Error::new(
+            e.span(),
+            "expected `field = value` (the value may use `F(other_field)`)",
+        ));
+    };
+    let Some(ident) = single_ident(&a.left) else {
+        return Err(syn::Error::new(
+            a.left.span(),
+            "expected a field name on the left of `=`",
+        ));
+    };
+    let mut ps = parts(ident)?;
+    if ps.len() != 1 {
+        return Err(syn::Error::new(
+            ident.span(),
+            "`.update()` sets fields of the model: lookups and related fields (`a__b`) cannot be set",
+        ));
+    }
+    Ok(Assign {
+        field: ps.remove(0),
+        value: (*a.right).clone(),
+    })
 }
 
 fn order_key(e: &Expr) -> syn::Result<OrderKey> {

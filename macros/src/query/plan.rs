@@ -133,7 +133,29 @@ impl Slice {
     }
 }
 
-/// What the statement selects, and so what a row is.
+/// The value an UPDATE sets a column to.
+#[derive(Debug, Clone)]
+pub enum SetExpr {
+    /// A bound value: placeholder and SQL kind.
+    Param(usize, Kind),
+    /// `NULL`.
+    Null,
+    /// `F(field)`: another column of the row.
+    Column(String),
+    /// `lhs op rhs`, op one of `+ - * /`.
+    Binary(Box<SetExpr>, char, Box<SetExpr>),
+    /// `-x`.
+    Neg(Box<SetExpr>),
+}
+
+/// `column = value` of an UPDATE.
+#[derive(Debug, Clone)]
+pub struct Assignment {
+    pub column: String,
+    pub value: SetExpr,
+}
+
+/// What a SELECT selects, and so what a row is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Select {
     /// Every column of the model, in field order: the row is the model.
@@ -150,6 +172,8 @@ pub enum Mode {
     All,
     One,
     Optional,
+    /// UPDATE/DELETE: the number of rows affected.
+    Execute,
 }
 
 /// A value expression of the user's and the parameters made from it.
@@ -157,6 +181,12 @@ pub enum Mode {
 pub enum Binding {
     /// One value compared with a `kind`.
     Value { expr: syn::Expr, kind: Kind },
+    /// A value an UPDATE sets a `kind` column to (`Option`s too when `nullable`).
+    Set {
+        expr: syn::Expr,
+        kind: Kind,
+        nullable: bool,
+    },
     /// An `__in` list of `kind`.
     List { expr: syn::Expr, kind: Kind },
     /// A `__range` tuple: two parameters.
@@ -182,7 +212,7 @@ impl Binding {
     /// How many parameters this binding pushes.
     pub fn param_count(&self) -> usize {
         match self {
-            Binding::Value { .. } | Binding::List { .. } => 1,
+            Binding::Value { .. } | Binding::Set { .. } | Binding::List { .. } => 1,
             Binding::Range { .. } => 2,
             Binding::Year { ends, .. } => {
                 if *ends == YearEnds::Both {
@@ -196,6 +226,13 @@ impl Binding {
     }
 }
 
+/// An UPDATE or a DELETE.
+#[derive(Debug, Clone)]
+pub enum Write {
+    Update(Vec<Assignment>),
+    Delete,
+}
+
 /// A validated query.
 #[derive(Debug, Clone)]
 pub struct Plan {
@@ -203,6 +240,8 @@ pub struct Plan {
     /// Every column of the model, in field order.
     pub columns: Vec<String>,
     pub select: Select,
+    /// UPDATE/DELETE instead of the SELECT.
+    pub write: Option<Write>,
     pub mode: Mode,
     pub filter: Option<Where>,
     pub order: Vec<OrderBy>,

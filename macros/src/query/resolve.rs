@@ -140,12 +140,7 @@ impl<'s> Resolver<'s> {
 
         for op in &ast.ops {
             if let Some(t) = terminal {
-                let name = match t {
-                    TerminalAst::Count(_) => "count",
-                    TerminalAst::Exists(_) => "exists",
-                    TerminalAst::First(_) => "first",
-                    TerminalAst::Get(..) => "get",
-                };
+                let name = terminal_name(t);
                 self.errors.push(syn::Error::new(
                     op_span(op),
                     format!("`.{name}()` ends the query: nothing can follow it"),
@@ -200,8 +195,31 @@ impl<'s> Resolver<'s> {
             }
         }
 
+        let mut write = None;
         let (select, mode) = match terminal {
             None => (Select::Model, Mode::All),
+            Some(t @ (TerminalAst::Update(_, span) | TerminalAst::Delete(span))) => {
+                let name = terminal_name(t);
+                if sliced.is_some() {
+                    self.errors.push(syn::Error::new(
+                        *span,
+                        format!(
+                            "cannot {name} a query once a slice has been taken: filter instead"
+                        ),
+                    ));
+                }
+                if distinct {
+                    self.errors.push(syn::Error::new(
+                        *span,
+                        format!("cannot {name} after `.distinct()`"),
+                    ));
+                }
+                write = Some(match t {
+                    TerminalAst::Update(assigns, _) => Write::Update(self.assignments(assigns)),
+                    _ => Write::Delete,
+                });
+                (Select::Model, Mode::Execute)
+            }
             Some(TerminalAst::Count(_)) => (Select::Count, Mode::One),
             Some(TerminalAst::Exists(_)) => (Select::Exists, Mode::One),
             Some(TerminalAst::First(_)) => (Select::Model, Mode::Optional),
@@ -250,7 +268,9 @@ impl<'s> Resolver<'s> {
             Some(TerminalAst::Get(..)) => slice.limit = Some(SliceValue::Lit(21)),
             _ => {}
         }
-        if matches!(select, Select::Count | Select::Exists) && slice.is_empty() && !distinct {
+        if (matches!(select, Select::Count | Select::Exists) && slice.is_empty() && !distinct)
+            || write.is_some()
+        {
             order.clear();
         }
 
@@ -268,6 +288,7 @@ impl<'s> Resolver<'s> {
                 .map(|f| f.column.clone())
                 .collect(),
             select,
+            write,
             mode,
             filter,
             order,
@@ -612,6 +633,148 @@ impl<'s> Resolver<'s> {
         }))
     }
 
+    fn assignments(&mut self, assigns: &[Assign]) -> Vec<Assignment> {
+        let mut out: Vec<Assignment> = Vec::new();
+        let mut seen: Vec<&str> = Vec::new();
+        for a in assigns {
+            let field = match self.field(&a.field) {
+                Ok(f) => f,
+                Err(e) => {
+                    self.errors.push(e);
+                    continue;
+                }
+            };
+            if seen.contains(&field.name.as_str()) {
+                self.errors.push(syn::Error::new(
+                    a.field.span,
+                    format!("`{}` is set twice in this `.update()`", field.name),
+                ));
+                continue;
+            }
+            seen.push(&field.name);
+            match self.set_value(field, &a.value) {
+                Ok(value) => out.push(Assignment {
+                    column: field.column.clone(),
+                    value,
+                }),
+                Err(e) => self.errors.push(e),
+            }
+        }
+        out
+    }
+
+    /// The value an UPDATE gives `field`.
+    fn set_value(&mut self, field: &'s FieldSchema, value: &Expr) -> syn::Result<SetExpr> {
+        let model = &self.schema.name;
+        let kind = if field.kind == Kind::ForeignKey {
+            Kind::I64
+        } else {
+            field.kind
+        };
+        if is_none(value) {
+            if !field.nullable {
+                return Err(syn::Error::new(
+                    value.span(),
+                    format!(
+                        "`{model}.{}` is not an `Option`: it cannot be set to NULL",
+                        field.name
+                    ),
+                ));
+            }
+            return Ok(SetExpr::Null);
+        }
+        if !uses_f(value) {
+            let p = self.bind(Binding::Set {
+                expr: value.clone(),
+                kind,
+                nullable: field.nullable,
+            });
+            return Ok(SetExpr::Param(p[0], kind));
+        }
+        self.f_expr(field, kind, value)
+    }
+
+    /// An expression with `F(field)`: columns, `+ - * /`, and bound values.
+    fn f_expr(&mut self, target: &'s FieldSchema, kind: Kind, e: &Expr) -> syn::Result<SetExpr> {
+        let model = &self.schema.name;
+        match e {
+            Expr::Call(c) if matches!(&*c.func, Expr::Path(p) if p.path.is_ident("F")) => {
+                let arg = match (c.args.len(), c.args.first()) {
+                    (1, Some(Expr::Path(p))) => p.path.get_ident().cloned(),
+                    _ => None,
+                };
+                let Some(ident) = arg else {
+                    return Err(syn::Error::new(
+                        c.span(),
+                        "`F(…)` takes one field name of this model, e.g. `F(rating)`",
+                    ));
+                };
+                let part = Part {
+                    name: crate::schema::unraw(&ident),
+                    span: ident.span(),
+                };
+                let other = self.field(&part)?;
+                let other_kind = if other.kind == Kind::ForeignKey {
+                    Kind::I64
+                } else {
+                    other.kind
+                };
+                if other_kind != kind && !(is_numeric(other_kind) && is_numeric(kind)) {
+                    return Err(syn::Error::new(
+                        ident.span(),
+                        format!(
+                            "`F({})` is `{}` but `{model}.{}` is `{}`",
+                            other.name,
+                            other_kind.rust_name(),
+                            target.name,
+                            kind.rust_name()
+                        ),
+                    ));
+                }
+                Ok(SetExpr::Column(other.column.clone()))
+            }
+            Expr::Binary(b) => {
+                let op = match b.op {
+                    syn::BinOp::Add(_) => '+',
+                    syn::BinOp::Sub(_) => '-',
+                    syn::BinOp::Mul(_) => '*',
+                    syn::BinOp::Div(_) => '/',
+                    _ => {
+                        return Err(syn::Error::new(
+                            b.op.span(),
+                            "with `F(…)`, use `+`, `-`, `*` and `/` (computed by the database)",
+                        ))
+                    }
+                };
+                if !is_numeric(kind) {
+                    return Err(syn::Error::new(
+                        b.op.span(),
+                        format!(
+                            "arithmetic needs a number: `{model}.{}` is `{}`",
+                            target.name,
+                            kind.rust_name()
+                        ),
+                    ));
+                }
+                let l = self.f_expr(target, kind, &b.left)?;
+                let r = self.f_expr(target, kind, &b.right)?;
+                Ok(SetExpr::Binary(Box::new(l), op, Box::new(r)))
+            }
+            Expr::Paren(p) => self.f_expr(target, kind, &p.expr),
+            Expr::Group(g) => self.f_expr(target, kind, &g.expr),
+            Expr::Unary(u) if matches!(u.op, syn::UnOp::Neg(_)) && uses_f(&u.expr) => {
+                Ok(SetExpr::Neg(Box::new(self.f_expr(target, kind, &u.expr)?)))
+            }
+            other => {
+                let p = self.bind(Binding::Value {
+                    expr: other.clone(),
+                    kind,
+                });
+                Ok(SetExpr::Param(p[0], kind))
+            }
+        }
+    }
+
     fn order_key(&mut self, key: &OrderKey) -> Option<OrderBy> {
         let mut parts = key.parts.iter();
         let first = parts.next()?;
@@ -641,6 +804,33 @@ impl<'s> Resolver<'s> {
             nullable: field.nullable,
             desc: key.desc,
         })
+    }
+}
+
+fn terminal_name(t: &TerminalAst) -> &'static str {
+    match t {
+        TerminalAst::Count(_) => "count",
+        TerminalAst::Exists(_) => "exists",
+        TerminalAst::First(_) => "first",
+        TerminalAst::Get(..) => "get",
+        TerminalAst::Update(..) => "update",
+        TerminalAst::Delete(_) => "delete",
+    }
+}
+
+fn is_numeric(k: Kind) -> bool {
+    matches!(k, Kind::I16 | Kind::I32 | Kind::I64 | Kind::F32 | Kind::F64)
+}
+
+/// Whether an expression uses `F(…)`.
+fn uses_f(e: &Expr) -> bool {
+    match e {
+        Expr::Call(c) => matches!(&*c.func, Expr::Path(p) if p.path.is_ident("F")),
+        Expr::Binary(b) => uses_f(&b.left) || uses_f(&b.right),
+        Expr::Paren(p) => uses_f(&p.expr),
+        Expr::Group(g) => uses_f(&g.expr),
+        Expr::Unary(u) => uses_f(&u.expr),
+        _ => false,
     }
 }
 
@@ -697,7 +887,9 @@ fn op_span(op: &Op) -> Span {
             TerminalAst::Count(s)
             | TerminalAst::Exists(s)
             | TerminalAst::First(s)
-            | TerminalAst::Get(_, s),
+            | TerminalAst::Get(_, s)
+            | TerminalAst::Update(_, s)
+            | TerminalAst::Delete(s),
         ) => *s,
     }
 }

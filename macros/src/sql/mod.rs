@@ -74,6 +74,9 @@ impl Renderer<'_> {
 
     fn statement(&self) -> String {
         let plan = self.plan;
+        if let Some(write) = &plan.write {
+            return self.write(write);
+        }
         let simple = !plan.distinct && plan.slice.is_empty();
         match plan.select {
             Select::Model => self.select(&self.all_columns(), true),
@@ -84,6 +87,38 @@ impl Renderer<'_> {
             ),
             Select::Exists if simple => format!("SELECT EXISTS({})", self.select("1", false)),
             Select::Exists => format!("SELECT EXISTS({})", self.select(&self.all_columns(), true)),
+        }
+    }
+
+    /// `UPDATE … SET …` or `DELETE FROM …`, with the WHERE of the plan.
+    fn write(&self, write: &Write) -> String {
+        let table = quote(&self.plan.table);
+        let mut sql = match write {
+            Write::Update(assignments) => {
+                let sets: Vec<String> = assignments
+                    .iter()
+                    .map(|a| format!("{} = {}", quote(&a.column), self.set_expr(&a.value)))
+                    .collect();
+                format!("UPDATE {table} SET {}", sets.join(", "))
+            }
+            Write::Delete => format!("DELETE FROM {table}"),
+        };
+        if let Some(w) = &self.plan.filter {
+            sql.push_str(" WHERE ");
+            sql.push_str(&self.where_top(w));
+        }
+        sql
+    }
+
+    fn set_expr(&self, e: &SetExpr) -> String {
+        match e {
+            SetExpr::Param(n, kind) => self.d.placeholder(*n, *kind, false),
+            SetExpr::Null => "NULL".to_owned(),
+            SetExpr::Column(c) => self.column(c),
+            SetExpr::Binary(l, op, r) => {
+                format!("({} {op} {})", self.set_expr(l), self.set_expr(r))
+            }
+            SetExpr::Neg(x) => format!("(-{})", self.set_expr(x)),
         }
     }
 
