@@ -158,6 +158,7 @@ fn unique_and_foreign_key_violations_are_typed() {
 mod strict {
     /// A model over a table with constraints the derive does not write.
     #[derive(dunder::Model, Debug)]
+    #[allow(dead_code)]
     pub struct Strict {
         pub id: i64,
         pub note: Option<String>,
