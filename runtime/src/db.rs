@@ -119,7 +119,7 @@ impl Executor for &mut Db {
     }
 
     #[inline]
-    fn run<K: Consume>(
+    fn __run<K: Consume>(
         self,
         sql: &'static Sql,
         params: &[Value<'_>],
@@ -127,18 +127,18 @@ impl Executor for &mut Db {
     ) -> Result<K::Output> {
         match self {
             #[cfg(feature = "sqlite")]
-            Db::Sqlite(c) => Executor::run(&*c, sql, params, consume),
+            Db::Sqlite(c) => Executor::__run(&*c, sql, params, consume),
             #[cfg(feature = "postgres")]
-            Db::Postgres(c) => Executor::run(&mut **c, sql, params, consume),
+            Db::Postgres(c) => Executor::__run(&mut **c, sql, params, consume),
         }
     }
 
-    fn execute(self, sql: &'static Sql, params: &[Value<'_>]) -> Result<u64> {
+    fn __execute(self, sql: &'static Sql, params: &[Value<'_>]) -> Result<u64> {
         match self {
             #[cfg(feature = "sqlite")]
-            Db::Sqlite(c) => Executor::execute(&*c, sql, params),
+            Db::Sqlite(c) => Executor::__execute(&*c, sql, params),
             #[cfg(feature = "postgres")]
-            Db::Postgres(c) => Executor::execute(&mut **c, sql, params),
+            Db::Postgres(c) => Executor::__execute(&mut **c, sql, params),
         }
     }
 

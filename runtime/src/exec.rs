@@ -29,7 +29,7 @@ pub trait Executor: Sized {
     fn dialect(&self) -> Dialect;
 
     #[doc(hidden)]
-    fn run<K: Consume>(
+    fn __run<K: Consume>(
         self,
         sql: &'static Sql,
         params: &[Value<'_>],
@@ -38,7 +38,7 @@ pub trait Executor: Sized {
 
     /// Runs a statement that returns no rows; the number of rows affected.
     #[doc(hidden)]
-    fn execute(self, sql: &'static Sql, params: &[Value<'_>]) -> Result<u64>;
+    fn __execute(self, sql: &'static Sql, params: &[Value<'_>]) -> Result<u64>;
 
     /// Runs SQL text that has no parameters and returns no rows (DDL, several
     /// statements separated by `;`).

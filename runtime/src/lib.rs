@@ -76,7 +76,7 @@ pub use value::{SqlType, Value};
 
 /// What most code needs: `use dunder::prelude::*;`.
 pub mod prelude {
-    pub use crate::{query, Dialect, Executor, ForeignKey, Model, Query};
+    pub use crate::{query, Dialect, ForeignKey, Model, Query};
 }
 
 /// Used by the code the macros generate. Not a public API.

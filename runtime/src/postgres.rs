@@ -298,11 +298,11 @@ macro_rules! pg_executor {
                 Dialect::Postgres
             }
             #[inline]
-            fn run<K: Consume>(self, sql: &'static Sql, params: &[Value<'_>], consume: K) -> Result<K::Output> {
+            fn __run<K: Consume>(self, sql: &'static Sql, params: &[Value<'_>], consume: K) -> Result<K::Output> {
                 run(self, sql, params, consume)
             }
             #[inline]
-            fn execute(self, sql: &'static Sql, params: &[Value<'_>]) -> Result<u64> {
+            fn __execute(self, sql: &'static Sql, params: &[Value<'_>]) -> Result<u64> {
                 execute(self, sql, params)
             }
             fn execute_batch(self, sql: &str) -> Result<()> {
@@ -547,7 +547,7 @@ impl Executor for &mut Client {
         Dialect::Postgres
     }
     #[inline]
-    fn run<K: Consume>(
+    fn __run<K: Consume>(
         self,
         sql: &'static Sql,
         params: &[Value<'_>],
@@ -556,7 +556,7 @@ impl Executor for &mut Client {
         self.cache.run(&mut self.client, sql, params, consume)
     }
     #[inline]
-    fn execute(self, sql: &'static Sql, params: &[Value<'_>]) -> Result<u64> {
+    fn __execute(self, sql: &'static Sql, params: &[Value<'_>]) -> Result<u64> {
         self.cache.execute(&mut self.client, sql, params)
     }
     fn execute_batch(self, sql: &str) -> Result<()> {
@@ -570,7 +570,7 @@ impl Executor for &mut Transaction<'_> {
         Dialect::Postgres
     }
     #[inline]
-    fn run<K: Consume>(
+    fn __run<K: Consume>(
         self,
         sql: &'static Sql,
         params: &[Value<'_>],
@@ -579,7 +579,7 @@ impl Executor for &mut Transaction<'_> {
         self.cache.run(&mut self.tx, sql, params, consume)
     }
     #[inline]
-    fn execute(self, sql: &'static Sql, params: &[Value<'_>]) -> Result<u64> {
+    fn __execute(self, sql: &'static Sql, params: &[Value<'_>]) -> Result<u64> {
         self.cache.execute(&mut self.tx, sql, params)
     }
     fn execute_batch(self, sql: &str) -> Result<()> {

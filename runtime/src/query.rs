@@ -38,13 +38,13 @@ impl Mode for All {
         sql: &'static Sql,
         params: &[Value<'_>],
     ) -> Result<Vec<R>> {
-        e.run(sql, params, FetchAll(PhantomData))
+        e.__run(sql, params, FetchAll(PhantomData))
     }
 }
 impl Mode for One {
     type Output<R> = R;
     fn run<E: Executor, R: FromRow>(e: E, sql: &'static Sql, params: &[Value<'_>]) -> Result<R> {
-        e.run(sql, params, FetchOne(PhantomData))
+        e.__run(sql, params, FetchOne(PhantomData))
     }
 }
 impl Mode for Optional {
@@ -54,7 +54,7 @@ impl Mode for Optional {
         sql: &'static Sql,
         params: &[Value<'_>],
     ) -> Result<Option<R>> {
-        e.run(sql, params, FetchOptional(PhantomData))
+        e.__run(sql, params, FetchOptional(PhantomData))
     }
 }
 
@@ -133,20 +133,20 @@ impl<'a, R: FromRow, M: Mode> Query<'a, R, M> {
     /// Every row.
     #[inline]
     pub fn fetch_all<E: Executor>(&self, executor: E) -> Result<Vec<R>> {
-        executor.run(self.sql, &self.params, FetchAll(PhantomData))
+        executor.__run(self.sql, &self.params, FetchAll(PhantomData))
     }
 
     /// Exactly one row: [`Error::NotFound`] when there is none,
     /// [`Error::MultipleRows`] when there are more.
     #[inline]
     pub fn fetch_one<E: Executor>(&self, executor: E) -> Result<R> {
-        executor.run(self.sql, &self.params, FetchOne(PhantomData))
+        executor.__run(self.sql, &self.params, FetchOne(PhantomData))
     }
 
     /// The first row, if any (the rest are not read).
     #[inline]
     pub fn fetch_optional<E: Executor>(&self, executor: E) -> Result<Option<R>> {
-        executor.run(self.sql, &self.params, FetchOptional(PhantomData))
+        executor.__run(self.sql, &self.params, FetchOptional(PhantomData))
     }
 
     /// Streams the rows: each is decoded and handed to `f` as it arrives,
@@ -157,7 +157,7 @@ impl<'a, R: FromRow, M: Mode> Query<'a, R, M> {
         executor: E,
         f: F,
     ) -> Result<()> {
-        executor.run(self.sql, &self.params, ForEach(f, PhantomData))
+        executor.__run(self.sql, &self.params, ForEach(f, PhantomData))
     }
 }
 
@@ -291,6 +291,6 @@ impl<'a> Command<'a> {
     /// Runs the statement; the number of rows it affected.
     #[inline]
     pub fn run<E: Executor>(&self, executor: E) -> Result<u64> {
-        executor.execute(self.sql, &self.params)
+        executor.__execute(self.sql, &self.params)
     }
 }

@@ -292,11 +292,11 @@ macro_rules! sqlite_executor {
                 Dialect::Sqlite
             }
             #[inline]
-            fn run<K: Consume>(self, sql: &'static Sql, params: &[Value<'_>], consume: K) -> Result<K::Output> {
+            fn __run<K: Consume>(self, sql: &'static Sql, params: &[Value<'_>], consume: K) -> Result<K::Output> {
                 run(self, sql, params, consume)
             }
             #[inline]
-            fn execute(self, sql: &'static Sql, params: &[Value<'_>]) -> Result<u64> {
+            fn __execute(self, sql: &'static Sql, params: &[Value<'_>]) -> Result<u64> {
                 execute(self, sql, params)
             }
             fn execute_batch(self, sql: &str) -> Result<()> {
