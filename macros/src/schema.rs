@@ -122,6 +122,10 @@ pub struct FieldSchema {
     pub kind: FieldKind,
     pub nullable: bool,
     pub primary_key: bool,
+    /// `#[dunder(default = …)]`: the model has `__dunder_default_<field>()`.
+    pub default: bool,
+    /// `#[dunder(auto_now_add)]` / `#[dunder(auto_now)]`: set to now on create.
+    pub auto_now: bool,
     /// The relation target's path (`$crate::…`, `::krate::…` or `Self`), for a foreign key.
     pub target: Option<TokenStream>,
 }
@@ -155,8 +159,10 @@ impl ModelSchema {
             let kind = Ident::new(f.kind.token(), Span::call_site());
             let null = f.nullable.then(|| quote!(null));
             let pk = f.primary_key.then(|| quote!(pk));
+            let default = f.default.then(|| quote!(default));
+            let now = f.auto_now.then(|| quote!(now));
             let target = f.target.as_ref().map(|t| quote!(rel(#t)));
-            quote!(#name #column #kind #null #pk #target;)
+            quote!(#name #column #kind #null #pk #default #now #target;)
         });
         quote!(#version #name #table { #(#fields)* })
     }
@@ -191,6 +197,8 @@ impl Parse for ModelSchema {
                 kind,
                 nullable: false,
                 primary_key: false,
+                default: false,
+                auto_now: false,
                 target: None,
             };
             while !body.peek(Token![;]) {
@@ -198,6 +206,8 @@ impl Parse for ModelSchema {
                 match flag.to_string().as_str() {
                     "null" => f.nullable = true,
                     "pk" => f.primary_key = true,
+                    "default" => f.default = true,
+                    "now" => f.auto_now = true,
                     "rel" => {
                         let inner;
                         parenthesized!(inner in body);

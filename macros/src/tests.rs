@@ -226,6 +226,10 @@ fn query_shapes() {
             quote!(.filter(opt_text__isnull = true).exclude(int__in = ids).delete()),
         ),
         ("delete_all", quote!(.order_by(id).delete())),
+        (
+            "create",
+            quote!(.create(flag = true, small = 1, int = 2, big = 3, real = r, double = d, text = t, bytes = b, date = dd, datetime = dt, datetime_utc = u, time = tt, author = 1, opt_text = Some("x"))),
+        ),
     ];
     for (name, chain) in shapes {
         insta::assert_snapshot!(
@@ -295,6 +299,12 @@ fn compile_errors() {
         (quote!([..3].update(int = 1)), "cannot update a query once a slice has been taken"),
         (quote!(.distinct().delete()), "cannot delete after `.distinct()`"),
         (quote!(.delete(x)), "`.delete()` takes no arguments"),
+        (quote!(.create(text = t)), "`Item.create(…)` is missing required fields `flag`, `small`, `int`, `big`, `real`, `double`, `bytes`, `date`, `datetime`, `datetime_utc`, `time`, `author`: give them a value"),
+        (quote!(.create(id = 1, txt = 2)), "`Item.id` is an auto-increment primary key"),
+        (quote!(.create(txt = 2)), "has no field `txt`; did you mean `text`?"),
+        (quote!(.create(int = F(big))), "a new row has none yet"),
+        (quote!(.create(int = 1, int = 2)), "`int` is given twice"),
+        (quote!(.filter(int = 1).create(int = 1)), "`.create(…)` starts from the model alone"),
     ];
     for (chain, expected) in cases {
         let e = err(chain.clone());

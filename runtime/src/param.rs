@@ -274,3 +274,19 @@ pub fn limit(start: usize, stop: usize) -> Value<'static> {
 pub fn offset(start: usize) -> Value<'static> {
     Value::BigInt(i64::try_from(start).unwrap_or(i64::MAX))
 }
+
+/// Now, as a value of a date or datetime column (`auto_now_add`/`auto_now`),
+/// in UTC, to the microsecond.
+pub fn now(column: SqlType) -> Value<'static> {
+    let since = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap_or_default();
+    let secs = i64::try_from(since.as_secs()).unwrap_or(i64::MAX);
+    let micros = since.subsec_micros();
+    let at = DateTime::from_timestamp(secs, micros * 1000).unwrap_or(DateTime::UNIX_EPOCH);
+    match column {
+        SqlType::Date => Value::Date(at.date_naive()),
+        SqlType::Timestamp => Value::Timestamp(at.naive_utc()),
+        _ => Value::TimestampTz(at),
+    }
+}

@@ -35,7 +35,7 @@ fn sql_type(kind: Kind) -> TokenStream {
 /// The expression: a block that binds the parameters and builds the `Query`.
 pub fn expand(plan: &Plan, model: &TokenStream, sqlite: &str, postgres: &str) -> TokenStream {
     let count: usize = plan.bindings.iter().map(Binding::param_count).sum();
-    let pushes = plan.bindings.iter().map(binding);
+    let pushes = plan.bindings.iter().map(|b| binding(b, model));
     let row = match plan.select {
         Select::Model => model.clone(),
         Select::Count => quote!(i64),
@@ -64,8 +64,26 @@ pub fn expand(plan: &Plan, model: &TokenStream, sqlite: &str, postgres: &str) ->
     }}
 }
 
-fn binding(b: &Binding) -> TokenStream {
+fn binding(b: &Binding, model: &TokenStream) -> TokenStream {
     match b {
+        Binding::Default {
+            field,
+            kind,
+            nullable,
+        } => {
+            let m = marker(*kind);
+            let f = if *nullable {
+                quote!(set_nullable)
+            } else {
+                quote!(value)
+            };
+            let default = format_ident!("__dunder_default_{}", field);
+            quote!(__dunder_params.push(::dunder::__private::#f::<#m, _>(<#model>::#default()));)
+        }
+        Binding::Now { kind } => {
+            let st = sql_type(*kind);
+            quote!(__dunder_params.push(::dunder::__private::now(#st));)
+        }
         Binding::Value { expr, kind } => {
             let m = marker(*kind);
             let v = quote_spanned!(expr.span()=> ::dunder::__private::value::<#m, _>(#expr));

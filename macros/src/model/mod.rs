@@ -19,6 +19,9 @@ struct FieldIr {
     span: Span,
     /// The relation target as written (for the compile-time model check).
     target_ty: Option<syn::Path>,
+    /// The field's type as written, and its `#[dunder(default = …)]`.
+    ty: syn::Type,
+    default: Option<syn::Expr>,
 }
 
 /// Derives `Model` for `input`. `location` makes the schema macro's name unique.
@@ -105,6 +108,8 @@ fn model_ir(input: &DeriveInput) -> syn::Result<(ModelSchema, Vec<FieldIr>)> {
         let fname = unraw(&fident);
         let mut column = None;
         let mut primary_key = false;
+        let mut default: Option<syn::Expr> = None;
+        let mut auto_now = None;
         for attr in &field.attrs {
             if !attr.path().is_ident("dunder") {
                 continue;
@@ -123,9 +128,15 @@ fn model_ir(input: &DeriveInput) -> syn::Result<(ModelSchema, Vec<FieldIr>)> {
                 } else if meta.path.is_ident("primary_key") {
                     primary_key = true;
                     Ok(())
+                } else if meta.path.is_ident("default") {
+                    default = Some(meta.value()?.parse()?);
+                    Ok(())
+                } else if meta.path.is_ident("auto_now_add") || meta.path.is_ident("auto_now") {
+                    auto_now = Some(meta.path.span());
+                    Ok(())
                 } else {
                     Err(meta.error(
-                        "unknown field attribute: expected `column = \"…\"` or `primary_key`",
+                        "unknown field attribute: expected `column = \"…\"`, `primary_key`, `default = …`, `auto_now_add` or `auto_now`",
                     ))
                 }
             });
@@ -157,6 +168,25 @@ fn model_ir(input: &DeriveInput) -> syn::Result<(ModelSchema, Vec<FieldIr>)> {
         if primary_key {
             explicit_pk += 1;
         }
+        if let Some(span) = auto_now {
+            if !matches!(
+                kind,
+                FieldKind::Date | FieldKind::DateTime | FieldKind::DateTimeUtc
+            ) {
+                errors.push(syn::Error::new(
+                    span,
+                    format!("`{name}.{fname}`: auto_now_add / auto_now apply to date and datetime fields"),
+                ));
+            }
+            if default.is_some() {
+                errors.push(syn::Error::new(
+                    span,
+                    format!(
+                        "`{name}.{fname}` has both a default and auto_now_add / auto_now: keep one"
+                    ),
+                ));
+            }
+        }
         let column = column.unwrap_or_else(|| {
             if kind == FieldKind::ForeignKey {
                 format!("{fname}_id")
@@ -171,11 +201,15 @@ fn model_ir(input: &DeriveInput) -> syn::Result<(ModelSchema, Vec<FieldIr>)> {
                 kind,
                 nullable,
                 primary_key,
+                default: default.is_some(),
+                auto_now: auto_now.is_some(),
                 target: target_tokens,
             },
             ident: fident.clone(),
             span: fident.span(),
             target_ty: target,
+            ty: field.ty.clone(),
+            default,
         });
     }
 
@@ -341,6 +375,18 @@ fn emit(
         .filter(|t| !t.is_ident("Self"))
         .map(|t| quote_spanned!(t.span()=> ::dunder::__private::assert_model::<#t>();));
 
+    let defaults = fields.iter().filter_map(|f| {
+        let expr = f.default.as_ref()?;
+        let fn_name = format_ident!("__dunder_default_{}", f.schema.name);
+        let ty = &f.ty;
+        Some(quote_spanned!(expr.span()=>
+            #[doc(hidden)]
+            #[allow(clippy::default_trait_access)]
+            pub fn #fn_name() -> #ty {
+                #expr
+            }
+        ))
+    });
     let schema_macro = emit_schema_macro(&input.vis, name, schema, location);
     quote! {
         impl ::dunder::FromRow for #name {
@@ -348,6 +394,11 @@ fn emit(
             fn from_row<R: ::dunder::Row>(row: &R) -> ::dunder::Result<Self> {
                 ::core::result::Result::Ok(Self { #(#getters,)* })
             }
+        }
+
+        #[allow(dead_code)]
+        impl #name {
+            #(#defaults)*
         }
 
         impl ::dunder::Model for #name {

@@ -61,6 +61,7 @@ pub enum TerminalAst {
     Get(Vec<Cond>, Span),
     Update(Vec<Assign>, Span),
     Delete(Span),
+    Create(Vec<Assign>, Span),
 }
 
 #[derive(Debug, Clone)]

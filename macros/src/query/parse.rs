@@ -25,7 +25,6 @@ const LATER: &[&str] = &[
     "values_list",
     "annotate",
     "aggregate",
-    "create",
     "get_or_create",
     "update_or_create",
     "bulk_create",
@@ -222,6 +221,16 @@ fn method_op(m: &syn::ExprMethodCall, errors: &mut Errors) -> Option<Op> {
             no_args(errors);
             Op::Terminal(TerminalAst::Delete(span))
         }
+        "create" => {
+            let mut assigns = Vec::new();
+            for a in &m.args {
+                match assign(a) {
+                    Ok(x) => assigns.push(x),
+                    Err(e) => errors.push(e),
+                }
+            }
+            Op::Terminal(TerminalAst::Create(assigns, span))
+        }
         other => {
             let msg = if LATER.contains(&other) {
                 format!(
@@ -399,7 +408,7 @@ fn assign(e: &Expr) -> syn::Result<Assign> {
     if ps.len() != 1 {
         return Err(syn::Error::new(
             ident.span(),
-            "`.update()` sets fields of the model: lookups and related fields (`a__b`) cannot be set",
+            "`.update()` and `.create()` set fields of the model: lookups and related fields (`a__b`) cannot be set",
         ));
     }
     Ok(Assign {

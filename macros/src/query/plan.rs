@@ -187,6 +187,14 @@ pub enum Binding {
         kind: Kind,
         nullable: bool,
     },
+    /// The model's `#[dunder(default = …)]` of `field`.
+    Default {
+        field: String,
+        kind: Kind,
+        nullable: bool,
+    },
+    /// The current date or time (`auto_now_add` / `auto_now`).
+    Now { kind: Kind },
     /// An `__in` list of `kind`.
     List { expr: syn::Expr, kind: Kind },
     /// A `__range` tuple: two parameters.
@@ -212,7 +220,11 @@ impl Binding {
     /// How many parameters this binding pushes.
     pub fn param_count(&self) -> usize {
         match self {
-            Binding::Value { .. } | Binding::Set { .. } | Binding::List { .. } => 1,
+            Binding::Value { .. }
+            | Binding::Set { .. }
+            | Binding::Default { .. }
+            | Binding::Now { .. }
+            | Binding::List { .. } => 1,
             Binding::Range { .. } => 2,
             Binding::Year { ends, .. } => {
                 if *ends == YearEnds::Both {
@@ -231,6 +243,8 @@ impl Binding {
 pub enum Write {
     Update(Vec<Assignment>),
     Delete,
+    /// `INSERT … RETURNING` every column: the assignments in field order.
+    Insert(Vec<Assignment>),
 }
 
 /// A validated query.

@@ -198,6 +198,19 @@ impl<'s> Resolver<'s> {
         let mut write = None;
         let (select, mode) = match terminal {
             None => (Select::Model, Mode::All),
+            Some(TerminalAst::Create(assigns, span)) => {
+                if ast.ops.len() > 1 {
+                    self.errors.push(syn::Error::new(
+                        *span,
+                        format!(
+                            "`.create(…)` starts from the model alone: write `query!({}.create(…))`",
+                            self.schema.name
+                        ),
+                    ));
+                }
+                write = Some(Write::Insert(self.insert(assigns, *span)));
+                (Select::Model, Mode::One)
+            }
             Some(t @ (TerminalAst::Update(_, span) | TerminalAst::Delete(span))) => {
                 let name = terminal_name(t);
                 if sliced.is_some() {
@@ -663,6 +676,82 @@ impl<'s> Resolver<'s> {
         out
     }
 
+    /// The columns of an INSERT: the given values, defaults, `now` for
+    /// auto_now fields; every required field missing is named in one error.
+    fn insert(&mut self, assigns: &[Assign], span: Span) -> Vec<Assignment> {
+        let model = &self.schema.name;
+        let mut given: Vec<(&'s FieldSchema, &Assign)> = Vec::new();
+        for a in assigns {
+            match self.field(&a.field) {
+                Ok(f) if given.iter().any(|(g, _)| g.name == f.name) => self.errors.push(syn::Error::new(
+                    a.field.span,
+                    format!("`{}` is given twice in this `.create()`", f.name),
+                )),
+                Ok(f) if f.primary_key && is_auto(f) => self.errors.push(syn::Error::new(
+                    a.field.span,
+                    format!(
+                        "`{model}.{}` is an auto-increment primary key: the database sets it, leave it out",
+                        f.name
+                    ),
+                )),
+                Ok(_) if uses_f(&a.value) => self.errors.push(syn::Error::new(
+                    a.value.span(),
+                    "`F(…)` refers to the row's own columns: a new row has none yet",
+                )),
+                Ok(f) => given.push((f, a)),
+                Err(e) => self.errors.push(e),
+            }
+        }
+        let mut out = Vec::new();
+        let mut missing = Vec::new();
+        for f in &self.schema.fields {
+            let kind = if f.kind == Kind::ForeignKey {
+                Kind::I64
+            } else {
+                f.kind
+            };
+            if let Some((_, a)) = given.iter().find(|(g, _)| g.name == f.name) {
+                match self.set_value(f, &a.value) {
+                    Ok(value) => out.push(Assignment {
+                        column: f.column.clone(),
+                        value,
+                    }),
+                    Err(e) => self.errors.push(e),
+                }
+            } else if f.default {
+                let p = self.bind(Binding::Default {
+                    field: f.name.clone(),
+                    kind,
+                    nullable: f.nullable,
+                });
+                out.push(Assignment {
+                    column: f.column.clone(),
+                    value: SetExpr::Param(p[0], kind),
+                });
+            } else if f.auto_now {
+                let p = self.bind(Binding::Now { kind });
+                out.push(Assignment {
+                    column: f.column.clone(),
+                    value: SetExpr::Param(p[0], kind),
+                });
+            } else if !(f.nullable || (f.primary_key && is_auto(f))) {
+                missing.push(f.name.as_str());
+            }
+        }
+        if !missing.is_empty() {
+            self.errors.push(syn::Error::new(
+                span,
+                format!(
+                    "`{model}.create(…)` is missing required field{} {}: give {} a value, or a default with #[dunder(default = …)]",
+                    if missing.len() > 1 { "s" } else { "" },
+                    missing.iter().map(|m| format!("`{m}`")).collect::<Vec<_>>().join(", "),
+                    if missing.len() > 1 { "them" } else { "it" }
+                ),
+            ));
+        }
+        out
+    }
+
     /// The value an UPDATE gives `field`.
     fn set_value(&mut self, field: &'s FieldSchema, value: &Expr) -> syn::Result<SetExpr> {
         let model = &self.schema.name;
@@ -815,7 +904,13 @@ fn terminal_name(t: &TerminalAst) -> &'static str {
         TerminalAst::Get(..) => "get",
         TerminalAst::Update(..) => "update",
         TerminalAst::Delete(_) => "delete",
+        TerminalAst::Create(..) => "create",
     }
+}
+
+/// An integer primary key that is not a foreign key: the database numbers it.
+fn is_auto(f: &FieldSchema) -> bool {
+    f.primary_key && matches!(f.kind, Kind::I16 | Kind::I32 | Kind::I64)
 }
 
 fn is_numeric(k: Kind) -> bool {
@@ -889,7 +984,8 @@ fn op_span(op: &Op) -> Span {
             | TerminalAst::First(s)
             | TerminalAst::Get(_, s)
             | TerminalAst::Update(_, s)
-            | TerminalAst::Delete(s),
+            | TerminalAst::Delete(s)
+            | TerminalAst::Create(_, s),
         ) => *s,
     }
 }

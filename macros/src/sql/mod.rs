@@ -102,6 +102,23 @@ impl Renderer<'_> {
                 format!("UPDATE {table} SET {}", sets.join(", "))
             }
             Write::Delete => format!("DELETE FROM {table}"),
+            Write::Insert(assignments) => {
+                let returning: Vec<String> = self.plan.columns.iter().map(|c| quote(c)).collect();
+                let returning = returning.join(", ");
+                if assignments.is_empty() {
+                    return format!("INSERT INTO {table} DEFAULT VALUES RETURNING {returning}");
+                }
+                let cols: Vec<String> = assignments.iter().map(|a| quote(&a.column)).collect();
+                let vals: Vec<String> = assignments
+                    .iter()
+                    .map(|a| self.set_expr(&a.value))
+                    .collect();
+                return format!(
+                    "INSERT INTO {table} ({}) VALUES ({}) RETURNING {returning}",
+                    cols.join(", "),
+                    vals.join(", ")
+                );
+            }
         };
         if let Some(w) = &self.plan.filter {
             sql.push_str(" WHERE ");
