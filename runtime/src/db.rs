@@ -151,3 +151,132 @@ impl Executor for &mut Db {
         }
     }
 }
+
+/// A transaction (or savepoint) of a [`Db`], from [`crate::atomic`].
+#[non_exhaustive]
+pub enum DbTx<'a> {
+    /// An SQLite transaction.
+    #[cfg(feature = "sqlite")]
+    Sqlite(rusqlite::Transaction<'a>),
+    /// An SQLite savepoint.
+    #[cfg(feature = "sqlite")]
+    SqliteSavepoint(rusqlite::Savepoint<'a>),
+    /// A PostgreSQL transaction or savepoint.
+    #[cfg(feature = "postgres")]
+    Postgres(crate::postgres::Transaction<'a>),
+}
+
+impl std::fmt::Debug for DbTx<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            #[cfg(feature = "sqlite")]
+            DbTx::Sqlite(_) => f.write_str("DbTx::Sqlite"),
+            #[cfg(feature = "sqlite")]
+            DbTx::SqliteSavepoint(_) => f.write_str("DbTx::SqliteSavepoint"),
+            #[cfg(feature = "postgres")]
+            DbTx::Postgres(t) => f.debug_tuple("DbTx::Postgres").field(t).finish(),
+        }
+    }
+}
+
+impl crate::Atomic for Db {
+    type Tx<'a> = DbTx<'a>;
+
+    fn __begin(&mut self) -> Result<DbTx<'_>> {
+        match self {
+            #[cfg(feature = "sqlite")]
+            Db::Sqlite(c) => crate::Atomic::__begin(c).map(DbTx::Sqlite),
+            #[cfg(feature = "postgres")]
+            Db::Postgres(c) => c.transaction().map(DbTx::Postgres),
+        }
+    }
+
+    fn __commit(tx: DbTx<'_>) -> Result<()> {
+        tx.commit()
+    }
+}
+
+impl DbTx<'_> {
+    /// Commits the transaction (or releases the savepoint).
+    pub fn commit(self) -> Result<()> {
+        match self {
+            #[cfg(feature = "sqlite")]
+            DbTx::Sqlite(t) => <rusqlite::Connection as crate::Atomic>::__commit(t),
+            #[cfg(feature = "sqlite")]
+            DbTx::SqliteSavepoint(s) => <rusqlite::Savepoint<'_> as crate::Atomic>::__commit(s),
+            #[cfg(feature = "postgres")]
+            DbTx::Postgres(t) => t.commit(),
+        }
+    }
+}
+
+impl crate::Atomic for DbTx<'_> {
+    type Tx<'b>
+        = DbTx<'b>
+    where
+        Self: 'b;
+
+    fn __begin(&mut self) -> Result<DbTx<'_>> {
+        match self {
+            #[cfg(feature = "sqlite")]
+            DbTx::Sqlite(t) => crate::Atomic::__begin(t).map(DbTx::SqliteSavepoint),
+            #[cfg(feature = "sqlite")]
+            DbTx::SqliteSavepoint(s) => crate::Atomic::__begin(s).map(DbTx::SqliteSavepoint),
+            #[cfg(feature = "postgres")]
+            DbTx::Postgres(t) => t.savepoint().map(DbTx::Postgres),
+        }
+    }
+
+    fn __commit(tx: DbTx<'_>) -> Result<()> {
+        tx.commit()
+    }
+}
+
+impl Executor for &mut DbTx<'_> {
+    fn dialect(&self) -> Dialect {
+        match self {
+            #[cfg(feature = "sqlite")]
+            DbTx::Sqlite(_) | DbTx::SqliteSavepoint(_) => Dialect::Sqlite,
+            #[cfg(feature = "postgres")]
+            DbTx::Postgres(_) => Dialect::Postgres,
+        }
+    }
+
+    fn __run<K: Consume>(
+        self,
+        sql: &'static Sql,
+        params: &[Value<'_>],
+        consume: K,
+    ) -> Result<K::Output> {
+        match self {
+            #[cfg(feature = "sqlite")]
+            DbTx::Sqlite(t) => Executor::__run(&*t, sql, params, consume),
+            #[cfg(feature = "sqlite")]
+            DbTx::SqliteSavepoint(s) => Executor::__run(&*s, sql, params, consume),
+            #[cfg(feature = "postgres")]
+            DbTx::Postgres(t) => Executor::__run(t, sql, params, consume),
+        }
+    }
+
+    fn __execute(self, sql: &'static Sql, params: &[Value<'_>]) -> Result<u64> {
+        match self {
+            #[cfg(feature = "sqlite")]
+            DbTx::Sqlite(t) => Executor::__execute(&*t, sql, params),
+            #[cfg(feature = "sqlite")]
+            DbTx::SqliteSavepoint(s) => Executor::__execute(&*s, sql, params),
+            #[cfg(feature = "postgres")]
+            DbTx::Postgres(t) => Executor::__execute(t, sql, params),
+        }
+    }
+
+    fn execute_batch(self, sql: &str) -> Result<()> {
+        match self {
+            #[cfg(feature = "sqlite")]
+            DbTx::Sqlite(t) => Executor::execute_batch(&*t, sql),
+            #[cfg(feature = "sqlite")]
+            DbTx::SqliteSavepoint(s) => Executor::execute_batch(&*s, sql),
+            #[cfg(feature = "postgres")]
+            DbTx::Postgres(t) => Executor::execute_batch(t, sql),
+        }
+    }
+}

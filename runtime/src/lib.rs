@@ -44,6 +44,7 @@
 #[cfg(not(any(feature = "sqlite", feature = "postgres")))]
 compile_error!("dunder needs a backend: enable the `sqlite` feature (the default) or `postgres`");
 
+mod atomic;
 mod db;
 mod decode;
 mod error;
@@ -66,7 +67,8 @@ pub use rusqlite;
 #[cfg(feature = "postgres")]
 pub use ::postgres as postgres_client;
 
-pub use db::Db;
+pub use atomic::{atomic, Atomic};
+pub use db::{Db, DbTx};
 pub use dunder_macros::{query, Model};
 pub use error::{BackendError, Error, Result};
 pub use exec::{create_table, Executor};

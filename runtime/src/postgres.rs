@@ -517,6 +517,15 @@ pub struct Transaction<'a> {
 }
 
 impl<'a> Transaction<'a> {
+    /// A savepoint inside this transaction, sharing the statement cache.
+    pub fn savepoint(&mut self) -> Result<Transaction<'_>> {
+        let tx = self.tx.transaction().map_err(|e| error(e, "SAVEPOINT"))?;
+        Ok(Transaction {
+            tx,
+            cache: &mut *self.cache,
+        })
+    }
+
     /// Commits the transaction.
     pub fn commit(self) -> Result<()> {
         self.tx.commit().map_err(|e| error(e, "COMMIT"))
