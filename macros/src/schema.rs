@@ -126,6 +126,8 @@ pub struct FieldSchema {
     pub default: bool,
     /// `#[dunder(auto_now_add)]` / `#[dunder(auto_now)]`: set to now on create.
     pub auto_now: bool,
+    /// `#[dunder(auto_now)]`: also set to now by `save()`.
+    pub auto_now_update: bool,
     /// The relation target's path (`$crate::…`, `::krate::…` or `Self`), for a foreign key.
     pub target: Option<TokenStream>,
 }
@@ -161,8 +163,9 @@ impl ModelSchema {
             let pk = f.primary_key.then(|| quote!(pk));
             let default = f.default.then(|| quote!(default));
             let now = f.auto_now.then(|| quote!(now));
+            let now_update = f.auto_now_update.then(|| quote!(now_update));
             let target = f.target.as_ref().map(|t| quote!(rel(#t)));
-            quote!(#name #column #kind #null #pk #default #now #target;)
+            quote!(#name #column #kind #null #pk #default #now #now_update #target;)
         });
         quote!(#version #name #table { #(#fields)* })
     }
@@ -199,6 +202,7 @@ impl Parse for ModelSchema {
                 primary_key: false,
                 default: false,
                 auto_now: false,
+                auto_now_update: false,
                 target: None,
             };
             while !body.peek(Token![;]) {
@@ -208,6 +212,7 @@ impl Parse for ModelSchema {
                     "pk" => f.primary_key = true,
                     "default" => f.default = true,
                     "now" => f.auto_now = true,
+                    "now_update" => f.auto_now_update = true,
                     "rel" => {
                         let inner;
                         parenthesized!(inner in body);

@@ -275,18 +275,67 @@ pub fn offset(start: usize) -> Value<'static> {
     Value::BigInt(i64::try_from(start).unwrap_or(i64::MAX))
 }
 
-/// Now, as a value of a date or datetime column (`auto_now_add`/`auto_now`),
-/// in UTC, to the microsecond.
-pub fn now(column: SqlType) -> Value<'static> {
+/// Now in UTC, to the microsecond.
+pub fn utc_now() -> DateTime<Utc> {
     let since = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .unwrap_or_default();
     let secs = i64::try_from(since.as_secs()).unwrap_or(i64::MAX);
-    let micros = since.subsec_micros();
-    let at = DateTime::from_timestamp(secs, micros * 1000).unwrap_or(DateTime::UNIX_EPOCH);
+    DateTime::from_timestamp(secs, since.subsec_micros() * 1000).unwrap_or(DateTime::UNIX_EPOCH)
+}
+
+/// `at` as a value of a date or datetime column (`auto_now_add`/`auto_now`).
+pub fn now(column: SqlType, at: DateTime<Utc>) -> Value<'static> {
     match column {
         SqlType::Date => Value::Date(at.date_naive()),
         SqlType::Timestamp => Value::Timestamp(at.naive_utc()),
         _ => Value::TimestampTz(at),
+    }
+}
+
+/// The current time as a field's type, for `auto_now` fields in `save()`.
+pub trait Now {
+    /// Now, in UTC, to the microsecond.
+    fn now() -> Self;
+}
+
+impl Now for NaiveDate {
+    fn now() -> Self {
+        match now(SqlType::Date, utc_now()) {
+            Value::Date(d) => d,
+            _ => NaiveDate::MIN,
+        }
+    }
+}
+
+impl Now for NaiveDateTime {
+    fn now() -> Self {
+        match now(SqlType::Timestamp, utc_now()) {
+            Value::Timestamp(t) => t,
+            _ => NaiveDateTime::MIN,
+        }
+    }
+}
+
+impl Now for DateTime<Utc> {
+    fn now() -> Self {
+        match now(SqlType::TimestampTz, utc_now()) {
+            Value::TimestampTz(t) => t,
+            _ => DateTime::UNIX_EPOCH,
+        }
+    }
+}
+
+impl<'a, T> IntoParam<'a, i64> for crate::model::ForeignKey<T> {
+    #[inline]
+    fn into_param(self) -> Value<'a> {
+        Value::BigInt(self.id())
+    }
+}
+
+impl<'a, T> IntoParam<'a, i64> for &crate::model::ForeignKey<T> {
+    #[inline]
+    fn into_param(self) -> Value<'a> {
+        Value::BigInt(self.id())
     }
 }

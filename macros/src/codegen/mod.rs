@@ -35,6 +35,12 @@ fn sql_type(kind: Kind) -> TokenStream {
 /// The expression: a block that binds the parameters and builds the `Query`.
 pub fn expand(plan: &Plan, model: &TokenStream, sqlite: &str, postgres: &str) -> TokenStream {
     let count: usize = plan.bindings.iter().map(Binding::param_count).sum();
+    let uses_now = plan
+        .bindings
+        .iter()
+        .any(|b| matches!(b, Binding::Now { .. }));
+    // One instant for every `auto_now` field of the statement.
+    let now = uses_now.then(|| quote!(let __dunder_now = ::dunder::__private::utc_now();));
     let pushes = plan.bindings.iter().map(|b| binding(b, model));
     let row = match plan.select {
         Select::Model => model.clone(),
@@ -50,6 +56,7 @@ pub fn expand(plan: &Plan, model: &TokenStream, sqlite: &str, postgres: &str) ->
                 static __DUNDER_SQL: ::dunder::Sql = ::dunder::Sql { sqlite: #sqlite, postgres: #postgres };
                 #[allow(unused_mut)]
                 let mut __dunder_params = ::dunder::__private::Vec::with_capacity(#count);
+                #now
                 #(#pushes)*
                 ::dunder::Command::__new(&__DUNDER_SQL, __dunder_params)
             }};
@@ -59,6 +66,7 @@ pub fn expand(plan: &Plan, model: &TokenStream, sqlite: &str, postgres: &str) ->
         static __DUNDER_SQL: ::dunder::Sql = ::dunder::Sql { sqlite: #sqlite, postgres: #postgres };
         #[allow(unused_mut)]
         let mut __dunder_params = ::dunder::__private::Vec::with_capacity(#count);
+        #now
         #(#pushes)*
         ::dunder::Query::<#row, #mode>::__new(&__DUNDER_SQL, __dunder_params)
     }}
@@ -82,7 +90,7 @@ fn binding(b: &Binding, model: &TokenStream) -> TokenStream {
         }
         Binding::Now { kind } => {
             let st = sql_type(*kind);
-            quote!(__dunder_params.push(::dunder::__private::now(#st));)
+            quote!(__dunder_params.push(::dunder::__private::now(#st, __dunder_now));)
         }
         Binding::Value { expr, kind } => {
             let m = marker(*kind);

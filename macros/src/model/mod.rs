@@ -1,6 +1,7 @@
 //! `#[derive(Model)]`: struct → model IR → `impl Model`, `impl FromRow`, and
 //! the schema macro of DESIGN §2.
 
+mod instance;
 mod types;
 
 use proc_macro2::{Span, TokenStream};
@@ -110,6 +111,7 @@ fn model_ir(input: &DeriveInput) -> syn::Result<(ModelSchema, Vec<FieldIr>)> {
         let mut primary_key = false;
         let mut default: Option<syn::Expr> = None;
         let mut auto_now = None;
+        let mut auto_now_update = false;
         for attr in &field.attrs {
             if !attr.path().is_ident("dunder") {
                 continue;
@@ -133,6 +135,7 @@ fn model_ir(input: &DeriveInput) -> syn::Result<(ModelSchema, Vec<FieldIr>)> {
                     Ok(())
                 } else if meta.path.is_ident("auto_now_add") || meta.path.is_ident("auto_now") {
                     auto_now = Some(meta.path.span());
+                    auto_now_update = meta.path.is_ident("auto_now");
                     Ok(())
                 } else {
                     Err(meta.error(
@@ -203,6 +206,7 @@ fn model_ir(input: &DeriveInput) -> syn::Result<(ModelSchema, Vec<FieldIr>)> {
                 primary_key,
                 default: default.is_some(),
                 auto_now: auto_now.is_some(),
+                auto_now_update,
                 target: target_tokens,
             },
             ident: fident.clone(),
@@ -387,6 +391,7 @@ fn emit(
             }
         ))
     });
+    let instance_methods = instance::methods(schema, name);
     let schema_macro = emit_schema_macro(&input.vis, name, schema, location);
     quote! {
         impl ::dunder::FromRow for #name {
@@ -413,6 +418,8 @@ fn emit(
                 #(#target_checks)*
             }
         };
+
+        #instance_methods
 
         #schema_macro
     }
