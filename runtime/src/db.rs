@@ -142,6 +142,19 @@ impl Executor for &mut Db {
         }
     }
 
+    fn __insert_many<R: crate::model::FromRow>(
+        self,
+        bulk: &'static crate::bulk::BulkInsert,
+        rows: &[Vec<Value<'_>>],
+    ) -> Result<Vec<R>> {
+        match self {
+            #[cfg(feature = "sqlite")]
+            Db::Sqlite(c) => Executor::__insert_many(&*c, bulk, rows),
+            #[cfg(feature = "postgres")]
+            Db::Postgres(c) => Executor::__insert_many(&mut **c, bulk, rows),
+        }
+    }
+
     fn execute_batch(self, sql: &str) -> Result<()> {
         match self {
             #[cfg(feature = "sqlite")]
@@ -266,6 +279,21 @@ impl Executor for &mut DbTx<'_> {
             DbTx::SqliteSavepoint(s) => Executor::__execute(&*s, sql, params),
             #[cfg(feature = "postgres")]
             DbTx::Postgres(t) => Executor::__execute(t, sql, params),
+        }
+    }
+
+    fn __insert_many<R: crate::model::FromRow>(
+        self,
+        bulk: &'static crate::bulk::BulkInsert,
+        rows: &[Vec<Value<'_>>],
+    ) -> Result<Vec<R>> {
+        match self {
+            #[cfg(feature = "sqlite")]
+            DbTx::Sqlite(t) => Executor::__insert_many(&*t, bulk, rows),
+            #[cfg(feature = "sqlite")]
+            DbTx::SqliteSavepoint(s) => Executor::__insert_many(&*s, bulk, rows),
+            #[cfg(feature = "postgres")]
+            DbTx::Postgres(t) => Executor::__insert_many(t, bulk, rows),
         }
     }
 

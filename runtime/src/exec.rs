@@ -40,6 +40,26 @@ pub trait Executor: Sized {
     #[doc(hidden)]
     fn __execute(self, sql: &'static Sql, params: &[Value<'_>]) -> Result<u64>;
 
+    /// Inserts `rows` (one `Vec` of values per row, in column order) and
+    /// returns the stored rows, all or nothing. The default is the
+    /// PostgreSQL form: one UNNEST statement.
+    #[doc(hidden)]
+    fn __insert_many<R: crate::model::FromRow>(
+        self,
+        bulk: &'static crate::bulk::BulkInsert,
+        rows: &[Vec<Value<'_>>],
+    ) -> Result<Vec<R>> {
+        if rows.is_empty() {
+            return Ok(Vec::new());
+        }
+        let columns = bulk.columns(rows);
+        self.__run(
+            &bulk.one,
+            &columns,
+            crate::query::FetchAll(std::marker::PhantomData),
+        )
+    }
+
     /// Runs SQL text that has no parameters and returns no rows (DDL, several
     /// statements separated by `;`).
     fn execute_batch(self, sql: &str) -> Result<()>;

@@ -45,6 +45,7 @@
 compile_error!("dunder needs a backend: enable the `sqlite` feature (the default) or `postgres`");
 
 mod atomic;
+mod bulk;
 mod db;
 mod decode;
 mod error;
@@ -84,6 +85,7 @@ pub mod prelude {
 /// Used by the code the macros generate. Not a public API.
 #[doc(hidden)]
 pub mod __private {
+    pub use crate::bulk::BulkInsert;
     pub use crate::exec::Cursor;
     pub use crate::param::*;
     pub use crate::query::Consume;

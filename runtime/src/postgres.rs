@@ -65,23 +65,45 @@ fn pg_type(v: &Value<'_>) -> Type {
 
 type BoxError = Box<dyn StdError + Sync + Send>;
 
-macro_rules! list_to_sql {
-    ($items:expr, $ty:expr, $out:expr, $($variant:ident),*) => {{
-        let first = $items.first();
-        match first {
-            $(Some(Value::$variant(_)) => {
-                let mut v = Vec::with_capacity($items.len());
-                for item in $items {
-                    match item {
-                        Value::$variant(x) => v.push(x),
-                        other => return Err(format!("mixed list item {other:?}").into()),
-                    }
+/// The items of a list as `Option`s of one Rust type (`None` for NULL).
+macro_rules! items {
+    ($items:expr, $variant:ident, |$x:ident| $get:expr) => {{
+        let mut v = Vec::with_capacity($items.len());
+        for item in $items {
+            match item {
+                Value::$variant($x) => v.push(Some($get)),
+                Value::Null(_) => v.push(None),
+                other => {
+                    return Err(
+                        format!("list item {other:?} is not a {}", stringify!($variant)).into(),
+                    )
                 }
-                v.to_sql($ty, $out)
-            })*
-            _ => Vec::<i32>::new().to_sql($ty, $out),
+            }
         }
+        v
     }};
+}
+
+fn list_to_sql(
+    t: SqlType,
+    items: &[Value<'_>],
+    ty: &Type,
+    out: &mut BytesMut,
+) -> Result<IsNull, BoxError> {
+    match t {
+        SqlType::Bool => items!(items, Bool, |x| *x).to_sql(ty, out),
+        SqlType::SmallInt => items!(items, SmallInt, |x| *x).to_sql(ty, out),
+        SqlType::Int => items!(items, Int, |x| *x).to_sql(ty, out),
+        SqlType::BigInt => items!(items, BigInt, |x| *x).to_sql(ty, out),
+        SqlType::Real => items!(items, Real, |x| *x).to_sql(ty, out),
+        SqlType::Double => items!(items, Double, |x| *x).to_sql(ty, out),
+        SqlType::Text => items!(items, Text, |x| x.as_ref()).to_sql(ty, out),
+        SqlType::Blob => items!(items, Blob, |x| x.as_ref()).to_sql(ty, out),
+        SqlType::Date => items!(items, Date, |x| *x).to_sql(ty, out),
+        SqlType::Timestamp => items!(items, Timestamp, |x| *x).to_sql(ty, out),
+        SqlType::TimestampTz => items!(items, TimestampTz, |x| *x).to_sql(ty, out),
+        SqlType::Time => items!(items, Time, |x| *x).to_sql(ty, out),
+    }
 }
 
 impl ToSql for Value<'_> {
@@ -100,23 +122,7 @@ impl ToSql for Value<'_> {
             Value::Timestamp(v) => v.to_sql(ty, out),
             Value::TimestampTz(v) => v.to_sql(ty, out),
             Value::Time(v) => v.to_sql(ty, out),
-            Value::List(_, items) => list_to_sql!(
-                items,
-                ty,
-                out,
-                Bool,
-                SmallInt,
-                Int,
-                BigInt,
-                Real,
-                Double,
-                Text,
-                Blob,
-                Date,
-                Timestamp,
-                TimestampTz,
-                Time
-            ),
+            Value::List(t, items) => list_to_sql(*t, items, ty, out),
         }
     }
 

@@ -171,7 +171,7 @@ pub trait Consume {
     fn consume<C: Cursor>(self, cursor: &mut C) -> Result<Self::Output>;
 }
 
-pub(crate) struct FetchAll<R>(PhantomData<fn() -> R>);
+pub(crate) struct FetchAll<R>(pub(crate) PhantomData<fn() -> R>);
 pub(crate) struct FetchOne<R>(PhantomData<fn() -> R>);
 pub(crate) struct FetchOptional<R>(PhantomData<fn() -> R>);
 pub(crate) struct ForEach<F, R>(F, PhantomData<fn() -> R>);

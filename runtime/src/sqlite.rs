@@ -19,7 +19,7 @@ use rusqlite::{CachedStatement, Connection};
 use crate::error::{Error, Result};
 use crate::exec::{Cursor, Executor};
 use crate::model::{decode_error, Decode, Dialect, Row, Sql};
-use crate::query::Consume;
+use crate::query::{Consume, FetchAll};
 use crate::value::{format_date, format_datetime, format_time, Value};
 
 /// Registers `dunder_upper`, `regexp` and the `rarray` module on `conn`.
@@ -284,6 +284,54 @@ fn execute(conn: &Connection, sql: &'static Sql, params: &[Value<'_>]) -> Result
         .map_err(|e| error(e, text))
 }
 
+/// SQLite: `chunk` rows per statement, the rest one by one, in a savepoint.
+fn insert_many<R: crate::model::FromRow>(
+    conn: &Connection,
+    bulk: &'static crate::bulk::BulkInsert,
+    rows: &[Vec<Value<'_>>],
+) -> Result<Vec<R>> {
+    if rows.is_empty() {
+        return Ok(Vec::new());
+    }
+    const SAVEPOINT: &str = "SAVEPOINT dunder_bulk_create";
+    conn.execute_batch(SAVEPOINT)
+        .map_err(|e| error(e, SAVEPOINT))?;
+    let insert = || -> Result<Vec<R>> {
+        let mut out = Vec::with_capacity(rows.len());
+        let mut chunks = rows.chunks_exact(bulk.chunk.max(1));
+        for chunk in &mut chunks {
+            let params: Vec<Value<'_>> = chunk.iter().flatten().cloned().collect();
+            out.extend(run::<FetchAll<R>>(
+                conn,
+                &bulk.many,
+                &params,
+                FetchAll(std::marker::PhantomData),
+            )?);
+        }
+        for row in chunks.remainder() {
+            out.extend(run::<FetchAll<R>>(
+                conn,
+                &bulk.one,
+                row,
+                FetchAll(std::marker::PhantomData),
+            )?);
+        }
+        Ok(out)
+    };
+    match insert() {
+        Ok(out) => {
+            const RELEASE: &str = "RELEASE dunder_bulk_create";
+            conn.execute_batch(RELEASE).map_err(|e| error(e, RELEASE))?;
+            Ok(out)
+        }
+        Err(e) => {
+            let _ =
+                conn.execute_batch("ROLLBACK TO dunder_bulk_create; RELEASE dunder_bulk_create");
+            Err(e)
+        }
+    }
+}
+
 macro_rules! sqlite_executor {
     ($($t:ty),*) => {$(
         impl Executor for $t {
@@ -298,6 +346,13 @@ macro_rules! sqlite_executor {
             #[inline]
             fn __execute(self, sql: &'static Sql, params: &[Value<'_>]) -> Result<u64> {
                 execute(self, sql, params)
+            }
+            fn __insert_many<R: crate::model::FromRow>(
+                self,
+                bulk: &'static crate::bulk::BulkInsert,
+                rows: &[Vec<Value<'_>>],
+            ) -> Result<Vec<R>> {
+                insert_many(self, bulk, rows)
             }
             fn execute_batch(self, sql: &str) -> Result<()> {
                 Connection::execute_batch(self, sql).map_err(|e| error(e, sql))

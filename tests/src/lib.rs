@@ -238,7 +238,9 @@ pub mod conformance {
 
     fn insert_sql(table: &str, cols: &[(&str, Col)], placeholder: &str) -> String {
         let names: Vec<String> = cols.iter().map(|(c, _)| format!("\"{c}\"")).collect();
-        let ps: Vec<String> = (1..=cols.len()).map(|i| format!("{placeholder}{i}")).collect();
+        let ps: Vec<String> = (1..=cols.len())
+            .map(|i| format!("{placeholder}{i}"))
+            .collect();
         format!(
             "INSERT INTO \"{table}\" ({}) VALUES ({})",
             names.join(", "),
@@ -269,8 +271,14 @@ pub mod conformance {
 
     /// A dataset value bound with the PostgreSQL column's type.
     fn pg_value(v: &Json, col: Col) -> Box<dyn ToSql + Sync> {
-        let s = || v.as_str().unwrap_or_else(|| panic!("{col:?}: text expected, got {v}"));
-        let i = || v.as_i64().unwrap_or_else(|| panic!("{col:?}: integer expected, got {v}"));
+        let s = || {
+            v.as_str()
+                .unwrap_or_else(|| panic!("{col:?}: text expected, got {v}"))
+        };
+        let i = || {
+            v.as_i64()
+                .unwrap_or_else(|| panic!("{col:?}: integer expected, got {v}"))
+        };
         match (col, v.is_null()) {
             (Col::Int4, true) => Box::new(None::<i32>),
             (Col::Int8, true) => Box::new(None::<i64>),

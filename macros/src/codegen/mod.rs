@@ -8,7 +8,7 @@ use crate::query::plan::*;
 
 /// The Rust type a value compared with a `kind` must have (the marker of
 /// `dunder::__private::IntoParam`).
-fn marker(kind: Kind) -> TokenStream {
+pub fn marker(kind: Kind) -> TokenStream {
     match kind {
         Kind::Bool => quote!(::core::primitive::bool),
         Kind::I16 => quote!(::core::primitive::i16),

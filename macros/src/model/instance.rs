@@ -19,11 +19,117 @@ fn kind(f: &FieldSchema) -> Kind {
 
 /// `self.<field>` as a value to bind.
 fn field_value(f: &FieldSchema) -> syn::Expr {
+    value_of(&quote!(self), f)
+}
+
+/// `<base>.<field>` as a value to bind.
+fn value_of(base: &TokenStream, f: &FieldSchema) -> syn::Expr {
     let ident = crate::schema::ident(&f.name);
     if f.nullable {
-        syn::parse_quote!(self.#ident.as_ref())
+        syn::parse_quote!(#base.#ident.as_ref())
     } else {
-        syn::parse_quote!(&self.#ident)
+        syn::parse_quote!(&#base.#ident)
+    }
+}
+
+/// An integer primary key that is not a foreign key: the database numbers it.
+pub fn is_auto(f: &FieldSchema) -> bool {
+    f.primary_key && matches!(f.kind, FieldKind::I16 | FieldKind::I32 | FieldKind::I64)
+}
+
+/// The binding of an inserted column: the field of `self`, or now.
+fn insert_binding(base: &TokenStream, f: &FieldSchema) -> Binding {
+    if f.auto_now {
+        Binding::Now { kind: kind(f) }
+    } else {
+        Binding::Set {
+            expr: value_of(base, f),
+            kind: kind(f),
+            nullable: f.nullable,
+        }
+    }
+}
+
+/// `New<Model>::insert`: INSERT … RETURNING of one row.
+pub fn insert(schema: &ModelSchema, model: &TokenStream, inserted: &[&FieldSchema]) -> TokenStream {
+    let bindings: Vec<Binding> = inserted
+        .iter()
+        .map(|f| insert_binding(&quote!(self), f))
+        .collect();
+    let assignments = inserted
+        .iter()
+        .enumerate()
+        .map(|(i, f)| Assignment {
+            column: f.column.clone(),
+            value: SetExpr::Param(i + 1, kind(f)),
+        })
+        .collect();
+    let mut p = plan(
+        schema,
+        Some(Write::Insert(assignments)),
+        Mode::One,
+        bindings,
+        pk_filter_none(),
+    );
+    p.filter = None;
+    statement(&p, model)
+}
+
+fn pk_filter_none() -> Where {
+    Where::And(Vec::new())
+}
+
+/// The body of `Model::bulk_create`.
+pub fn bulk_create(schema: &ModelSchema, inserted: &[&FieldSchema]) -> TokenStream {
+    let columns: Vec<(String, Kind)> = inserted
+        .iter()
+        .map(|f| (f.column.clone(), kind(f)))
+        .collect();
+    let returning: Vec<String> = schema.fields.iter().map(|f| f.column.clone()).collect();
+    // SQLite allows 32,766 parameters per statement.
+    let chunk = (32_766 / columns.len()).clamp(1, 500);
+    let one = sql::insert_rows(&sql::Sqlite, &schema.table, &columns, 1, &returning);
+    let many = sql::insert_rows(&sql::Sqlite, &schema.table, &columns, chunk, &returning);
+    let unnest = sql::insert_unnest(&schema.table, &columns, &returning);
+    let types = inserted.iter().map(|f| {
+        let t = quote::format_ident!("{}", kind(f).sql_type());
+        quote!(::dunder::SqlType::#t)
+    });
+    let values = inserted
+        .iter()
+        .map(|f| match insert_binding(&quote!(row), f) {
+            Binding::Set {
+                expr,
+                kind,
+                nullable,
+            } => {
+                let m = codegen::marker(kind);
+                let func = if nullable {
+                    quote!(set_nullable)
+                } else {
+                    quote!(value)
+                };
+                quote!(::dunder::__private::#func::<#m, _>(#expr))
+            }
+            _ => {
+                let t = quote::format_ident!("{}", kind(f).sql_type());
+                quote!(::dunder::__private::now(::dunder::SqlType::#t, __dunder_now))
+            }
+        });
+    quote! {
+        static __DUNDER_BULK: ::dunder::__private::BulkInsert = ::dunder::__private::BulkInsert {
+            one: ::dunder::Sql { sqlite: #one, postgres: #unnest },
+            many: ::dunder::Sql { sqlite: #many, postgres: #unnest },
+            chunk: #chunk,
+            types: &[#(#types),*],
+        };
+        #[allow(unused_variables)]
+        let __dunder_now = ::dunder::__private::utc_now();
+        let values: ::std::vec::Vec<::std::vec::Vec<::dunder::Value<'_>>> = rows
+            .iter()
+            .map(|row| ::std::vec![#(#values),*])
+            .collect();
+        ::dunder::Executor::__insert_many(executor, &__DUNDER_BULK, &values)
     }
 }
 

@@ -4,6 +4,8 @@
 mod instance;
 mod types;
 
+pub use instance::is_auto;
+
 use proc_macro2::{Span, TokenStream};
 use quote::{format_ident, quote, quote_spanned};
 use syn::spanned::Spanned;
@@ -20,8 +22,9 @@ struct FieldIr {
     span: Span,
     /// The relation target as written (for the compile-time model check).
     target_ty: Option<syn::Path>,
-    /// The field's type as written, and its `#[dunder(default = …)]`.
+    /// The field's type and visibility as written, and its `#[dunder(default = …)]`.
     ty: syn::Type,
+    vis: syn::Visibility,
     default: Option<syn::Expr>,
 }
 
@@ -213,6 +216,7 @@ fn model_ir(input: &DeriveInput) -> syn::Result<(ModelSchema, Vec<FieldIr>)> {
             span: fident.span(),
             target_ty: target,
             ty: field.ty.clone(),
+            vis: field.vis.clone(),
             default,
         });
     }
@@ -392,6 +396,7 @@ fn emit(
         ))
     });
     let instance_methods = instance::methods(schema, name);
+    let new_type = new_type(input, schema, fields);
     let schema_macro = emit_schema_macro(&input.vis, name, schema, location);
     quote! {
         impl ::dunder::FromRow for #name {
@@ -421,7 +426,76 @@ fn emit(
 
         #instance_methods
 
+        #new_type
+
         #schema_macro
+    }
+}
+
+/// `New<Model>`: a row not stored yet (every field but an auto-increment
+/// key and the `auto_now` ones), with `insert`, and `Model::bulk_create`.
+fn new_type(input: &DeriveInput, schema: &ModelSchema, fields: &[FieldIr]) -> TokenStream {
+    let name = &input.ident;
+    let vis = &input.vis;
+    let new_name = format_ident!("New{}", name);
+    let stored: Vec<&FieldIr> = fields
+        .iter()
+        .filter(|f| !instance::is_auto(&f.schema) && !f.schema.auto_now)
+        .collect();
+    let inserted: Vec<&FieldIr> = fields
+        .iter()
+        .filter(|f| !instance::is_auto(&f.schema))
+        .collect();
+    if inserted.is_empty() {
+        return TokenStream::new();
+    }
+    let decls = stored.iter().map(|f| {
+        let ident = &f.ident;
+        let ty = &f.ty;
+        let fvis = &f.vis;
+        quote!(#fvis #ident: #ty)
+    });
+    let doc = format!(
+        "A `{name}` not stored yet: every field but the auto-increment key and the `auto_now` ones. `insert` stores it; `{name}::bulk_create` stores many."
+    );
+    let insert = instance::insert(
+        schema,
+        &quote!(#name),
+        &inserted.iter().map(|f| &f.schema).collect::<Vec<_>>(),
+    );
+    let bulk = instance::bulk_create(
+        schema,
+        &inserted.iter().map(|f| &f.schema).collect::<Vec<_>>(),
+    );
+    quote! {
+        #[doc = #doc]
+        #[derive(Debug, Clone, PartialEq)]
+        #vis struct #new_name {
+            #(#decls,)*
+        }
+
+        #[allow(dead_code)]
+        impl #new_name {
+            /// Stores this row (`INSERT … RETURNING`) and returns it as stored,
+            /// with its primary key.
+            pub fn insert<E: ::dunder::Executor>(&self, executor: E) -> ::dunder::Result<#name> {
+                let query = #insert;
+                query.run(executor)
+            }
+        }
+
+        #[allow(dead_code)]
+        impl #name {
+            /// Stores every row of `rows` at once, all or nothing, and returns
+            /// them as stored (with their keys), in order. PostgreSQL: one
+            /// statement; SQLite: multi-row inserts in a savepoint.
+            pub fn bulk_create<E: ::dunder::Executor>(
+                executor: E,
+                rows: &[#new_name],
+            ) -> ::dunder::Result<::std::vec::Vec<#name>> {
+                #bulk
+            }
+        }
     }
 }
 

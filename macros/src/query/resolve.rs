@@ -8,6 +8,7 @@ use syn::{Expr, Lit};
 use super::ast::*;
 use super::parse::Errors;
 use super::plan::*;
+use crate::model::is_auto;
 use crate::schema::{FieldKind, FieldSchema, ModelSchema};
 use crate::util::did_you_mean;
 
@@ -906,11 +907,6 @@ fn terminal_name(t: &TerminalAst) -> &'static str {
         TerminalAst::Delete(_) => "delete",
         TerminalAst::Create(..) => "create",
     }
-}
-
-/// An integer primary key that is not a foreign key: the database numbers it.
-fn is_auto(f: &FieldSchema) -> bool {
-    f.primary_key && matches!(f.kind, Kind::I16 | Kind::I32 | Kind::I64)
 }
 
 fn is_numeric(k: Kind) -> bool {

@@ -289,3 +289,55 @@ impl Renderer<'_> {
         }
     }
 }
+
+/// `INSERT INTO table (columns) VALUES (…), … RETURNING returning`, `rows`
+/// rows of placeholders numbered from 1 (SQLite's multi-row insert).
+pub fn insert_rows(
+    d: &dyn Dialect,
+    table: &str,
+    columns: &[(String, Kind)],
+    rows: usize,
+    returning: &[String],
+) -> String {
+    let cols: Vec<String> = columns.iter().map(|(c, _)| quote(c)).collect();
+    let mut n = 0;
+    let values: Vec<String> = (0..rows)
+        .map(|_| {
+            let ps: Vec<String> = columns
+                .iter()
+                .map(|(_, k)| {
+                    n += 1;
+                    d.placeholder(n, *k, false)
+                })
+                .collect();
+            format!("({})", ps.join(", "))
+        })
+        .collect();
+    let ret: Vec<String> = returning.iter().map(|c| quote(c)).collect();
+    format!(
+        "INSERT INTO {} ({}) VALUES {} RETURNING {}",
+        quote(table),
+        cols.join(", "),
+        values.join(", "),
+        ret.join(", ")
+    )
+}
+
+/// `INSERT INTO table (columns) SELECT * FROM UNNEST($1::type[], …) RETURNING
+/// returning`: every row from one array per column (PostgreSQL).
+pub fn insert_unnest(table: &str, columns: &[(String, Kind)], returning: &[String]) -> String {
+    let cols: Vec<String> = columns.iter().map(|(c, _)| quote(c)).collect();
+    let arrays: Vec<String> = columns
+        .iter()
+        .enumerate()
+        .map(|(i, (_, k))| Postgres.placeholder(i + 1, *k, true))
+        .collect();
+    let ret: Vec<String> = returning.iter().map(|c| quote(c)).collect();
+    format!(
+        "INSERT INTO {} ({}) SELECT * FROM UNNEST({}) RETURNING {}",
+        quote(table),
+        cols.join(", "),
+        arrays.join(", "),
+        ret.join(", ")
+    )
+}

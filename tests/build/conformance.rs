@@ -1,0 +1,678 @@
+//! The Django conformance corpus (`conformance/cases.json`) as real `query!`
+//! invocations: `$OUT_DIR/conformance_cases.rs`, included by
+//! `tests/conformance.rs`.
+//!
+//! Every case is classified by one rule, in this order:
+//! * **pending**: it needs something dunder has not built yet: a lookup path
+//!   through a relation other than comparing the foreign key column itself
+//!   (`author__name`, `tags__…`, `articles__…`, `<fk>_id`, `<fk>__id`,
+//!   `<fk>__pk`), ordering by a related field, `$F`/`$op` (F expressions),
+//!   `$sub` (subqueries), `$decimal` and the `price` field (no decimal type),
+//!   a model other than Article/Author/Tag, an option key the generator does
+//!   not know, or a lookup/transform name it does not know;
+//! * **rejected**: dunder refuses it at compile time by design (a value Django
+//!   coerces: a float or an out-of-range number for an `i32`, `None` as a
+//!   value, `isnull` on a field that is not an `Option`, a pattern lookup on a
+//!   non-text field, a transform on the wrong kind of field, an invalid date
+//!   literal, …). No code is generated for it, so nothing fails to compile;
+//!   the test requires it to be listed in `conformance/divergences.json`;
+//! * otherwise **generated**: one function per case running the `query!`.
+//!
+//! Django spellings with an exact dunder equivalent are translated:
+//! `x=None` / `x__iexact=None` (Django's `IS NULL`) is `x__isnull = true` on a
+//! nullable field, and a JSON integer for a float field is an `f64` literal.
+
+use std::collections::BTreeSet;
+use std::fmt::Write as _;
+
+use serde_json::{Map, Value};
+
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum Ty {
+    I32,
+    I64,
+    F64,
+    Bool,
+    Text,
+    Date,
+    DateTimeUtc,
+    Time,
+    Fk,
+}
+
+struct Field {
+    name: &'static str,
+    ty: Ty,
+    nullable: bool,
+}
+
+const fn f(name: &'static str, ty: Ty, nullable: bool) -> Field {
+    Field { name, ty, nullable }
+}
+
+/// The fields of the models in `dunder_test_models::conformance`
+/// (tests/models/src/lib.rs), by Django field name.
+fn fields(model: &str) -> Option<&'static [Field]> {
+    const ARTICLE: &[Field] = &[
+        f("id", Ty::I64, false),
+        f("title", Ty::Text, false),
+        f("content", Ty::Text, false),
+        f("published_date", Ty::Date, false),
+        f("published_at", Ty::DateTimeUtc, true),
+        f("rating", Ty::I32, false),
+        f("score", Ty::F64, true),
+        f("is_featured", Ty::Bool, false),
+        f("start_time", Ty::Time, true),
+        f("author", Ty::Fk, false),
+        f("editor", Ty::Fk, true),
+    ];
+    const AUTHOR: &[Field] = &[
+        f("id", Ty::I64, false),
+        f("name", Ty::Text, false),
+        f("email", Ty::Text, true),
+        f("born", Ty::Date, true),
+    ];
+    const TAG: &[Field] = &[f("id", Ty::I64, false), f("name", Ty::Text, false)];
+    match model {
+        "Article" => Some(ARTICLE),
+        "Author" => Some(AUTHOR),
+        "Tag" => Some(TAG),
+        _ => None,
+    }
+}
+
+/// Relation names of the Django models that dunder's models do not have
+/// (reverse foreign keys and many-to-many).
+const MULTI_VALUED: &[&str] = &["articles", "edited_articles", "tags"];
+/// Django fields dunder's models leave out.
+const UNSUPPORTED_FIELDS: &[(&str, &str)] = &[("price", "decimal")];
+
+const LOOKUPS: &[&str] = &[
+    "exact",
+    "iexact",
+    "contains",
+    "icontains",
+    "in",
+    "gt",
+    "gte",
+    "lt",
+    "lte",
+    "startswith",
+    "istartswith",
+    "endswith",
+    "iendswith",
+    "range",
+    "isnull",
+    "regex",
+    "iregex",
+];
+/// Lookups dunder accepts on text fields only.
+const TEXT_LOOKUPS: &[&str] = &[
+    "iexact",
+    "contains",
+    "icontains",
+    "startswith",
+    "istartswith",
+    "endswith",
+    "iendswith",
+    "regex",
+    "iregex",
+];
+/// Lookups Django (and dunder) accept on a foreign key.
+const FK_LOOKUPS: &[&str] = &["exact", "in", "gt", "gte", "lt", "lte", "isnull"];
+const TRANSFORMS: &[&str] = &[
+    "date",
+    "time",
+    "year",
+    "iso_year",
+    "month",
+    "day",
+    "week",
+    "week_day",
+    "iso_week_day",
+    "quarter",
+    "hour",
+    "minute",
+    "second",
+];
+/// The keys of a case the generator understands.
+const CASE_KEYS: &[&str] = &[
+    "id", "model", "filter", "exclude", "distinct", "order_by", "slice", "note",
+];
+
+/// Why a case is not generated.
+enum Skip {
+    /// Needs a feature not built yet: (category for the summary, detail).
+    Pending(&'static str, String),
+    /// dunder rejects it at compile time, by design.
+    Rejected(String),
+}
+
+type Gen<T> = Result<T, Skip>;
+
+fn pending<T>(category: &'static str, detail: impl Into<String>) -> Gen<T> {
+    Err(Skip::Pending(category, detail.into()))
+}
+fn rejected<T>(why: impl Into<String>) -> Gen<T> {
+    Err(Skip::Rejected(why.into()))
+}
+
+/// The type a transform yields, or a rejection when it cannot apply.
+fn transform_out(t: &str, ty: Ty) -> Gen<Ty> {
+    match t {
+        "date" if ty == Ty::DateTimeUtc => Ok(Ty::Date),
+        "time" if ty == Ty::DateTimeUtc => Ok(Ty::Time),
+        "year" | "iso_year" | "month" | "day" | "week" | "week_day" | "iso_week_day"
+        | "quarter"
+            if matches!(ty, Ty::Date | Ty::DateTimeUtc) =>
+        {
+            Ok(Ty::I32)
+        }
+        "hour" | "minute" | "second" if matches!(ty, Ty::DateTimeUtc | Ty::Time) => Ok(Ty::I32),
+        _ => rejected(format!(
+            "transform `{t}` cannot apply to {} (Django: FieldError)",
+            ty_name(ty)
+        )),
+    }
+}
+
+fn ty_name(ty: Ty) -> &'static str {
+    match ty {
+        Ty::I32 => "an i32 field",
+        Ty::I64 => "an i64 field",
+        Ty::F64 => "an f64 field",
+        Ty::Bool => "a bool field",
+        Ty::Text => "a text field",
+        Ty::Date => "a date field",
+        Ty::DateTimeUtc => "a datetime field",
+        Ty::Time => "a time field",
+        Ty::Fk => "a foreign key",
+    }
+}
+
+fn rust_ty(ty: Ty) -> &'static str {
+    match ty {
+        Ty::I32 => "i32",
+        Ty::I64 | Ty::Fk => "i64",
+        Ty::F64 => "f64",
+        Ty::Bool => "bool",
+        Ty::Text => "&str",
+        Ty::Date => "chrono::NaiveDate",
+        Ty::DateTimeUtc => "chrono::DateTime<chrono::Utc>",
+        Ty::Time => "chrono::NaiveTime",
+    }
+}
+
+/// A Rust expression of exactly the type dunder wants for `ty`, for a JSON
+/// value of the corpus.
+fn literal(v: &Value, ty: Ty) -> Gen<String> {
+    if let Value::Object(o) = v {
+        if o.contains_key("$F") || o.contains_key("$op") {
+            return pending("F() expressions", format!("value {v}"));
+        }
+        if o.contains_key("$sub") {
+            return pending("subqueries", format!("value {v}"));
+        }
+        if o.contains_key("$decimal") {
+            return pending("decimal", format!("value {v}"));
+        }
+        for (tag, want) in [
+            ("$date", Ty::Date),
+            ("$datetime", Ty::DateTimeUtc),
+            ("$time", Ty::Time),
+        ] {
+            if let Some(inner) = o.get(tag) {
+                if ty != want {
+                    return rejected(format!(
+                        "a {tag} value for {} (Django converts it)",
+                        ty_name(ty)
+                    ));
+                }
+                return literal(inner, ty);
+            }
+        }
+        return pending("unknown value", format!("value {v}"));
+    }
+    match (ty, v) {
+        (_, Value::Null) => rejected(
+            "`None` as a value: it does not type-check (dunder: `__isnull`; Django raises, \
+             or drops a None from an `in` list)",
+        ),
+        (Ty::Bool, Value::Bool(b)) => Ok(b.to_string()),
+        (Ty::I32, Value::Number(n)) => match n.as_i64() {
+            Some(i) if i32::try_from(i).is_ok() => Ok(format!("{i}i32")),
+            Some(_) => rejected(
+                "an integer outside the range of the i32 field: the literal does not compile \
+                 (Django turns the condition into an empty or a full result)",
+            ),
+            None => rejected("a float for an i32 field (Django rounds or truncates it)"),
+        },
+        (Ty::I64 | Ty::Fk, Value::Number(n)) => match n.as_i64() {
+            Some(i) => Ok(format!("{i}i64")),
+            None => rejected("a float for an i64 field (Django rounds or truncates it)"),
+        },
+        // A JSON integer for a float field is the same number: `3` is `3.0`.
+        (Ty::F64, Value::Number(n)) => match n.as_f64() {
+            Some(x) if x.is_finite() => Ok(format!("{x:?}f64")),
+            _ => rejected("a number an f64 cannot hold"),
+        },
+        (Ty::Text, Value::String(s)) => Ok(format!("{s:?}")),
+        (Ty::Date, Value::String(s)) => {
+            if is_date(s) {
+                Ok(format!("d({s:?})"))
+            } else {
+                rejected(format!(
+                    "{s:?} is not a date: a NaiveDate cannot hold it (Django: ValidationError)"
+                ))
+            }
+        }
+        // Django reads a date-only string for a datetime field as midnight.
+        (Ty::DateTimeUtc, Value::String(s)) => {
+            let full = if s.len() == 10 {
+                format!("{s} 00:00:00")
+            } else {
+                s.replace('T', " ")
+            };
+            if full.len() >= 19 && is_date(&full[..10]) && is_time(&full[11..]) {
+                Ok(format!("dt({full:?})"))
+            } else {
+                rejected(format!(
+                    "{s:?} is not a datetime: a DateTime<Utc> cannot hold it (Django: ValidationError)"
+                ))
+            }
+        }
+        (Ty::Time, Value::String(s)) => {
+            let full = if s.len() == 5 {
+                format!("{s}:00")
+            } else {
+                s.clone()
+            };
+            if is_time(&full) {
+                Ok(format!("t({full:?})"))
+            } else {
+                rejected(format!(
+                    "{s:?} is not a time: a NaiveTime cannot hold it (Django: ValidationError)"
+                ))
+            }
+        }
+        (ty, v) => rejected(format!(
+            "a {} value for {} (Django coerces it)",
+            kind_of(v),
+            ty_name(ty)
+        )),
+    }
+}
+
+fn kind_of(v: &Value) -> &'static str {
+    match v {
+        Value::Null => "null",
+        Value::Bool(_) => "boolean",
+        Value::Number(_) => "number",
+        Value::String(_) => "string",
+        Value::Array(_) => "list",
+        Value::Object(_) => "object",
+    }
+}
+
+/// `YYYY-MM-DD` naming a real calendar day.
+fn is_date(s: &str) -> bool {
+    let b = s.as_bytes();
+    if b.len() != 10 || b[4] != b'-' || b[7] != b'-' {
+        return false;
+    }
+    let (Ok(y), Ok(m), Ok(d)) = (
+        s[..4].parse::<i32>(),
+        s[5..7].parse::<u32>(),
+        s[8..].parse::<u32>(),
+    ) else {
+        return false;
+    };
+    let leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+    let days = match m {
+        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
+        4 | 6 | 9 | 11 => 30,
+        2 if leap => 29,
+        2 => 28,
+        _ => return false,
+    };
+    (1..=days).contains(&d)
+}
+
+/// `HH:MM:SS[.f{1,6}]` naming a real time of day.
+fn is_time(s: &str) -> bool {
+    let (hms, frac) = s.split_once('.').unwrap_or((s, "0"));
+    let parts: Vec<&str> = hms.split(':').collect();
+    let [h, m, sec] = parts.as_slice() else {
+        return false;
+    };
+    let two = |p: &str, max: u32| p.len() == 2 && p.parse::<u32>().is_ok_and(|v| v <= max);
+    two(h, 23)
+        && two(m, 59)
+        && two(sec, 59)
+        && (1..=6).contains(&frac.len())
+        && frac.bytes().all(|c| c.is_ascii_digit())
+}
+
+/// One `key = value` condition of a kwargs node, as dunder syntax.
+fn leaf(model: &str, key: &str, value: &Value) -> Gen<String> {
+    let fields = fields(model).ok_or_else(|| Skip::Pending("models", model.to_owned()))?;
+    let parts: Vec<&str> = key.split("__").collect();
+    let first = parts[0];
+    if MULTI_VALUED.contains(&first) {
+        return pending(
+            "relations",
+            format!("`{key}` crosses a multi-valued relation"),
+        );
+    }
+    if let Some((_, category)) = UNSUPPORTED_FIELDS.iter().find(|(n, _)| *n == first) {
+        return pending(category, format!("`{key}`: no {category} field type yet"));
+    }
+    let name = if first == "pk" { "id" } else { first };
+    let Some(field) = fields.iter().find(|f| f.name == name) else {
+        if fields
+            .iter()
+            .any(|f| f.ty == Ty::Fk && format!("{}_id", f.name) == name)
+        {
+            return pending(
+                "relations",
+                format!("`{key}`: the `<fk>_id` spelling is not supported yet"),
+            );
+        }
+        return pending("unknown names", format!("field `{first}` of {model}"));
+    };
+    let mut ty = field.ty;
+    let rest = &parts[1..];
+    if ty == Ty::Fk {
+        if let Some(next) = rest.first() {
+            if !LOOKUPS.contains(next) {
+                return pending(
+                    "relations",
+                    format!("`{key}` follows the foreign key `{first}`"),
+                );
+            }
+        }
+    }
+    let mut transformed = false;
+    let mut lookup = "exact";
+    for (i, p) in rest.iter().enumerate() {
+        if LOOKUPS.contains(p) && i + 1 == rest.len() {
+            lookup = p;
+        } else if TRANSFORMS.contains(p) {
+            ty = transform_out(p, ty)?;
+            transformed = true;
+        } else {
+            return pending(
+                "unknown names",
+                format!("lookup or transform `{p}` in `{key}`"),
+            );
+        }
+    }
+    if TEXT_LOOKUPS.contains(&lookup) && ty != Ty::Text {
+        return rejected(format!(
+            "`{lookup}` on {}: pattern and regex lookups apply to text fields only \
+             (Django matches the column's text form, which differs per backend)",
+            ty_name(ty)
+        ));
+    }
+    if ty == Ty::Fk && !FK_LOOKUPS.contains(&lookup) {
+        return rejected(format!("`{lookup}` on a foreign key (Django: FieldError)"));
+    }
+    let rhs = match lookup {
+        "isnull" => match value {
+            Value::Bool(_) if transformed => {
+                return pending("isnull after a transform", format!("`{key}`"));
+            }
+            Value::Bool(b) if field.nullable => b.to_string(),
+            Value::Bool(_) => {
+                return rejected(
+                    "`isnull` on a field that is not an Option (Django: always true or false)",
+                )
+            }
+            _ => return rejected("`isnull` with a value that is not a boolean literal"),
+        },
+        "in" => match value {
+            Value::Array(items) if items.is_empty() => format!("Vec::<{}>::new()", rust_ty(ty)),
+            Value::Array(items) => {
+                let items: Vec<String> =
+                    items.iter().map(|v| literal(v, ty)).collect::<Gen<_>>()?;
+                format!("[{}]", items.join(", "))
+            }
+            Value::Object(_) => literal(value, ty)?,
+            _ => return rejected("`in` with a single value instead of a list"),
+        },
+        "range" => match value {
+            Value::Array(items) if items.len() == 2 => {
+                format!("({}, {})", literal(&items[0], ty)?, literal(&items[1], ty)?)
+            }
+            _ => return rejected("`range` without exactly two ends"),
+        },
+        // Django's `x=None` is `x IS NULL`; dunder spells it `x__isnull = true`.
+        "exact" | "iexact" if value.is_null() => {
+            if transformed {
+                return pending("isnull after a transform", format!("`{key}` = None"));
+            }
+            if !field.nullable {
+                return rejected(
+                    "`= None` on a field that is not an Option: `isnull` does not apply \
+                     (Django: always empty)",
+                );
+            }
+            return Ok(format!("{first}__isnull = true"));
+        }
+        _ => literal(value, ty)?,
+    };
+    Ok(format!("{key} = {rhs}"))
+}
+
+/// A kwargs NODE as the arguments of one `.filter(…)`/`.exclude(…)` call
+/// (Django sorts the keywords; so do we), or a Q NODE as one argument.
+fn node_args(model: &str, node: &Value) -> Gen<Vec<String>> {
+    match node {
+        Value::Object(o) if o.keys().any(|k| k.starts_with('$')) => Ok(vec![q(model, node)?]),
+        Value::Object(o) => {
+            let mut keys: Vec<&String> = o.keys().collect();
+            keys.sort();
+            keys.into_iter().map(|k| leaf(model, k, &o[k])).collect()
+        }
+        _ => pending("unknown syntax", format!("node {node}")),
+    }
+}
+
+/// A NODE as one Q expression.
+fn q(model: &str, node: &Value) -> Gen<String> {
+    let Value::Object(o) = node else {
+        return pending("unknown syntax", format!("node {node}"));
+    };
+    let dollar: Vec<&String> = o.keys().filter(|k| k.starts_with('$')).collect();
+    if !dollar.is_empty() {
+        if o.len() != 1 {
+            return pending("unknown syntax", format!("node {node}"));
+        }
+        return match (dollar[0].as_str(), &o[dollar[0]]) {
+            ("$and", Value::Array(items)) => join(model, items, " & "),
+            ("$or", Value::Array(items)) => join(model, items, " | "),
+            ("$not", inner) => Ok(format!("!({})", q(model, inner)?)),
+            (op, _) => pending("unknown syntax", format!("Q operator {op}")),
+        };
+    }
+    let args = node_args(model, node)?;
+    Ok(match args.as_slice() {
+        [one] => one.clone(),
+        _ => args
+            .iter()
+            .map(|a| format!("({a})"))
+            .collect::<Vec<_>>()
+            .join(" & "),
+    })
+}
+
+fn join(model: &str, items: &[Value], op: &str) -> Gen<String> {
+    if items.is_empty() {
+        return pending("unknown syntax", "an empty Q");
+    }
+    let parts: Vec<String> = items
+        .iter()
+        .map(|i| q(model, i).map(|s| format!("({s})")))
+        .collect::<Gen<_>>()?;
+    Ok(parts.join(op))
+}
+
+/// `.filter(…)` / `.exclude(…)` calls for a NODE or a list of NODEs.
+fn calls(model: &str, method: &str, v: &Value) -> Gen<String> {
+    let nodes: Vec<&Value> = match v {
+        Value::Array(items) => items.iter().collect(),
+        other => vec![other],
+    };
+    let mut out = String::new();
+    for n in nodes {
+        let args = node_args(model, n)?;
+        write!(out, ".{method}({})", args.join(", ")).ok();
+    }
+    Ok(out)
+}
+
+/// The model and the dunder chain (`.filter(…)…[a..b]`) of a case.
+fn case_chain(case: &Map<String, Value>) -> Gen<(String, String)> {
+    let model = case
+        .get("model")
+        .and_then(Value::as_str)
+        .unwrap_or_default()
+        .to_owned();
+    let fields = fields(&model).ok_or_else(|| Skip::Pending("models", model.clone()))?;
+    for key in case.keys() {
+        if !CASE_KEYS.contains(&key.as_str()) {
+            return pending("unknown options", format!("option `{key}`"));
+        }
+    }
+    let mut chain = String::new();
+    if let Some(f) = case.get("filter") {
+        chain.push_str(&calls(&model, "filter", f)?);
+    }
+    if let Some(e) = case.get("exclude") {
+        chain.push_str(&calls(&model, "exclude", e)?);
+    }
+    match case.get("order_by") {
+        None => {}
+        Some(Value::Array(keys)) => {
+            let mut ks = Vec::new();
+            for k in keys {
+                let Some(k) = k.as_str() else {
+                    return pending("unknown syntax", format!("order_by {k}"));
+                };
+                let name = k.strip_prefix('-').unwrap_or(k);
+                if name.contains("__") {
+                    return pending("relations", format!("order_by `{k}` follows a relation"));
+                }
+                if name == "?" {
+                    return pending("random order", "order_by `?`");
+                }
+                if MULTI_VALUED.contains(&name) {
+                    return pending("relations", format!("order_by `{k}`"));
+                }
+                if name != "pk" && !fields.iter().any(|f| f.name == name) {
+                    return pending("unknown names", format!("order_by `{k}`"));
+                }
+                ks.push(k.to_owned());
+            }
+            write!(chain, ".order_by({})", ks.join(", ")).ok();
+        }
+        Some(other) => return pending("unknown syntax", format!("order_by {other}")),
+    }
+    match case.get("distinct") {
+        None | Some(Value::Bool(false)) => {}
+        Some(Value::Bool(true)) => chain.push_str(".distinct()"),
+        Some(other) => return pending("unknown options", format!("distinct {other}")),
+    }
+    match case.get("slice") {
+        None => {}
+        Some(Value::Array(s)) if s.len() == 2 => {
+            let bound = |v: &Value| match v {
+                Value::Null => Ok(String::new()),
+                Value::Number(n) if n.as_u64().is_some() => Ok(n.to_string()),
+                _ => rejected("a negative slice bound (Django: ValueError)"),
+            };
+            write!(chain, "[{}..{}]", bound(&s[0])?, bound(&s[1])?).ok();
+        }
+        Some(other) => return pending("unknown syntax", format!("slice {other}")),
+    }
+    Ok((model, chain))
+}
+
+/// `$OUT_DIR/conformance_cases.rs` for the text of `cases.json`.
+pub fn generate(cases_json: &str) -> String {
+    let json: Value = serde_json::from_str(cases_json).expect("parse conformance/cases.json");
+    let cases = json["cases"]
+        .as_array()
+        .expect("conformance/cases.json: a `cases` array");
+
+    let mut table = String::new();
+    let mut fns = String::new();
+    let mut sqlite_arms = String::new();
+    let mut pg_arms = String::new();
+    let mut names = BTreeSet::new();
+    let mut n = 0usize;
+    for case in cases {
+        let Value::Object(case) = case else {
+            panic!("conformance/cases.json: a case that is not an object: {case}");
+        };
+        let id = case
+            .get("id")
+            .and_then(Value::as_str)
+            .unwrap_or_else(|| panic!("conformance/cases.json: a case without an id: {case:?}"));
+        match case_chain(case) {
+            Ok((model, chain)) => {
+                let query = format!("{model}{chain}");
+                let name = format!("case_{}", id.to_ascii_lowercase());
+                assert!(
+                    id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_'),
+                    "case id {id:?} is not an identifier"
+                );
+                assert!(names.insert(name.clone()), "two cases are named {name}");
+                writeln!(
+                    table,
+                    "    Case {{ id: {id:?}, status: Status::Run {{ index: {n}, query: {query:?} }} }},"
+                )
+                .ok();
+                writeln!(
+                    fns,
+                    "/// `{id}`\n\
+                     fn {name}<E: dunder::Executor>(e: E) -> Outcome {{\n    \
+                         let q = dunder::query!(dunder_test_models::conformance::{query});\n    \
+                         let sql = q.sql(e.dialect());\n    \
+                         Outcome {{ sql, pks: q.fetch_all(e).map(|rows| rows.into_iter().map(|r| r.id).collect()) }}\n\
+                     }}\n"
+                )
+                .ok();
+                writeln!(sqlite_arms, "        {n} => {name}(c),").ok();
+                writeln!(pg_arms, "        {n} => {name}(&mut *c),").ok();
+                n += 1;
+            }
+            Err(Skip::Pending(category, detail)) => {
+                writeln!(
+                    table,
+                    "    Case {{ id: {id:?}, status: Status::Pending {{ category: {category:?}, detail: {detail:?} }} }},"
+                )
+                .ok();
+            }
+            Err(Skip::Rejected(why)) => {
+                writeln!(
+                    table,
+                    "    Case {{ id: {id:?}, status: Status::Rejected {{ why: {why:?} }} }},"
+                )
+                .ok();
+            }
+        }
+    }
+    format!(
+        "// Generated by tests/build/conformance.rs from conformance/cases.json. Do not edit.\n\n\
+         /// Every case of the corpus, in corpus order.\n\
+         pub static CASES: &[Case] = &[\n{table}];\n\n\
+         {fns}\n\
+         /// Runs generated case `index` on SQLite.\n\
+         pub fn run_sqlite(index: usize, c: &rusqlite::Connection) -> Outcome {{\n    \
+             match index {{\n{sqlite_arms}        _ => unreachable!(\"no generated case {{index}}\"),\n    }}\n}}\n\n\
+         /// Runs generated case `index` on PostgreSQL.\n\
+         pub fn run_pg(index: usize, c: &mut postgres::Client) -> Outcome {{\n    \
+             match index {{\n{pg_arms}        _ => unreachable!(\"no generated case {{index}}\"),\n    }}\n}}\n"
+    )
+}
