@@ -12,6 +12,15 @@ pub struct Item {
     pub qty: i32,
 }
 
+/// The `users` table of diesel_bench's insert scenario.
+#[derive(Model, Debug, Clone, PartialEq)]
+#[dunder(table = "users")]
+pub struct User {
+    pub id: i64,
+    pub name: String,
+    pub hair_color: Option<String>,
+}
+
 /// An in-memory SQLite database with `rows` items (ids 1..=rows).
 pub fn database(rows: i64) -> rusqlite::Connection {
     let conn = rusqlite::Connection::open_in_memory().expect("open");

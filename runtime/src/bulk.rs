@@ -3,9 +3,10 @@
 //! The SQL is rendered at compile time like every other statement:
 //! PostgreSQL inserts all rows in one statement from one array per column
 //! (`INSERT … SELECT * FROM UNNEST($1::text[], …) RETURNING …`, no parameter
-//! limit); SQLite inserts `chunk` rows per multi-row `VALUES` statement (under
-//! its 32,766-parameter limit) and the rest one by one, inside a savepoint,
-//! so a failure leaves no row behind on either backend.
+//! limit); SQLite has multi-row `VALUES` statements for 1, 2, 4, … rows (up
+//! to 64, under its 32,766-parameter limit) and inserts any number of rows
+//! with the fewest of them, inside a savepoint, so a failure leaves no row
+//! behind on either backend.
 
 use crate::model::Sql;
 use crate::value::{SqlType, Value};
@@ -14,12 +15,9 @@ use crate::value::{SqlType, Value};
 #[doc(hidden)]
 #[derive(Debug)]
 pub struct BulkInsert {
-    /// One row (SQLite text; the PostgreSQL text is the UNNEST form).
-    pub one: Sql,
-    /// `chunk` rows (SQLite).
-    pub many: Sql,
-    /// Rows per `many` statement.
-    pub chunk: usize,
+    /// `sizes[k]` inserts 2^k rows on SQLite; every PostgreSQL text is the
+    /// UNNEST statement, which inserts any number.
+    pub sizes: &'static [Sql],
     /// The SQL type of each inserted column, in order.
     pub types: &'static [SqlType],
 }

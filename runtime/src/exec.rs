@@ -52,9 +52,12 @@ pub trait Executor: Sized {
         if rows.is_empty() {
             return Ok(Vec::new());
         }
+        let Some(sql) = bulk.sizes.first() else {
+            return Ok(Vec::new());
+        };
         let columns = bulk.columns(rows);
         self.__run(
-            &bulk.one,
+            sql,
             &columns,
             crate::query::FetchAll(std::marker::PhantomData),
         )

@@ -284,49 +284,67 @@ fn execute(conn: &Connection, sql: &'static Sql, params: &[Value<'_>]) -> Result
         .map_err(|e| error(e, text))
 }
 
-/// SQLite: `chunk` rows per statement, the rest one by one, in a savepoint.
+/// SQLite: the statements for 2^k rows, largest first, inside a savepoint
+/// (a single statement is atomic by itself and needs none).
 fn insert_many<R: crate::model::FromRow>(
     conn: &Connection,
     bulk: &'static crate::bulk::BulkInsert,
     rows: &[Vec<Value<'_>>],
 ) -> Result<Vec<R>> {
-    if rows.is_empty() {
+    let Some(largest) = bulk.sizes.len().checked_sub(1) else {
         return Ok(Vec::new());
-    }
-    const SAVEPOINT: &str = "SAVEPOINT dunder_bulk_create";
-    conn.execute_batch(SAVEPOINT)
-        .map_err(|e| error(e, SAVEPOINT))?;
+    };
+    let statements = {
+        let mut plan: Vec<(usize, usize)> = Vec::new(); // (k, start)
+        let mut at = 0;
+        while rows.len() - at >= 1 << largest {
+            plan.push((largest, at));
+            at += 1 << largest;
+        }
+        for k in (0..largest).rev() {
+            if rows.len() - at >= 1 << k {
+                plan.push((k, at));
+                at += 1 << k;
+            }
+        }
+        plan
+    };
     let insert = || -> Result<Vec<R>> {
         let mut out = Vec::with_capacity(rows.len());
-        let mut chunks = rows.chunks_exact(bulk.chunk.max(1));
-        for chunk in &mut chunks {
-            let params: Vec<Value<'_>> = chunk.iter().flatten().cloned().collect();
+        for &(k, start) in &statements {
+            let params: Vec<Value<'_>> = rows[start..start + (1 << k)]
+                .iter()
+                .flatten()
+                .cloned()
+                .collect();
             out.extend(run::<FetchAll<R>>(
                 conn,
-                &bulk.many,
+                &bulk.sizes[k],
                 &params,
-                FetchAll(std::marker::PhantomData),
-            )?);
-        }
-        for row in chunks.remainder() {
-            out.extend(run::<FetchAll<R>>(
-                conn,
-                &bulk.one,
-                row,
                 FetchAll(std::marker::PhantomData),
             )?);
         }
         Ok(out)
     };
+    if statements.len() <= 1 {
+        return insert();
+    }
+    // Prepared once per connection, like every other statement.
+    let exec = |sql: &str| -> Result<()> {
+        prepare(conn, sql)?
+            .raw_execute()
+            .map(|_| ())
+            .map_err(|e| error(e, sql))
+    };
+    exec("SAVEPOINT dunder_bulk_create")?;
     match insert() {
         Ok(out) => {
-            const RELEASE: &str = "RELEASE dunder_bulk_create";
-            conn.execute_batch(RELEASE).map_err(|e| error(e, RELEASE))?;
+            exec("RELEASE dunder_bulk_create")?;
             Ok(out)
         }
         Err(e) => {
-            let _ =
-                conn.execute_batch("ROLLBACK TO dunder_bulk_create; RELEASE dunder_bulk_create");
+            let _ = exec("ROLLBACK TO dunder_bulk_create");
+            let _ = exec("RELEASE dunder_bulk_create");
             Err(e)
         }
     }

@@ -86,10 +86,20 @@ pub fn bulk_create(schema: &ModelSchema, inserted: &[&FieldSchema]) -> TokenStre
         .map(|f| (f.column.clone(), kind(f)))
         .collect();
     let returning: Vec<String> = schema.fields.iter().map(|f| f.column.clone()).collect();
-    // SQLite allows 32,766 parameters per statement.
-    let chunk = (32_766 / columns.len()).clamp(1, 500);
-    let one = sql::insert_rows(&sql::Sqlite, &schema.table, &columns, 1, &returning);
-    let many = sql::insert_rows(&sql::Sqlite, &schema.table, &columns, chunk, &returning);
+    // Statements for 1, 2, 4, … rows, up to 64 and under SQLite's 32,766
+    // parameters per statement.
+    let mut sizes = Vec::new();
+    let mut rows = 1usize;
+    while rows <= 64 && rows * columns.len() <= 32_766 {
+        sizes.push(sql::insert_rows(
+            &sql::Sqlite,
+            &schema.table,
+            &columns,
+            rows,
+            &returning,
+        ));
+        rows *= 2;
+    }
     let unnest = sql::insert_unnest(&schema.table, &columns, &returning);
     let types = inserted.iter().map(|f| {
         let t = quote::format_ident!("{}", kind(f).sql_type());
@@ -118,9 +128,7 @@ pub fn bulk_create(schema: &ModelSchema, inserted: &[&FieldSchema]) -> TokenStre
         });
     quote! {
         static __DUNDER_BULK: ::dunder::__private::BulkInsert = ::dunder::__private::BulkInsert {
-            one: ::dunder::Sql { sqlite: #one, postgres: #unnest },
-            many: ::dunder::Sql { sqlite: #many, postgres: #unnest },
-            chunk: #chunk,
+            sizes: &[#(::dunder::Sql { sqlite: #sizes, postgres: #unnest }),*],
             types: &[#(#types),*],
         };
         #[allow(unused_variables)]
