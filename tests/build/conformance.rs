@@ -17,7 +17,8 @@
 //!   non-text field, a transform on the wrong kind of field, an invalid date
 //!   literal, …). No code is generated for it, so nothing fails to compile;
 //!   the test requires it to be listed in `conformance/divergences.json`;
-//! * otherwise **generated**: one function per case running the `query!`.
+//! * otherwise **generated**: one function per case running its `query!`,
+//!   and the same query with `.count()`, `.exists()` and `.first()`.
 //!
 //! Django spellings with an exact dunder equivalent are translated:
 //! `x=None` / `x__iexact=None` (Django's `IS NULL`) is `x__isnull = true` on a
@@ -622,6 +623,7 @@ pub fn generate(cases_json: &str) -> String {
             .unwrap_or_else(|| panic!("conformance/cases.json: a case without an id: {case:?}"));
         match case_chain(case) {
             Ok((model, chain)) => {
+                let root = "dunder_test_models::conformance::";
                 let query = format!("{model}{chain}");
                 let name = format!("case_{}", id.to_ascii_lowercase());
                 assert!(
@@ -634,13 +636,28 @@ pub fn generate(cases_json: &str) -> String {
                     "    Case {{ id: {id:?}, status: Status::Run {{ index: {n}, query: {query:?} }} }},"
                 )
                 .ok();
+                // Django's first() orders an unordered query by pk, which it
+                // cannot do after a slice (TypeError): no first() then.
+                let sliced_unordered = case.contains_key("slice") && !case.contains_key("order_by");
+                let first = if sliced_unordered {
+                    "None".to_owned()
+                } else {
+                    format!(
+                        "Some(dunder::query!({root}{query}.first()).run(c.ex()).map(|r| r.map(|r| r.id)))"
+                    )
+                };
                 writeln!(
                     fns,
                     "/// `{id}`\n\
-                     fn {name}<E: dunder::Executor>(e: E) -> Outcome {{\n    \
-                         let q = dunder::query!(dunder_test_models::conformance::{query});\n    \
-                         let sql = q.sql(e.dialect());\n    \
-                         Outcome {{ sql, pks: q.fetch_all(e).map(|rows| rows.into_iter().map(|r| r.id).collect()) }}\n\
+                     fn {name}<C: Conn>(mut c: C) -> Outcome {{\n    \
+                         let q = dunder::query!({root}{query});\n    \
+                         Outcome {{\n        \
+                             sql: q.sql(c.dialect()),\n        \
+                             pks: q.fetch_all(c.ex()).map(|rows| rows.into_iter().map(|r| r.id).collect()),\n        \
+                             count: dunder::query!({root}{query}.count()).run(c.ex()),\n        \
+                             exists: dunder::query!({root}{query}.exists()).run(c.ex()),\n        \
+                             first: {first},\n    \
+                         }}\n\
                      }}\n"
                 )
                 .ok();

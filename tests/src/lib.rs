@@ -70,6 +70,18 @@ pub fn pg_connect(db: &PgDb) -> postgres::Client {
         .expect("connect to the test database")
 }
 
+/// An error and its sources, `: `-separated.
+fn error_chain(e: &dyn std::error::Error) -> String {
+    let mut text = e.to_string();
+    let mut source = e.source();
+    while let Some(s) = source {
+        text.push_str(": ");
+        text.push_str(&s.to_string());
+        source = s.source();
+    }
+    text
+}
+
 static COUNTER: AtomicU64 = AtomicU64::new(0);
 
 /// A fresh PostgreSQL database (collation `C.UTF-8`, as the conformance
@@ -84,6 +96,7 @@ pub fn pg() -> Option<PgDb> {
     let mut admin = match config.connect(postgres::NoTls) {
         Ok(c) => c,
         Err(e) => {
+            let e = error_chain(&e);
             if std::env::var_os("CI").is_some() {
                 panic!(
                     "PostgreSQL unreachable at {url} ({e}); CI is set, so this is a failure \
@@ -111,11 +124,16 @@ pub fn pg() -> Option<PgDb> {
         .batch_execute(&format!(
             "CREATE DATABASE \"{name}\" TEMPLATE template0 ENCODING 'UTF8' LC_COLLATE 'C.UTF-8' LC_CTYPE 'C.UTF-8'"
         ))
-        .unwrap_or_else(|e| panic!("create test database {name}: {e}"));
+        .unwrap_or_else(|e| panic!("create test database {name}: {}", error_chain(&e)));
     config.dbname(&name);
-    let client = config
-        .connect(postgres::NoTls)
-        .unwrap_or_else(|e| panic!("connect to test database {name}: {e}"));
+    let client = match config.connect(postgres::NoTls) {
+        Ok(client) => client,
+        Err(e) => {
+            let _ =
+                admin.batch_execute(&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"));
+            panic!("connect to test database {name}: {}", error_chain(&e));
+        }
+    };
     Some(PgDb {
         client: Some(client),
         admin,
