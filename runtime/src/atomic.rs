@@ -87,31 +87,25 @@ mod sqlite {
         }
     }
 
-    impl Atomic for rusqlite::Transaction<'_> {
-        type Tx<'a>
-            = rusqlite::Savepoint<'a>
-        where
-            Self: 'a;
-        fn __begin(&mut self) -> Result<rusqlite::Savepoint<'_>> {
-            self.savepoint().map_err(|e| error(e, "SAVEPOINT"))
-        }
-        fn __commit(tx: rusqlite::Savepoint<'_>) -> Result<()> {
-            tx.commit().map_err(|e| error(e, "RELEASE SAVEPOINT"))
-        }
+    /// A transaction or a savepoint nests a savepoint.
+    macro_rules! savepoint {
+        ($($t:ty),*) => {$(
+            impl Atomic for $t {
+                type Tx<'a>
+                    = rusqlite::Savepoint<'a>
+                where
+                    Self: 'a;
+                fn __begin(&mut self) -> Result<rusqlite::Savepoint<'_>> {
+                    self.savepoint().map_err(|e| error(e, "SAVEPOINT"))
+                }
+                fn __commit(tx: rusqlite::Savepoint<'_>) -> Result<()> {
+                    tx.commit().map_err(|e| error(e, "RELEASE SAVEPOINT"))
+                }
+            }
+        )*};
     }
 
-    impl Atomic for rusqlite::Savepoint<'_> {
-        type Tx<'a>
-            = rusqlite::Savepoint<'a>
-        where
-            Self: 'a;
-        fn __begin(&mut self) -> Result<rusqlite::Savepoint<'_>> {
-            self.savepoint().map_err(|e| error(e, "SAVEPOINT"))
-        }
-        fn __commit(tx: rusqlite::Savepoint<'_>) -> Result<()> {
-            tx.commit().map_err(|e| error(e, "RELEASE SAVEPOINT"))
-        }
-    }
+    savepoint!(rusqlite::Transaction<'_>, rusqlite::Savepoint<'_>);
 }
 
 #[cfg(feature = "postgres")]

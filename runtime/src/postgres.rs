@@ -556,48 +556,27 @@ impl<'a> DerefMut for Transaction<'a> {
     }
 }
 
-impl Executor for &mut Client {
-    #[inline]
-    fn dialect(&self) -> Dialect {
-        Dialect::Postgres
-    }
-    #[inline]
-    fn __run<K: Consume>(
-        self,
-        sql: &'static Sql,
-        params: &[Value<'_>],
-        consume: K,
-    ) -> Result<K::Output> {
-        self.cache.run(&mut self.client, sql, params, consume)
-    }
-    #[inline]
-    fn __execute(self, sql: &'static Sql, params: &[Value<'_>]) -> Result<u64> {
-        self.cache.execute(&mut self.client, sql, params)
-    }
-    fn execute_batch(self, sql: &str) -> Result<()> {
-        self.client.batch_execute(sql).map_err(|e| error(e, sql))
-    }
+/// The cached client and its transactions run through the cache.
+macro_rules! cached_executor {
+    ($($t:ty => $inner:ident),*) => {$(
+        impl Executor for $t {
+            #[inline]
+            fn dialect(&self) -> Dialect {
+                Dialect::Postgres
+            }
+            #[inline]
+            fn __run<K: Consume>(self, sql: &'static Sql, params: &[Value<'_>], consume: K) -> Result<K::Output> {
+                self.cache.run(&mut self.$inner, sql, params, consume)
+            }
+            #[inline]
+            fn __execute(self, sql: &'static Sql, params: &[Value<'_>]) -> Result<u64> {
+                self.cache.execute(&mut self.$inner, sql, params)
+            }
+            fn execute_batch(self, sql: &str) -> Result<()> {
+                self.$inner.batch_execute(sql).map_err(|e| error(e, sql))
+            }
+        }
+    )*};
 }
 
-impl Executor for &mut Transaction<'_> {
-    #[inline]
-    fn dialect(&self) -> Dialect {
-        Dialect::Postgres
-    }
-    #[inline]
-    fn __run<K: Consume>(
-        self,
-        sql: &'static Sql,
-        params: &[Value<'_>],
-        consume: K,
-    ) -> Result<K::Output> {
-        self.cache.run(&mut self.tx, sql, params, consume)
-    }
-    #[inline]
-    fn __execute(self, sql: &'static Sql, params: &[Value<'_>]) -> Result<u64> {
-        self.cache.execute(&mut self.tx, sql, params)
-    }
-    fn execute_batch(self, sql: &str) -> Result<()> {
-        self.tx.batch_execute(sql).map_err(|e| error(e, sql))
-    }
-}
+cached_executor!(&mut Client => client, &mut Transaction<'_> => tx);

@@ -368,16 +368,20 @@ pub mod every_kind {
     use dunder::Value;
     use dunder_test_models::kinds::EveryKind;
 
-    fn d(s: &str) -> NaiveDate {
+    /// Parses a test literal.
+    pub fn d(s: &str) -> NaiveDate {
         NaiveDate::parse_from_str(s, "%Y-%m-%d").expect("date")
     }
-    fn dt(s: &str) -> NaiveDateTime {
+    /// Parses a test literal.
+    pub fn dt(s: &str) -> NaiveDateTime {
         NaiveDateTime::parse_from_str(s, "%Y-%m-%d %H:%M:%S%.f").expect("datetime")
     }
-    fn utc(s: &str) -> DateTime<Utc> {
+    /// Parses a test literal.
+    pub fn utc(s: &str) -> DateTime<Utc> {
         dt(s).and_utc()
     }
-    fn t(s: &str) -> NaiveTime {
+    /// Parses a test literal.
+    pub fn t(s: &str) -> NaiveTime {
         NaiveTime::parse_from_str(s, "%H:%M:%S%.f").expect("time")
     }
 

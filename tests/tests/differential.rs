@@ -7,22 +7,8 @@
 //!   in both, none in neither (NULLs included — the three-valued logic of SQL
 //!   is resolved the same way Django resolves it).
 
-use chrono::{DateTime, NaiveDate, NaiveDateTime, NaiveTime, Utc};
 use dunder_test_models::kinds::EveryKind;
-use dunder_tests::every_kind;
-
-fn d(s: &str) -> NaiveDate {
-    NaiveDate::parse_from_str(s, "%Y-%m-%d").expect("date")
-}
-fn dt(s: &str) -> NaiveDateTime {
-    NaiveDateTime::parse_from_str(s, "%Y-%m-%d %H:%M:%S%.f").expect("datetime")
-}
-fn utc(s: &str) -> DateTime<Utc> {
-    dt(s).and_utc()
-}
-fn t(s: &str) -> NaiveTime {
-    NaiveTime::parse_from_str(s, "%H:%M:%S%.f").expect("time")
-}
+use dunder_tests::every_kind::{self, d, dt, t, utc};
 
 include!(concat!(env!("OUT_DIR"), "/differential_cases.rs"));
 

@@ -6,24 +6,11 @@
 // The oracles spell `exclude(c)` as `!c` on purpose.
 #![allow(clippy::nonminimal_bool)]
 
-use chrono::{DateTime, Datelike, NaiveDate, NaiveDateTime, NaiveTime, Timelike, Utc};
+use chrono::{Datelike, Timelike};
 use dunder::prelude::*;
 use dunder::{FromRow, Mode};
 use dunder_test_models::kinds::EveryKind;
-use dunder_tests::every_kind;
-
-fn d(s: &str) -> NaiveDate {
-    NaiveDate::parse_from_str(s, "%Y-%m-%d").expect("date")
-}
-fn dt(s: &str) -> NaiveDateTime {
-    NaiveDateTime::parse_from_str(s, "%Y-%m-%d %H:%M:%S%.f").expect("datetime")
-}
-fn utc(s: &str) -> DateTime<Utc> {
-    dt(s).and_utc()
-}
-fn t(s: &str) -> NaiveTime {
-    NaiveTime::parse_from_str(s, "%H:%M:%S%.f").expect("time")
-}
+use dunder_tests::every_kind::{self, d, dt, t, utc};
 
 /// Simple (one character to one character) upper case: what dunder's
 /// case-insensitive lookups compare.
