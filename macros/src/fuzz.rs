@@ -48,6 +48,14 @@ const WORDS: &[&str] = &[
     "exists",
     "first",
     "get",
+    "create",
+    "update",
+    "delete",
+    "get_or_create",
+    "update_or_create",
+    "defaults",
+    "create_defaults",
+    "F",
     "values",
     "id",
     "pk",
@@ -140,6 +148,10 @@ const SEEDS: &[&str] = &[
     ".get(id = 1)",
     ".order_by(id)[a..b].exists()",
     ".filter(int__range = (1, 5), time__second = 30, text__regex = r).distinct()",
+    ".filter(int__gt = 1).update(int = F(int) + 1, text = t)",
+    ".create(flag = true, int = 1, text = t, date = d, time = tm, author = 1)",
+    ".get_or_create(text = t, int__gte = 0, defaults(flag = true, int = 1, date = d, time = tm, author = a))",
+    ".update_or_create(text = t, defaults(int = F(int) + 1), create_defaults(flag = false, int = 0, date = d, time = tm, author = 1))",
 ];
 
 fn mutate(seed: &str, ops: &[(u8, usize, usize)]) -> TokenStream {
@@ -195,7 +207,12 @@ fn check_query(schema: &ModelSchema, tokens: TokenStream) -> Result<(), TestCase
             Ok(())
         }
         Ok(Ok(c)) => {
-            prop_assert!(c.sqlite.starts_with("SELECT"), "`{text}` → {}", c.sqlite);
+            let statement = ["SELECT ", "INSERT ", "UPDATE ", "DELETE "];
+            prop_assert!(
+                statement.iter().any(|s| c.sqlite.starts_with(s)),
+                "`{text}` → {}",
+                c.sqlite
+            );
             Ok(())
         }
     }

@@ -35,7 +35,44 @@ fn schema() -> ModelSchema {
 
 fn sql(chain: TokenStream) -> String {
     match compile(&schema(), chain.clone()) {
-        Ok(c) => format!("sqlite:   {}\npostgres: {}", c.sqlite, c.postgres),
+        Ok(c) => {
+            let mut out = format!("sqlite:   {}\npostgres: {}", c.sqlite, c.postgres);
+            if let Some(g) = &c.get_or_create {
+                // Which of the query's values (0-based) each statement's
+                // placeholders take; `pk` is the primary key of the row found.
+                let take = |v: &[usize], n: usize| {
+                    let items: Vec<String> = v
+                        .iter()
+                        .map(|i| {
+                            if *i == n {
+                                "pk".to_owned()
+                            } else {
+                                i.to_string()
+                            }
+                        })
+                        .collect();
+                    format!("[{}]", items.join(", "))
+                };
+                let n: usize = c.plan.bindings.iter().map(|b| b.param_count()).sum();
+                out.push_str(&format!("\n  takes: {}", take(&g.get_params, n)));
+                let mut then = Vec::new();
+                if let Some((u, p)) = &g.update {
+                    then.push(("update", u, Some(p)));
+                }
+                then.push(("insert", &g.insert, Some(&g.insert_params)));
+                then.push(("insert_strict", &g.insert_strict, None));
+                for (name, st, params) in then {
+                    out.push_str(&format!(
+                        "\n{name}:\n  sqlite:   {}\n  postgres: {}",
+                        st.sqlite, st.postgres
+                    ));
+                    if let Some(p) = params {
+                        out.push_str(&format!("\n  takes: {}", take(p, n)));
+                    }
+                }
+            }
+            out
+        }
         Err(e) => panic!("`{chain}` failed: {e}"),
     }
 }
@@ -230,6 +267,20 @@ fn query_shapes() {
             "create",
             quote!(.create(flag = true, small = 1, int = 2, big = 3, real = r, double = d, text = t, bytes = b, date = dd, datetime = dt, datetime_utc = u, time = tt, author = 1, opt_text = Some("x"))),
         ),
+        (
+            // Plain lookups give the created row its values; `__` lookups
+            // and the preceding filter only narrow the get; defaults win.
+            "get_or_create",
+            quote!(.filter(opt_int__isnull = true).get_or_create(text = t, int = 1, opt_text__icontains = q, flag = false, defaults(flag = true, small = 1, big = 3, real = r, double = d, bytes = b, date = dd, datetime = dt, datetime_utc = u, time = tt, author = a))),
+        ),
+        (
+            "update_or_create",
+            quote!(.update_or_create(text = t, author = 1, defaults(flag = true, small = 1, int = 2, big = 3, real = r, double = d, bytes = b, date = dd, datetime = dt, datetime_utc = u, time = tt, opt_text = None))),
+        ),
+        (
+            "update_or_create_create_defaults",
+            quote!(.update_or_create(text = t, author = 1, defaults(int = F(int) + 1), create_defaults(flag = true, small = 1, int = 1, big = 3, real = r, double = d, bytes = b, date = dd, datetime = dt, datetime_utc = u, time = tt))),
+        ),
     ];
     for (name, chain) in shapes {
         insta::assert_snapshot!(
@@ -305,6 +356,18 @@ fn compile_errors() {
         (quote!(.create(int = F(big))), "a new row has none yet"),
         (quote!(.create(int = 1, int = 2)), "`int` is given twice"),
         (quote!(.filter(int = 1).create(int = 1)), "`.create(…)` starts from the model alone"),
+        (quote!(.get_or_create(text = t, int__gt = 1)), "`Item.get_or_create(…)` cannot create a row without required fields `flag`, `small`, `int`, `big`"),
+        (quote!(.update_or_create(text = t, defaults(int = 1), create_defaults(flag = true))), "in `create_defaults(…)`"),
+        (quote!(.get_or_create(text = t, create_defaults(int = 1))), "`create_defaults(…)` belongs to `update_or_create`"),
+        (quote!(.get_or_create(text = t, defaults(int = 1), defaults(int = 2))), "`defaults(…)` is given twice in this `.get_or_create(…)`"),
+        (quote!(.get_or_create(text = t, defaults(int = 1, int = 2))), "`int` is given twice in `defaults(…)`"),
+        (quote!(.get_or_create(text = t, defaults(id = 1))), "`Item.id` is an auto-increment primary key"),
+        (quote!(.get_or_create(text = t, defaults(int = F(int)))), "a new row has none yet"),
+        (quote!(.update_or_create(text = t, defaults(int = F(int)))), "a new row has none yet"),
+        (quote!(.get_or_create(text = t, defaults(intt = 1))), "has no field `intt`; did you mean `int`?"),
+        (quote!(.get_or_create(text = t, defaults(int__gt = 1))), "`defaults(…)` set fields of the model"),
+        (quote!([..2].get_or_create(text = t)), "`.get_or_create(…)` cannot follow a slice"),
+        (quote!(.get_or_create(text = t).count()), "`.get_or_create()` ends the query"),
     ];
     for (chain, expected) in cases {
         let e = err(chain.clone());

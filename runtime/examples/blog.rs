@@ -34,21 +34,35 @@ fn show<T: std::fmt::Debug>(label: &str, sql: &str, rows: T) {
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let path = std::env::temp_dir().join("dunder-blog-demo.sqlite3");
     let _ = std::fs::remove_file(&path);
-    let conn = Connection::open(&path)?;
+    let mut conn = Connection::open(&path)?;
     println!("database: {}", path.display());
 
     dunder::create_table::<Author, _>(&conn)?;
     dunder::create_table::<Article, _>(&conn)?;
     println!("{}", dunder::create_table_sql::<Article>(Dialect::Sqlite));
-    // Writes through `query!` come in a later release; seed with plain SQL.
-    conn.execute_batch(
-        "INSERT INTO author (id, name, email) VALUES (1, 'Ada', 'ada@example.com'), (2, 'Linus', NULL);
-         INSERT INTO article (title, published_date, rating, author_id) VALUES
-           ('Notes on the Analytical Engine', '2023-01-15', 5, 1),
-           ('Just for fun', '2023-06-01', NULL, 2),
-           ('100% safe Rust', '2022-11-30', 4, 2),
-           ('Straße und Café', '2023-12-31', 3, 1);",
-    )?;
+    // Rows go in through `query!` too: `create` returns the stored row.
+    let ada = query!(Author.create(name = "Ada", email = Some("ada@example.com"))).run(&conn)?;
+    let linus = query!(Author.create(name = "Linus")).run(&conn)?;
+    let day = |y, m, d| NaiveDate::from_ymd_opt(y, m, d).ok_or("bad date");
+    for (title, date, rating, author) in [
+        (
+            "Notes on the Analytical Engine",
+            day(2023, 1, 15)?,
+            Some(5),
+            ada.id,
+        ),
+        ("Just for fun", day(2023, 6, 1)?, None, linus.id),
+        ("100% safe Rust", day(2022, 11, 30)?, Some(4), linus.id),
+        ("Straße und Café", day(2023, 12, 31)?, Some(3), ada.id),
+    ] {
+        query!(Article.create(
+            title = title,
+            published_date = date,
+            rating = rating,
+            author = author
+        ))
+        .run(&conn)?;
+    }
 
     let q = query!(Article
         .filter(published_date__year = 2023)
@@ -115,6 +129,45 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     println!(
         "\nThe same query for PostgreSQL:\n  {}",
         q.sql(Dialect::Postgres)
+    );
+
+    let q = query!(Article
+        .filter(rating__lt = 5)
+        .update(rating = F(rating) + 1));
+    show(
+        "bump every rating below 5 (rows affected)",
+        q.sql(Dialect::Sqlite),
+        q.run(&conn)?,
+    );
+
+    for _ in 0..2 {
+        let q = query!(
+            Author.get_or_create(name = "Grace", defaults(email = Some("grace@example.com")))
+        );
+        show(
+            "get_or_create: (row, created), created only the first time",
+            &q.sql(Dialect::Sqlite).join(";\n        "),
+            q.run(&conn)?,
+        );
+    }
+
+    // All or nothing: the error rolls back the delete.
+    let failed: Result<(), dunder::Error> = dunder::atomic(&mut conn, |tx| {
+        query!(Article.delete()).run(&*tx)?;
+        query!(Author.get(name = "Nobody")).run(&*tx)?;
+        Ok(())
+    });
+    let q = query!(Article.count());
+    show(
+        &format!(
+            "after a failed transaction ({})",
+            failed.map_or_else(
+                |e| e.to_string().lines().next().unwrap_or_default().to_owned(),
+                |_| "ok".into()
+            )
+        ),
+        q.sql(Dialect::Sqlite),
+        q.run(&conn)?,
     );
     Ok(())
 }

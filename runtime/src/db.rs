@@ -118,6 +118,15 @@ impl Executor for &mut Db {
         Db::dialect(self)
     }
 
+    type __Again<'r>
+        = &'r mut Db
+    where
+        Self: 'r;
+    #[inline]
+    fn __again(&mut self) -> &mut Db {
+        self
+    }
+
     #[inline]
     fn __run<K: Consume>(
         self,
@@ -245,7 +254,16 @@ impl crate::Atomic for DbTx<'_> {
     }
 }
 
-impl Executor for &mut DbTx<'_> {
+impl<'t> Executor for &mut DbTx<'t> {
+    type __Again<'r>
+        = &'r mut DbTx<'t>
+    where
+        Self: 'r;
+    #[inline]
+    fn __again(&mut self) -> &mut DbTx<'t> {
+        self
+    }
+
     fn dialect(&self) -> Dialect {
         match self {
             #[cfg(feature = "sqlite")]

@@ -28,6 +28,15 @@ pub trait Executor: Sized {
     /// The dialect of this connection.
     fn dialect(&self) -> Dialect;
 
+    /// The same connection borrowed again, for operations of several
+    /// statements (`get_or_create`).
+    #[doc(hidden)]
+    type __Again<'r>: Executor
+    where
+        Self: 'r;
+    #[doc(hidden)]
+    fn __again(&mut self) -> Self::__Again<'_>;
+
     #[doc(hidden)]
     fn __run<K: Consume>(
         self,

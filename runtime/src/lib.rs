@@ -50,6 +50,7 @@ mod db;
 mod decode;
 mod error;
 mod exec;
+mod get_or_create;
 mod model;
 mod param;
 mod query;
@@ -73,6 +74,7 @@ pub use db::{Db, DbTx};
 pub use dunder_macros::{query, Model};
 pub use error::{BackendError, Error, Result};
 pub use exec::{create_table, Executor};
+pub use get_or_create::GetOrCreate;
 pub use model::{create_table_sql, Column, Decode, Dialect, ForeignKey, FromRow, Model, Row, Sql};
 pub use query::{All, Command, Mode, One, Optional, Query};
 pub use value::{SqlType, Value};
@@ -87,6 +89,7 @@ pub mod prelude {
 pub mod __private {
     pub use crate::bulk::BulkInsert;
     pub use crate::exec::Cursor;
+    pub use crate::get_or_create::GetOrCreateSql;
     pub use crate::param::*;
     pub use crate::query::Consume;
     pub use chrono;

@@ -17,11 +17,12 @@ pub trait Kind {
     const SQL: SqlType;
 }
 
-/// A Rust value that can be compared with a field whose type is the marker `T`.
+/// A Rust value that can be compared with (or stored in) a field whose type
+/// is the marker `T`.
 #[diagnostic::on_unimplemented(
-    message = "a value of type `{Self}` cannot be compared with a field of type `{T}`",
+    message = "a value of type `{Self}` does not fit a field of type `{T}`",
     label = "expected `{T}` (or a reference to one), found `{Self}`",
-    note = "dunder checks the type of every value against the field it is compared with; convert the value first"
+    note = "dunder checks the type of every value against the field it is compared with or stored in; convert the value first"
 )]
 pub trait IntoParam<'a, T> {
     /// The parameter.

@@ -303,6 +303,11 @@ macro_rules! pg_executor {
             fn dialect(&self) -> Dialect {
                 Dialect::Postgres
             }
+            type __Again<'r> = &'r mut <Self as std::ops::Deref>::Target where Self: 'r;
+            #[inline]
+            fn __again(&mut self) -> Self::__Again<'_> {
+                self
+            }
             #[inline]
             fn __run<K: Consume>(self, sql: &'static Sql, params: &[Value<'_>], consume: K) -> Result<K::Output> {
                 run(self, sql, params, consume)
@@ -563,6 +568,11 @@ macro_rules! cached_executor {
             #[inline]
             fn dialect(&self) -> Dialect {
                 Dialect::Postgres
+            }
+            type __Again<'r> = &'r mut <Self as std::ops::Deref>::Target where Self: 'r;
+            #[inline]
+            fn __again(&mut self) -> Self::__Again<'_> {
+                self
             }
             #[inline]
             fn __run<K: Consume>(self, sql: &'static Sql, params: &[Value<'_>], consume: K) -> Result<K::Output> {

@@ -172,8 +172,8 @@ pub trait Consume {
 }
 
 pub(crate) struct FetchAll<R>(pub(crate) PhantomData<fn() -> R>);
-pub(crate) struct FetchOne<R>(PhantomData<fn() -> R>);
-pub(crate) struct FetchOptional<R>(PhantomData<fn() -> R>);
+pub(crate) struct FetchOne<R>(pub(crate) PhantomData<fn() -> R>);
+pub(crate) struct FetchOptional<R>(pub(crate) PhantomData<fn() -> R>);
 pub(crate) struct ForEach<F, R>(F, PhantomData<fn() -> R>);
 
 impl<R: FromRow> Consume for FetchAll<R> {

@@ -357,6 +357,11 @@ macro_rules! sqlite_executor {
             fn dialect(&self) -> Dialect {
                 Dialect::Sqlite
             }
+            type __Again<'r> = &'r <Self as std::ops::Deref>::Target where Self: 'r;
+            #[inline]
+            fn __again(&mut self) -> Self::__Again<'_> {
+                self
+            }
             #[inline]
             fn __run<K: Consume>(self, sql: &'static Sql, params: &[Value<'_>], consume: K) -> Result<K::Output> {
                 run(self, sql, params, consume)

@@ -26,6 +26,10 @@ const INTERNAL: &[(&str, &str)] = &[
         "expected a field name",
         "the lexer never gives an empty `__` path",
     ),
+    (
+        "needs a primary key on",
+        "the derive refuses a model without a primary key (derive_no_primary_key)",
+    ),
 ];
 
 fn sources(dir: &Path, out: &mut Vec<PathBuf>) {

@@ -5,6 +5,7 @@ use quote::{format_ident, quote, quote_spanned};
 use syn::spanned::Spanned;
 
 use crate::query::plan::*;
+use crate::query::{GetOrCreateSql, Statement};
 
 /// The Rust type a value compared with a `kind` must have (the marker of
 /// `dunder::__private::IntoParam`).
@@ -32,8 +33,9 @@ fn sql_type(kind: Kind) -> TokenStream {
     quote!(::dunder::SqlType::#ident)
 }
 
-/// The expression: a block that binds the parameters and builds the `Query`.
-pub fn expand(plan: &Plan, model: &TokenStream, sqlite: &str, postgres: &str) -> TokenStream {
+/// The statements that evaluate the user's values once each and push them
+/// onto `__dunder_params`, in placeholder order.
+fn params(plan: &Plan, model: &TokenStream) -> TokenStream {
     let count: usize = plan.bindings.iter().map(Binding::param_count).sum();
     let uses_now = plan
         .bindings
@@ -42,6 +44,17 @@ pub fn expand(plan: &Plan, model: &TokenStream, sqlite: &str, postgres: &str) ->
     // One instant for every `auto_now` field of the statement.
     let now = uses_now.then(|| quote!(let __dunder_now = ::dunder::__private::utc_now();));
     let pushes = plan.bindings.iter().map(|b| binding(b, model));
+    quote! {
+        #[allow(unused_mut)]
+        let mut __dunder_params = ::dunder::__private::Vec::with_capacity(#count);
+        #now
+        #(#pushes)*
+    }
+}
+
+/// The expression: a block that binds the parameters and builds the `Query`.
+pub fn expand(plan: &Plan, model: &TokenStream, sqlite: &str, postgres: &str) -> TokenStream {
+    let params = params(plan, model);
     let row = match plan.select {
         Select::Model => model.clone(),
         Select::Count => quote!(i64),
@@ -54,21 +67,66 @@ pub fn expand(plan: &Plan, model: &TokenStream, sqlite: &str, postgres: &str) ->
         Mode::Execute => {
             return quote! {{
                 static __DUNDER_SQL: ::dunder::Sql = ::dunder::Sql { sqlite: #sqlite, postgres: #postgres };
-                #[allow(unused_mut)]
-                let mut __dunder_params = ::dunder::__private::Vec::with_capacity(#count);
-                #now
-                #(#pushes)*
+                #params
                 ::dunder::Command::__new(&__DUNDER_SQL, __dunder_params)
             }};
         }
     };
     quote! {{
         static __DUNDER_SQL: ::dunder::Sql = ::dunder::Sql { sqlite: #sqlite, postgres: #postgres };
-        #[allow(unused_mut)]
-        let mut __dunder_params = ::dunder::__private::Vec::with_capacity(#count);
-        #now
-        #(#pushes)*
+        #params
         ::dunder::Query::<#row, #mode>::__new(&__DUNDER_SQL, __dunder_params)
+    }}
+}
+
+fn sql(s: &Statement) -> TokenStream {
+    let Statement { sqlite, postgres } = s;
+    quote!(::dunder::Sql { sqlite: #sqlite, postgres: #postgres })
+}
+
+/// The expression of a `get_or_create` / `update_or_create`: its statements,
+/// its parameters, and how to read a row's primary key.
+pub fn get_or_create(
+    plan: &Plan,
+    model: &TokenStream,
+    sqlite: &str,
+    postgres: &str,
+    g: &GetOrCreateSql,
+) -> TokenStream {
+    let params = params(plan, model);
+    let get = sql(&Statement {
+        sqlite: sqlite.to_owned(),
+        postgres: postgres.to_owned(),
+    });
+    let update = match &g.update {
+        Some((u, params)) => {
+            let u = sql(u);
+            quote!(::core::option::Option::Some((#u, &[#(#params),*])))
+        }
+        None => quote!(::core::option::Option::None),
+    };
+    let insert = sql(&g.insert);
+    let insert_strict = sql(&g.insert_strict);
+    let get_params = &g.get_params;
+    let insert_params = &g.insert_params;
+    let (pk, pk_kind) = match &plan.get_or_create {
+        Some(p) => (crate::schema::ident(&p.pk_field), marker(p.pk.1)),
+        None => return quote!(::core::compile_error!("dunder: not a get_or_create")),
+    };
+    quote! {{
+        static __DUNDER_SQL: ::dunder::__private::GetOrCreateSql = ::dunder::__private::GetOrCreateSql {
+            get: #get,
+            get_params: &[#(#get_params),*],
+            update: #update,
+            insert: #insert,
+            insert_strict: #insert_strict,
+            insert_params: &[#(#insert_params),*],
+        };
+        fn __dunder_pk(row: &#model) -> ::dunder::Value<'_> {
+            ::dunder::__private::value::<#pk_kind, _>(&row.#pk)
+        }
+        #params
+        ::dunder::GetOrCreate::<#model>::__new(&__DUNDER_SQL, __dunder_params, __dunder_pk)
     }}
 }
 

@@ -173,6 +173,7 @@ fn plan(
         distinct: false,
         slice: Slice::default(),
         bindings,
+        get_or_create: None,
     }
 }
 

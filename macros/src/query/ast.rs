@@ -62,6 +62,21 @@ pub enum TerminalAst {
     Update(Vec<Assign>, Span),
     Delete(Span),
     Create(Vec<Assign>, Span),
+    GetOrCreate(Box<GetOrCreateAst>),
+}
+
+/// `get_or_create(lookups…, defaults(…))` or
+/// `update_or_create(lookups…, defaults(…), create_defaults(…))`.
+#[derive(Debug, Clone)]
+pub struct GetOrCreateAst {
+    /// `update_or_create` rather than `get_or_create`.
+    pub update: bool,
+    pub lookups: Vec<Cond>,
+    pub defaults: Vec<Assign>,
+    /// `create_defaults(…)` (`update_or_create` only): what a created row
+    /// gets instead of `defaults`.
+    pub create_defaults: Option<Vec<Assign>>,
+    pub span: Span,
 }
 
 #[derive(Debug, Clone)]

@@ -20,6 +20,37 @@ pub struct Compiled {
     pub plan: plan::Plan,
     pub sqlite: String,
     pub postgres: String,
+    /// `get_or_create` / `update_or_create`: the statements after the `get`.
+    pub get_or_create: Option<GetOrCreateSql>,
+}
+
+/// One statement in both dialects.
+#[derive(Debug, Clone)]
+pub struct Statement {
+    pub sqlite: String,
+    pub postgres: String,
+}
+
+impl Statement {
+    fn of(plan: &plan::Plan) -> Statement {
+        Statement {
+            sqlite: sql::render(plan, &sql::Sqlite),
+            postgres: sql::render(plan, &sql::Postgres),
+        }
+    }
+}
+
+/// The statements of a `get_or_create` / `update_or_create` after its `get`.
+/// Each numbers its own placeholders from 1; `*_params` say which of the
+/// query's parameters (0-based; for `update`, the one past the last is the
+/// primary key of the row found) each placeholder takes.
+#[derive(Debug, Clone)]
+pub struct GetOrCreateSql {
+    pub get_params: Vec<usize>,
+    pub update: Option<(Statement, Vec<usize>)>,
+    pub insert: Statement,
+    pub insert_strict: Statement,
+    pub insert_params: Vec<usize>,
 }
 
 /// The whole pipeline for a model and the tokens after it, without
@@ -27,12 +58,32 @@ pub struct Compiled {
 pub fn compile(schema: &ModelSchema, chain: TokenStream) -> syn::Result<Compiled> {
     let ast = parse::parse_chain(chain)?;
     let plan = resolve::resolve(schema, &ast)?;
-    let sqlite = sql::render(&plan, &sql::Sqlite);
-    let postgres = sql::render(&plan, &sql::Postgres);
+    let zero_based = |v: Vec<usize>| v.into_iter().map(|n| n - 1).collect::<Vec<_>>();
+    let mut get = plan.clone();
+    let get_params = match plan.get_or_create {
+        Some(_) => zero_based(get.renumber()),
+        None => Vec::new(),
+    };
+    let Statement { sqlite, postgres } = Statement::of(&get);
+    let get_or_create = plan.get_or_create_plans().map(|mut p| {
+        let insert_params = zero_based(p.insert.renumber());
+        p.insert_strict.renumber();
+        GetOrCreateSql {
+            get_params: get_params.clone(),
+            update: p.update.as_mut().map(|u| {
+                let params = zero_based(u.renumber());
+                (Statement::of(u), params)
+            }),
+            insert: Statement::of(&p.insert),
+            insert_strict: Statement::of(&p.insert_strict),
+            insert_params,
+        }
+    });
     Ok(Compiled {
         plan,
         sqlite,
         postgres,
+        get_or_create,
     })
 }
 
@@ -124,6 +175,12 @@ pub fn expand(input: TokenStream) -> TokenStream {
         Err(e) => return error_expr(e),
     };
     match compile(&input.schema, input.chain) {
+        Ok(Compiled {
+            plan,
+            sqlite,
+            postgres,
+            get_or_create: Some(g),
+        }) => crate::codegen::get_or_create(&plan, &input.path, &sqlite, &postgres, &g),
         Ok(c) => crate::codegen::expand(&c.plan, &input.path, &c.sqlite, &c.postgres),
         Err(e) => error_expr(e),
     }

@@ -18,15 +18,25 @@ pub use crate::util::Errors;
 pub const MAX_DEPTH: usize = 64;
 
 const METHODS: &[&str] = &[
-    "filter", "exclude", "order_by", "distinct", "count", "exists", "first", "get",
+    "filter",
+    "exclude",
+    "order_by",
+    "distinct",
+    "count",
+    "exists",
+    "first",
+    "get",
+    "create",
+    "update",
+    "delete",
+    "get_or_create",
+    "update_or_create",
 ];
 const LATER: &[&str] = &[
     "values",
     "values_list",
     "annotate",
     "aggregate",
-    "get_or_create",
-    "update_or_create",
     "bulk_create",
     "select_related",
     "prefetch_related",
@@ -231,6 +241,9 @@ fn method_op(m: &syn::ExprMethodCall, errors: &mut Errors) -> Option<Op> {
             }
             Op::Terminal(TerminalAst::Create(assigns, span))
         }
+        "get_or_create" | "update_or_create" => Op::Terminal(TerminalAst::GetOrCreate(Box::new(
+            get_or_create(m, name == "update_or_create", errors),
+        ))),
         other => {
             let msg = if LATER.contains(&other) {
                 format!(
@@ -250,6 +263,73 @@ fn method_op(m: &syn::ExprMethodCall, errors: &mut Errors) -> Option<Op> {
             return None;
         }
     })
+}
+
+/// The arguments of `get_or_create(…)` / `update_or_create(…)`: lookups,
+/// then `defaults(…)` and (`update_or_create`) `create_defaults(…)`.
+fn get_or_create(m: &syn::ExprMethodCall, update: bool, errors: &mut Errors) -> GetOrCreateAst {
+    let method = if update {
+        "update_or_create"
+    } else {
+        "get_or_create"
+    };
+    let mut out = GetOrCreateAst {
+        update,
+        lookups: Vec::new(),
+        defaults: Vec::new(),
+        create_defaults: None,
+        span: m.method.span(),
+    };
+    let mut seen_defaults = false;
+    for a in &m.args {
+        let group = match a {
+            Expr::Call(c) => single_ident(&c.func).map(|i| (i, c)),
+            _ => None,
+        };
+        let Some((ident, call)) =
+            group.filter(|(i, _)| *i == "defaults" || *i == "create_defaults")
+        else {
+            match cond(a) {
+                Ok(c) => out.lookups.push(c),
+                Err(e) => errors.push(e),
+            }
+            continue;
+        };
+        let is_create = ident == "create_defaults";
+        if is_create && !update {
+            errors.push(syn::Error::new(
+                ident.span(),
+                "`create_defaults(…)` belongs to `update_or_create`: `get_or_create` creates the row from the lookups and `defaults(…)`",
+            ));
+            continue;
+        }
+        let already = if is_create {
+            out.create_defaults.is_some()
+        } else {
+            seen_defaults
+        };
+        if already {
+            errors.push(syn::Error::new(
+                ident.span(),
+                format!("`{ident}(…)` is given twice in this `.{method}(…)`"),
+            ));
+            continue;
+        }
+        let mut assigns = Vec::new();
+        for x in &call.args {
+            match assign(x) {
+                Ok(x) => assigns.push(x),
+                Err(e) => errors.push(e),
+            }
+        }
+        if is_create {
+            out.create_defaults = Some(assigns);
+        } else {
+            seen_defaults = true;
+            out.defaults = assigns;
+        }
+    }
+    out
 }
 
 fn parse_conds(args: &Punctuated<Expr, Token![,]>, errors: &mut Errors) -> Vec<Cond> {
@@ -408,7 +488,7 @@ fn assign(e: &Expr) -> syn::Result<Assign> {
     if ps.len() != 1 {
         return Err(syn::Error::new(
             ident.span(),
-            "`.update()` and `.create()` set fields of the model: lookups and related fields (`a__b`) cannot be set",
+            "`.update()`, `.create()` and `defaults(…)` set fields of the model: lookups and related fields (`a__b`) cannot be set",
         ));
     }
     Ok(Assign {

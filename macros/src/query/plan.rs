@@ -238,13 +238,32 @@ impl Binding {
     }
 }
 
-/// An UPDATE or a DELETE.
+/// An UPDATE, a DELETE or an INSERT.
 #[derive(Debug, Clone)]
 pub enum Write {
     Update(Vec<Assignment>),
+    /// `UPDATE … RETURNING` every column.
+    UpdateReturning(Vec<Assignment>),
     Delete,
     /// `INSERT … RETURNING` every column: the assignments in field order.
     Insert(Vec<Assignment>),
+    /// `INSERT … ON CONFLICT DO NOTHING RETURNING` every column.
+    InsertIfAbsent(Vec<Assignment>),
+}
+
+/// The rest of a `get_or_create` / `update_or_create`, whose plan is the
+/// `get`: the statements that create (and update) the row.
+#[derive(Debug, Clone)]
+pub struct GetOrCreate {
+    /// The columns of a created row, in field order.
+    pub insert: Vec<Assignment>,
+    /// `update_or_create`: what a found row is updated with (its `defaults`
+    /// and `auto_now` fields); empty when there is nothing to update.
+    pub update: Vec<Assignment>,
+    /// The primary key column and kind, to update the row found by.
+    pub pk: (String, Kind),
+    /// The primary key's Rust field.
+    pub pk_field: String,
 }
 
 /// A validated query.
@@ -263,4 +282,121 @@ pub struct Plan {
     pub slice: Slice,
     /// In placeholder order.
     pub bindings: Vec<Binding>,
+    /// `get_or_create` / `update_or_create`: this plan is their `get`.
+    pub get_or_create: Option<GetOrCreate>,
+}
+
+/// The statements of a `get_or_create` / `update_or_create` after its `get`.
+#[derive(Debug, Clone)]
+pub struct GetOrCreatePlans {
+    /// `INSERT … ON CONFLICT DO NOTHING RETURNING …`.
+    pub insert: Plan,
+    /// The same INSERT without `ON CONFLICT`.
+    pub insert_strict: Plan,
+    /// `UPDATE … WHERE <pk> = $n AND <lookups> RETURNING …`, the primary key
+    /// bound after every other parameter.
+    pub update: Option<Plan>,
+}
+
+impl Plan {
+    /// The statements that follow this plan's `get` when it is a
+    /// `get_or_create` / `update_or_create`.
+    pub fn get_or_create_plans(&self) -> Option<GetOrCreatePlans> {
+        let g = self.get_or_create.as_ref()?;
+        let write = |w: Write, filter: Option<Where>| Plan {
+            write: Some(w),
+            filter,
+            order: Vec::new(),
+            distinct: false,
+            slice: Slice::default(),
+            get_or_create: None,
+            ..self.clone()
+        };
+        let pk_param = self
+            .bindings
+            .iter()
+            .map(Binding::param_count)
+            .sum::<usize>()
+            + 1;
+        let update = (!g.update.is_empty()).then(|| {
+            let pk = Where::Leaf(Leaf {
+                lhs: Operand {
+                    column: g.pk.0.clone(),
+                    column_kind: g.pk.1,
+                    nullable: false,
+                    transforms: Vec::new(),
+                },
+                lookup: Lookup::Exact,
+                params: vec![(pk_param, g.pk.1)],
+                year_between: false,
+            });
+            let filter = match self.filter.clone() {
+                Some(Where::And(mut items)) => {
+                    items.insert(0, pk);
+                    Where::And(items)
+                }
+                Some(w) => Where::And(vec![pk, w]),
+                None => pk,
+            };
+            write(Write::UpdateReturning(g.update.clone()), Some(filter))
+        });
+        Some(GetOrCreatePlans {
+            insert: write(Write::InsertIfAbsent(g.insert.clone()), None),
+            insert_strict: write(Write::Insert(g.insert.clone()), None),
+            update,
+        })
+    }
+
+    /// Numbers the placeholders the statement uses 1, 2, 3 … in their
+    /// order, so that every statement stands alone (a placeholder it skips
+    /// would have a type the server must guess). Returns the old numbers,
+    /// in the new order: the new `$i` is the old `returned[i - 1]`.
+    pub fn renumber(&mut self) -> Vec<usize> {
+        fn set<'a>(e: &'a mut SetExpr, out: &mut Vec<&'a mut usize>) {
+            match e {
+                SetExpr::Param(n, _) => out.push(n),
+                SetExpr::Null | SetExpr::Column(_) => {}
+                SetExpr::Binary(l, _, r) => {
+                    set(l, out);
+                    set(r, out);
+                }
+                SetExpr::Neg(x) => set(x, out),
+            }
+        }
+        fn cond<'a>(w: &'a mut Where, out: &mut Vec<&'a mut usize>) {
+            match w {
+                Where::Leaf(l) => out.extend(l.params.iter_mut().map(|p| &mut p.0)),
+                Where::And(items) | Where::Or(items) => items.iter_mut().for_each(|i| cond(i, out)),
+                Where::Not(inner) => cond(inner, out),
+            }
+        }
+        let mut refs: Vec<&mut usize> = Vec::new();
+        for v in [&mut self.slice.limit, &mut self.slice.offset]
+            .into_iter()
+            .flatten()
+        {
+            if let SliceValue::Param(n) = v {
+                refs.push(n);
+            }
+        }
+        if let Some(
+            Write::Update(a)
+            | Write::UpdateReturning(a)
+            | Write::Insert(a)
+            | Write::InsertIfAbsent(a),
+        ) = &mut self.write
+        {
+            a.iter_mut().for_each(|a| set(&mut a.value, &mut refs));
+        }
+        if let Some(w) = &mut self.filter {
+            cond(w, &mut refs);
+        }
+        let mut used: Vec<usize> = refs.iter().map(|n| **n).collect();
+        used.sort_unstable();
+        used.dedup();
+        for n in refs {
+            *n = used.binary_search(n).map(|i| i + 1).unwrap_or(*n);
+        }
+        used
+    }
 }

@@ -102,6 +102,12 @@ fn kind_name(k: Kind) -> &'static str {
     }
 }
 
+/// A value of an INSERT: an expression to bind, or one bound already.
+enum Given<'a> {
+    Expr(&'a Expr),
+    Bound(SetExpr),
+}
+
 struct Resolver<'s> {
     schema: &'s ModelSchema,
     errors: Errors,
@@ -197,6 +203,7 @@ impl<'s> Resolver<'s> {
         }
 
         let mut write = None;
+        let mut get_or_create = None;
         let (select, mode) = match terminal {
             None => (Select::Model, Mode::All),
             Some(TerminalAst::Create(assigns, span)) => {
@@ -237,6 +244,43 @@ impl<'s> Resolver<'s> {
             Some(TerminalAst::Count(_)) => (Select::Count, Mode::One),
             Some(TerminalAst::Exists(_)) => (Select::Exists, Mode::One),
             Some(TerminalAst::First(_)) => (Select::Model, Mode::Optional),
+            Some(TerminalAst::GetOrCreate(g)) => {
+                if sliced.is_some() {
+                    self.errors.push(syn::Error::new(
+                        g.span,
+                        format!(
+                            "`.{}(…)` cannot follow a slice: filter first",
+                            if g.update {
+                                "update_or_create"
+                            } else {
+                                "get_or_create"
+                            }
+                        ),
+                    ));
+                }
+                // The lookups filter the `get`; the plain `field = value`
+                // ones also give the created row its values (Django's rule:
+                // lookups without `__`).
+                let mut plain = Vec::new();
+                for c in &g.lookups {
+                    let w = self.cond(c);
+                    if let (Cond::Leaf(l), Some(Where::Leaf(leaf))) = (c, &w) {
+                        if let ([part], Lookup::Exact, true, [(n, k)]) = (
+                            l.parts.as_slice(),
+                            leaf.lookup,
+                            leaf.lhs.transforms.is_empty(),
+                            leaf.params.as_slice(),
+                        ) {
+                            if let Ok(f) = self.field(part) {
+                                plain.push((f, SetExpr::Param(*n, *k)));
+                            }
+                        }
+                    }
+                    filters.extend(w);
+                }
+                get_or_create = self.get_or_create(g, plain);
+                (Select::Model, Mode::One)
+            }
             Some(TerminalAst::Get(conds, span)) => {
                 if sliced.is_some() {
                     self.errors.push(syn::Error::new(
@@ -279,7 +323,9 @@ impl<'s> Resolver<'s> {
                     other => other,
                 };
             }
-            Some(TerminalAst::Get(..)) => slice.limit = Some(SliceValue::Lit(21)),
+            Some(TerminalAst::Get(..) | TerminalAst::GetOrCreate(_)) => {
+                slice.limit = Some(SliceValue::Lit(21))
+            }
             _ => {}
         }
         if (matches!(select, Select::Count | Select::Exists) && slice.is_empty() && !distinct)
@@ -309,6 +355,7 @@ impl<'s> Resolver<'s> {
             distinct,
             slice,
             bindings: std::mem::take(&mut self.bindings),
+            get_or_create,
         }
     }
 
@@ -677,16 +724,22 @@ impl<'s> Resolver<'s> {
         out
     }
 
-    /// The columns of an INSERT: the given values, defaults, `now` for
-    /// auto_now fields; every required field missing is named in one error.
-    fn insert(&mut self, assigns: &[Assign], span: Span) -> Vec<Assignment> {
+    /// The fields `assigns` set, each checked: known, given once, not an
+    /// auto primary key, and (unless `f_ok`) no `F(…)`. `within` names
+    /// where they are given, for errors (“this `.create()`”).
+    fn given<'a>(
+        &mut self,
+        assigns: &'a [Assign],
+        within: &str,
+        f_ok: bool,
+    ) -> Vec<(&'s FieldSchema, &'a Assign)> {
         let model = &self.schema.name;
-        let mut given: Vec<(&'s FieldSchema, &Assign)> = Vec::new();
+        let mut given: Vec<(&'s FieldSchema, &'a Assign)> = Vec::new();
         for a in assigns {
             match self.field(&a.field) {
                 Ok(f) if given.iter().any(|(g, _)| g.name == f.name) => self.errors.push(syn::Error::new(
                     a.field.span,
-                    format!("`{}` is given twice in this `.create()`", f.name),
+                    format!("`{}` is given twice in {within}", f.name),
                 )),
                 Ok(f) if f.primary_key && is_auto(f) => self.errors.push(syn::Error::new(
                     a.field.span,
@@ -695,7 +748,7 @@ impl<'s> Resolver<'s> {
                         f.name
                     ),
                 )),
-                Ok(_) if uses_f(&a.value) => self.errors.push(syn::Error::new(
+                Ok(_) if !f_ok && uses_f(&a.value) => self.errors.push(syn::Error::new(
                     a.value.span(),
                     "`F(…)` refers to the row's own columns: a new row has none yet",
                 )),
@@ -703,6 +756,32 @@ impl<'s> Resolver<'s> {
                 Err(e) => self.errors.push(e),
             }
         }
+        given
+    }
+
+    /// The columns of an INSERT: the given values, defaults, `now` for
+    /// auto_now fields; every required field missing is named in one error.
+    fn insert(&mut self, assigns: &[Assign], span: Span) -> Vec<Assignment> {
+        let given = self
+            .given(assigns, "this `.create()`", false)
+            .into_iter()
+            .map(|(f, a)| (f, Given::Expr(&a.value)))
+            .collect();
+        let model = self.schema.name.clone();
+        self.insert_row(given, span, |missing, them| {
+            format!("`{model}.create(…)` is missing required {missing}: give {them} a value, or a default with #[dunder(default = …)]")
+        })
+    }
+
+    /// The columns of an INSERT from checked values (bound here, in field
+    /// order, or already bound), then defaults and `now` for the rest.
+    /// `missing` words the error naming the required fields left out.
+    fn insert_row(
+        &mut self,
+        given: Vec<(&'s FieldSchema, Given<'_>)>,
+        span: Span,
+        missing_error: impl FnOnce(&str, &str) -> String,
+    ) -> Vec<Assignment> {
         let mut out = Vec::new();
         let mut missing = Vec::new();
         for f in &self.schema.fields {
@@ -711,8 +790,12 @@ impl<'s> Resolver<'s> {
             } else {
                 f.kind
             };
-            if let Some((_, a)) = given.iter().find(|(g, _)| g.name == f.name) {
-                match self.set_value(f, &a.value) {
+            if let Some((_, value)) = given.iter().find(|(g, _)| g.name == f.name) {
+                let value = match value {
+                    Given::Expr(e) => self.set_value(f, e),
+                    Given::Bound(x) => Ok(x.clone()),
+                };
+                match value {
                     Ok(value) => out.push(Assignment {
                         column: f.column.clone(),
                         value,
@@ -740,17 +823,121 @@ impl<'s> Resolver<'s> {
             }
         }
         if !missing.is_empty() {
-            self.errors.push(syn::Error::new(
-                span,
-                format!(
-                    "`{model}.create(…)` is missing required field{} {}: give {} a value, or a default with #[dunder(default = …)]",
-                    if missing.len() > 1 { "s" } else { "" },
-                    missing.iter().map(|m| format!("`{m}`")).collect::<Vec<_>>().join(", "),
-                    if missing.len() > 1 { "them" } else { "it" }
-                ),
-            ));
+            let fields = format!(
+                "field{} {}",
+                if missing.len() > 1 { "s" } else { "" },
+                missing
+                    .iter()
+                    .map(|m| format!("`{m}`"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            );
+            let them = if missing.len() > 1 { "them" } else { "it" };
+            self.errors
+                .push(syn::Error::new(span, missing_error(&fields, them)));
         }
         out
+    }
+
+    /// The statements after the `get` of `get_or_create` /
+    /// `update_or_create`. `lookups` are the plain `field = value` lookups,
+    /// already bound.
+    fn get_or_create(
+        &mut self,
+        g: &GetOrCreateAst,
+        lookups: Vec<(&'s FieldSchema, SetExpr)>,
+    ) -> Option<GetOrCreate> {
+        let model = self.schema.name.clone();
+        let method = if g.update {
+            "update_or_create"
+        } else {
+            "get_or_create"
+        };
+        // `defaults` may use F(…) only where they never create a row.
+        let f_ok = g.update && g.create_defaults.is_some();
+        let defaults = self.given(&g.defaults, "`defaults(…)`", f_ok);
+        let mut sets: Vec<(&'s FieldSchema, SetExpr)> = Vec::new();
+        // A value in error still counts as given (no follow-up "missing").
+        let bind = |r: &mut Self, f: &'s FieldSchema, a: &Assign| match r.set_value(f, &a.value) {
+            Ok(x) => (f, x),
+            Err(e) => {
+                r.errors.push(e);
+                (f, SetExpr::Null)
+            }
+        };
+        for (f, a) in defaults {
+            sets.push(bind(self, f, a));
+        }
+        let create_defaults = g.create_defaults.as_ref().map(|cd| {
+            let given = self.given(cd, "`create_defaults(…)`", false);
+            given
+                .into_iter()
+                .map(|(f, a)| bind(self, f, a))
+                .collect::<Vec<_>>()
+        });
+        let where_defaults = if create_defaults.is_some() {
+            "`create_defaults(…)`"
+        } else {
+            "`defaults(…)`"
+        };
+        let create = create_defaults.unwrap_or_else(|| sets.clone());
+        // The created row: the lookups' values, overridden by the defaults.
+        let mut given: Vec<(&'s FieldSchema, Given<'_>)> = Vec::new();
+        for (f, x) in lookups {
+            if !given.iter().any(|(g, _)| g.name == f.name)
+                && !create.iter().any(|(c, _)| c.name == f.name)
+            {
+                given.push((f, Given::Bound(x)));
+            }
+        }
+        given.extend(create.into_iter().map(|(f, x)| (f, Given::Bound(x))));
+        let insert = self.insert_row(given, g.span, |missing, them| {
+            format!(
+                "`{model}.{method}(…)` cannot create a row without required {missing}: give {them} as a lookup (`field = value`), in {where_defaults}, or a default with #[dunder(default = …)]"
+            )
+        });
+        // update_or_create updates a row it finds with its defaults, and
+        // the auto_now fields, as Django's `save()` does.
+        let mut update: Vec<Assignment> = Vec::new();
+        if g.update {
+            for f in &self.schema.fields {
+                if let Some((_, x)) = sets.iter().find(|(s, _)| s.name == f.name) {
+                    update.push(Assignment {
+                        column: f.column.clone(),
+                        value: x.clone(),
+                    });
+                } else if f.auto_now && !sets.is_empty() {
+                    let kind = if f.kind == Kind::ForeignKey {
+                        Kind::I64
+                    } else {
+                        f.kind
+                    };
+                    let p = self.bind(Binding::Now { kind });
+                    update.push(Assignment {
+                        column: f.column.clone(),
+                        value: SetExpr::Param(p[0], kind),
+                    });
+                }
+            }
+        }
+        let Some(pk) = self.schema.primary_key() else {
+            self.errors.push(syn::Error::new(
+                g.span,
+                format!("`{model}.{method}(…)` needs a primary key on `{model}`"),
+            ));
+            return None;
+        };
+        let pk_kind = if pk.kind == Kind::ForeignKey {
+            Kind::I64
+        } else {
+            pk.kind
+        };
+        Some(GetOrCreate {
+            insert,
+            update,
+            pk: (pk.column.clone(), pk_kind),
+            pk_field: pk.name.clone(),
+        })
     }
 
     /// The value an UPDATE gives `field`.
@@ -906,6 +1093,8 @@ fn terminal_name(t: &TerminalAst) -> &'static str {
         TerminalAst::Update(..) => "update",
         TerminalAst::Delete(_) => "delete",
         TerminalAst::Create(..) => "create",
+        TerminalAst::GetOrCreate(g) if g.update => "update_or_create",
+        TerminalAst::GetOrCreate(_) => "get_or_create",
     }
 }
 
@@ -983,5 +1172,6 @@ fn op_span(op: &Op) -> Span {
             | TerminalAst::Delete(s)
             | TerminalAst::Create(_, s),
         ) => *s,
+        Op::Terminal(TerminalAst::GetOrCreate(g)) => g.span,
     }
 }

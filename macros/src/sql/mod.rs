@@ -90,11 +90,16 @@ impl Renderer<'_> {
         }
     }
 
-    /// `UPDATE … SET …` or `DELETE FROM …`, with the WHERE of the plan.
+    /// `UPDATE … SET …`, `DELETE FROM …` (with the WHERE of the plan) or
+    /// `INSERT …`.
     fn write(&self, write: &Write) -> String {
         let table = quote(&self.plan.table);
+        let returning = || {
+            let cols: Vec<String> = self.plan.columns.iter().map(|c| quote(c)).collect();
+            format!(" RETURNING {}", cols.join(", "))
+        };
         let mut sql = match write {
-            Write::Update(assignments) => {
+            Write::Update(assignments) | Write::UpdateReturning(assignments) => {
                 let sets: Vec<String> = assignments
                     .iter()
                     .map(|a| format!("{} = {}", quote(&a.column), self.set_expr(&a.value)))
@@ -102,27 +107,36 @@ impl Renderer<'_> {
                 format!("UPDATE {table} SET {}", sets.join(", "))
             }
             Write::Delete => format!("DELETE FROM {table}"),
-            Write::Insert(assignments) => {
-                let returning: Vec<String> = self.plan.columns.iter().map(|c| quote(c)).collect();
-                let returning = returning.join(", ");
+            Write::Insert(assignments) | Write::InsertIfAbsent(assignments) => {
                 if assignments.is_empty() {
-                    return format!("INSERT INTO {table} DEFAULT VALUES RETURNING {returning}");
+                    // Nothing given can conflict (SQLite has no upsert
+                    // after DEFAULT VALUES).
+                    return format!("INSERT INTO {table} DEFAULT VALUES{}", returning());
                 }
                 let cols: Vec<String> = assignments.iter().map(|a| quote(&a.column)).collect();
                 let vals: Vec<String> = assignments
                     .iter()
                     .map(|a| self.set_expr(&a.value))
                     .collect();
+                let on_conflict = if matches!(write, Write::InsertIfAbsent(_)) {
+                    " ON CONFLICT DO NOTHING"
+                } else {
+                    ""
+                };
                 return format!(
-                    "INSERT INTO {table} ({}) VALUES ({}) RETURNING {returning}",
+                    "INSERT INTO {table} ({}) VALUES ({}){on_conflict}{}",
                     cols.join(", "),
-                    vals.join(", ")
+                    vals.join(", "),
+                    returning()
                 );
             }
         };
         if let Some(w) = &self.plan.filter {
             sql.push_str(" WHERE ");
             sql.push_str(&self.where_top(w));
+        }
+        if matches!(write, Write::UpdateReturning(_)) {
+            sql.push_str(&returning());
         }
         sql
     }
