@@ -7,55 +7,17 @@ use std::hint::black_box;
 use std::time::Duration;
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
-use dunder_bench::{NewUser, User};
+use dunder_bench::{raw_insert, raw_sql, rows, User};
 
-fn rows(n: usize) -> Vec<NewUser> {
-    (0..n)
-        .map(|i| NewUser {
-            name: format!("User {i}"),
-            hair_color: (i % 2 == 0).then(|| "black".to_owned()),
-        })
-        .collect()
-}
-
-fn raw_sql(n: usize) -> String {
-    let values: Vec<String> = (0..n)
-        .map(|i| format!("(?{}, ?{})", 2 * i + 1, 2 * i + 2))
-        .collect();
-    format!(
-        "INSERT INTO \"users\" (\"name\", \"hair_color\") VALUES {} RETURNING \"id\", \"name\", \"hair_color\"",
-        values.join(", ")
-    )
-}
-
-fn raw_insert(conn: &rusqlite::Connection, sql: &str, rows: &[NewUser]) -> Vec<User> {
-    let mut stmt = conn.prepare_cached(sql).expect("prepare");
-    let params: Vec<&dyn rusqlite::ToSql> = rows
-        .iter()
-        .flat_map(|r| {
-            [
-                &r.name as &dyn rusqlite::ToSql,
-                &r.hair_color as &dyn rusqlite::ToSql,
-            ]
-        })
-        .collect();
-    let out = stmt
-        .query_map(params.as_slice(), |r| {
-            Ok(User {
-                id: r.get(0)?,
-                name: r.get(1)?,
-                hair_color: r.get(2)?,
-            })
-        })
-        .expect("query")
-        .collect::<Result<Vec<_>, _>>()
-        .expect("rows");
-    out
+/// A fresh in-memory database with the table. Each side of each size gets
+/// its own, so neither inserts into a table the other has grown.
+fn database() -> rusqlite::Connection {
+    let conn = rusqlite::Connection::open_in_memory().expect("open");
+    dunder::create_table::<User, _>(&conn).expect("table");
+    conn
 }
 
 fn insert(c: &mut Criterion) {
-    let conn = rusqlite::Connection::open_in_memory().expect("open");
-    dunder::create_table::<User, _>(&conn).expect("table");
     for n in [1usize, 10, 25, 50, 100] {
         let data = rows(n);
         let sql = raw_sql(n);
@@ -63,9 +25,11 @@ fn insert(c: &mut Criterion) {
         group.throughput(Throughput::Elements(n as u64));
         group.warm_up_time(Duration::from_millis(300));
         group.measurement_time(Duration::from_secs(2));
+        let conn = database();
         group.bench_with_input(BenchmarkId::new("rusqlite", n), &n, |b, _| {
             b.iter(|| black_box(raw_insert(&conn, &sql, black_box(&data))))
         });
+        let conn = database();
         group.bench_with_input(BenchmarkId::new("dunder", n), &n, |b, _| {
             b.iter(|| black_box(User::bulk_create(&conn, black_box(&data)).expect("bulk")))
         });

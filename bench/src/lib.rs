@@ -69,6 +69,53 @@ pub fn dunder_fetch(conn: &rusqlite::Connection, n: i64) -> Vec<Item> {
         .expect("fetch")
 }
 
+/// diesel_bench's insert rows: `User i`, every other one with a hair colour.
+pub fn rows(n: usize) -> Vec<NewUser> {
+    (0..n)
+        .map(|i| NewUser {
+            name: format!("User {i}"),
+            hair_color: (i % 2 == 0).then(|| "black".to_owned()),
+        })
+        .collect()
+}
+
+/// The hand-written multi-row INSERT of `n` users.
+pub fn raw_sql(n: usize) -> String {
+    let values: Vec<String> = (0..n)
+        .map(|i| format!("(?{}, ?{})", 2 * i + 1, 2 * i + 2))
+        .collect();
+    format!(
+        "INSERT INTO \"users\" (\"name\", \"hair_color\") VALUES {} RETURNING \"id\", \"name\", \"hair_color\"",
+        values.join(", ")
+    )
+}
+
+/// Inserts `rows` with the hand-written statement `sql` (`raw_sql(rows.len())`).
+pub fn raw_insert(conn: &rusqlite::Connection, sql: &str, rows: &[NewUser]) -> Vec<User> {
+    let mut stmt = conn.prepare_cached(sql).expect("prepare");
+    let params: Vec<&dyn rusqlite::ToSql> = rows
+        .iter()
+        .flat_map(|r| {
+            [
+                &r.name as &dyn rusqlite::ToSql,
+                &r.hair_color as &dyn rusqlite::ToSql,
+            ]
+        })
+        .collect();
+    let out = stmt
+        .query_map(params.as_slice(), |r| {
+            Ok(User {
+                id: r.get(0)?,
+                name: r.get(1)?,
+                hair_color: r.get(2)?,
+            })
+        })
+        .expect("query")
+        .collect::<Result<Vec<_>, _>>()
+        .expect("rows");
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -291,6 +291,42 @@ fn query_shapes() {
     }
 }
 
+/// The statements of `bulk_create`: SQLite's row of `?` repeated between a
+/// head and a tail (and the INSERT of one row), PostgreSQL's UNNEST; and for
+/// rows that give no column, DEFAULT VALUES and `generate_series`.
+#[test]
+fn bulk_create_statements() {
+    let schema = schema();
+    let columns: Vec<(String, crate::query::plan::Kind)> = schema
+        .fields
+        .iter()
+        .filter(|f| !f.primary_key)
+        .map(|f| {
+            (
+                f.column.clone(),
+                if f.kind == FieldKind::ForeignKey {
+                    FieldKind::I64
+                } else {
+                    f.kind
+                },
+            )
+        })
+        .collect();
+    let returning: Vec<String> = schema.fields.iter().map(|f| f.column.clone()).collect();
+    let (head, row, tail) = crate::sql::insert_rows_parts(&schema.table, &columns, &returning);
+    let one = crate::sql::insert_rows(&crate::sql::Sqlite, &schema.table, &columns, 1, &returning);
+    let unnest = crate::sql::insert_unnest(&schema.table, &columns, &returning);
+    let none_one =
+        crate::sql::insert_rows(&crate::sql::Sqlite, "ticket", &[], 1, &["id".to_owned()]);
+    let none_unnest = crate::sql::insert_unnest("ticket", &[], &["id".to_owned()]);
+    insta::assert_snapshot!(
+        "bulk_create",
+        format!(
+            "sqlite head: {head}\nsqlite row:  {row}\nsqlite tail: {tail}\nsqlite one:  {one}\npostgres:    {unnest}\nno columns:\n  sqlite:   {none_one}\n  postgres: {none_unnest}"
+        )
+    );
+}
+
 #[test]
 fn values_never_enter_sql() {
     // Literal values are bound like any other: the SQL has placeholders only.

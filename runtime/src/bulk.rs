@@ -1,37 +1,87 @@
 //! Inserting many rows at once (`Model::bulk_create`).
 //!
-//! The SQL is rendered at compile time like every other statement:
-//! PostgreSQL inserts all rows in one statement from one array per column
-//! (`INSERT … SELECT * FROM UNNEST($1::text[], …) RETURNING …`, no parameter
-//! limit); SQLite has multi-row `VALUES` statements for 1, 2, 4, … rows (up
-//! to 64, under its 32,766-parameter limit) and inserts any number of rows
-//! with the fewest of them, inside a savepoint, so a failure leaves no row
-//! behind on either backend.
+//! The SQL comes from the derive like every other statement. PostgreSQL
+//! inserts all rows in one statement from one array per column (`INSERT …
+//! SELECT * FROM UNNEST($1::text[], …) RETURNING …`, no parameter limit).
+//! SQLite inserts them with one multi-row `VALUES` statement of exactly as
+//! many rows (its text repeats the derive's row of placeholders), or, past
+//! [`MAX_ROWS`] rows or 32,766 parameters, with several inside a savepoint;
+//! so a failure leaves no row behind on either backend.
 
 use crate::model::Sql;
 use crate::value::{SqlType, Value};
+
+/// The most rows one SQLite statement inserts: larger statements cost more
+/// to prepare and to keep in the statement cache than they save.
+pub const MAX_ROWS: usize = 1000;
+
+/// SQLite's limit on the parameters of one statement.
+const MAX_PARAMS: usize = 32_766;
 
 /// The statements of one model's `bulk_create`.
 #[doc(hidden)]
 #[derive(Debug)]
 pub struct BulkInsert {
-    /// `sizes[k]` inserts 2^k rows on SQLite; every PostgreSQL text is the
-    /// UNNEST statement, which inserts any number.
-    pub sizes: &'static [Sql],
+    /// SQLite: the INSERT of one row (`DEFAULT VALUES` when no column is
+    /// given). PostgreSQL: the UNNEST statement that inserts any number (a
+    /// `generate_series` of the row count when no column is given).
+    pub one: Sql,
+    /// SQLite: `INSERT INTO "t" ("a", "b") VALUES `.
+    pub sqlite_head: &'static str,
+    /// SQLite: the placeholders of one row, `(?, ?)`.
+    pub sqlite_row: &'static str,
+    /// SQLite: ` RETURNING "id", "a", "b"`.
+    pub sqlite_tail: &'static str,
     /// The SQL type of each inserted column, in order.
     pub types: &'static [SqlType],
 }
 
 impl BulkInsert {
-    /// One array per column, for PostgreSQL's UNNEST.
-    pub(crate) fn columns<'a>(&self, rows: &[Vec<Value<'a>>]) -> Vec<Value<'a>> {
+    /// How many values a row has.
+    #[inline]
+    pub(crate) fn width(&self) -> usize {
+        self.types.len()
+    }
+
+    /// The most rows of one SQLite statement.
+    pub(crate) fn rows_per_statement(&self) -> usize {
+        match self.width() {
+            0 => 1,
+            w => (MAX_PARAMS / w).clamp(1, MAX_ROWS),
+        }
+    }
+
+    /// The SQLite INSERT of `n` rows.
+    pub(crate) fn sqlite_text(&self, n: usize) -> String {
+        let mut s = String::with_capacity(
+            self.sqlite_head.len() + n * (self.sqlite_row.len() + 2) + self.sqlite_tail.len(),
+        );
+        s.push_str(self.sqlite_head);
+        for i in 0..n {
+            if i > 0 {
+                s.push_str(", ");
+            }
+            s.push_str(self.sqlite_row);
+        }
+        s.push_str(self.sqlite_tail);
+        s
+    }
+
+    /// PostgreSQL's parameters: one array per column of `values` (row after
+    /// row, `width()` values each), or the row count when there is no column.
+    pub(crate) fn columns<'a>(&self, values: &[Value<'a>], rows: usize) -> Vec<Value<'a>> {
+        let w = self.width();
+        if w == 0 {
+            return vec![Value::BigInt(i64::try_from(rows).unwrap_or(i64::MAX))];
+        }
         self.types
             .iter()
             .enumerate()
             .map(|(j, t)| {
                 Value::List(
                     *t,
-                    rows.iter()
+                    values
+                        .chunks_exact(w)
                         .map(|r| r.get(j).cloned().unwrap_or(Value::Null(*t)))
                         .collect(),
                 )

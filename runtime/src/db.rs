@@ -154,13 +154,14 @@ impl Executor for &mut Db {
     fn __insert_many<R: crate::model::FromRow>(
         self,
         bulk: &'static crate::bulk::BulkInsert,
-        rows: &[Vec<Value<'_>>],
+        values: &[Value<'_>],
+        rows: usize,
     ) -> Result<Vec<R>> {
         match self {
             #[cfg(feature = "sqlite")]
-            Db::Sqlite(c) => Executor::__insert_many(&*c, bulk, rows),
+            Db::Sqlite(c) => Executor::__insert_many(&*c, bulk, values, rows),
             #[cfg(feature = "postgres")]
-            Db::Postgres(c) => Executor::__insert_many(&mut **c, bulk, rows),
+            Db::Postgres(c) => Executor::__insert_many(&mut **c, bulk, values, rows),
         }
     }
 
@@ -303,15 +304,16 @@ impl<'t> Executor for &mut DbTx<'t> {
     fn __insert_many<R: crate::model::FromRow>(
         self,
         bulk: &'static crate::bulk::BulkInsert,
-        rows: &[Vec<Value<'_>>],
+        values: &[Value<'_>],
+        rows: usize,
     ) -> Result<Vec<R>> {
         match self {
             #[cfg(feature = "sqlite")]
-            DbTx::Sqlite(t) => Executor::__insert_many(&*t, bulk, rows),
+            DbTx::Sqlite(t) => Executor::__insert_many(&*t, bulk, values, rows),
             #[cfg(feature = "sqlite")]
-            DbTx::SqliteSavepoint(s) => Executor::__insert_many(&*s, bulk, rows),
+            DbTx::SqliteSavepoint(s) => Executor::__insert_many(&*s, bulk, values, rows),
             #[cfg(feature = "postgres")]
-            DbTx::Postgres(t) => Executor::__insert_many(t, bulk, rows),
+            DbTx::Postgres(t) => Executor::__insert_many(t, bulk, values, rows),
         }
     }
 

@@ -49,25 +49,22 @@ pub trait Executor: Sized {
     #[doc(hidden)]
     fn __execute(self, sql: &'static Sql, params: &[Value<'_>]) -> Result<u64>;
 
-    /// Inserts `rows` (one `Vec` of values per row, in column order) and
-    /// returns the stored rows, all or nothing. The default is the
-    /// PostgreSQL form: one UNNEST statement.
+    /// Inserts `rows` rows, whose values are `values` (row after row, in
+    /// column order), and returns the stored rows, all or nothing. The
+    /// default is the PostgreSQL form: one UNNEST statement.
     #[doc(hidden)]
     fn __insert_many<R: crate::model::FromRow>(
         self,
         bulk: &'static crate::bulk::BulkInsert,
-        rows: &[Vec<Value<'_>>],
+        values: &[Value<'_>],
+        rows: usize,
     ) -> Result<Vec<R>> {
-        if rows.is_empty() {
+        if rows == 0 {
             return Ok(Vec::new());
         }
-        let Some(sql) = bulk.sizes.first() else {
-            return Ok(Vec::new());
-        };
-        let columns = bulk.columns(rows);
         self.__run(
-            sql,
-            &columns,
+            &bulk.one,
+            &bulk.columns(values, rows),
             crate::query::FetchAll(std::marker::PhantomData),
         )
     }

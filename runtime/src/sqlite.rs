@@ -218,9 +218,9 @@ fn native(v: &Value<'_>) -> SqlValue {
     }
 }
 
-struct SqliteCursor<'s> {
+struct SqliteCursor<'s, 't> {
     rows: rusqlite::Rows<'s>,
-    sql: &'static str,
+    sql: &'t str,
 }
 
 #[doc(hidden)]
@@ -238,7 +238,7 @@ impl Row for SqliteRow<'_, '_> {
     }
 }
 
-impl<'s> Cursor for SqliteCursor<'s> {
+impl<'s> Cursor for SqliteCursor<'s, '_> {
     type Row<'r>
         = SqliteRow<'r, 's>
     where
@@ -259,7 +259,15 @@ fn run<K: Consume>(
     params: &[Value<'_>],
     consume: K,
 ) -> Result<K::Output> {
-    let text = sql.sqlite;
+    run_text(conn, sql.sqlite, params, consume)
+}
+
+fn run_text<K: Consume>(
+    conn: &Connection,
+    text: &str,
+    params: &[Value<'_>],
+    consume: K,
+) -> Result<K::Output> {
     let mut stmt = prepare(conn, text)?;
     for (i, p) in params.iter().enumerate() {
         stmt.raw_bind_parameter(i + 1, p)
@@ -284,50 +292,31 @@ fn execute(conn: &Connection, sql: &'static Sql, params: &[Value<'_>]) -> Result
         .map_err(|e| error(e, text))
 }
 
-/// SQLite: the statements for 2^k rows, largest first, inside a savepoint
-/// (a single statement is atomic by itself and needs none).
+/// SQLite: one INSERT of exactly as many rows, or, past the rows one
+/// statement may hold, several inside a savepoint.
 fn insert_many<R: crate::model::FromRow>(
     conn: &Connection,
     bulk: &'static crate::bulk::BulkInsert,
-    rows: &[Vec<Value<'_>>],
+    values: &[Value<'_>],
+    rows: usize,
 ) -> Result<Vec<R>> {
-    let Some(largest) = bulk.sizes.len().checked_sub(1) else {
-        return Ok(Vec::new());
+    let width = bulk.width();
+    let per_statement = bulk.rows_per_statement();
+    let insert = |values: &[Value<'_>], n: usize, out: &mut Vec<R>| -> Result<()> {
+        let consume = FetchAll(std::marker::PhantomData);
+        out.extend(if n == 1 {
+            run(conn, &bulk.one, values, consume)?
+        } else {
+            run_text(conn, &bulk.sqlite_text(n), values, consume)?
+        });
+        Ok(())
     };
-    let statements = {
-        let mut plan: Vec<(usize, usize)> = Vec::new(); // (k, start)
-        let mut at = 0;
-        while rows.len() - at >= 1 << largest {
-            plan.push((largest, at));
-            at += 1 << largest;
+    let mut out = Vec::with_capacity(rows);
+    if rows <= per_statement {
+        if rows > 0 {
+            insert(values, rows, &mut out)?;
         }
-        for k in (0..largest).rev() {
-            if rows.len() - at >= 1 << k {
-                plan.push((k, at));
-                at += 1 << k;
-            }
-        }
-        plan
-    };
-    let insert = || -> Result<Vec<R>> {
-        let mut out = Vec::with_capacity(rows.len());
-        for &(k, start) in &statements {
-            let params: Vec<Value<'_>> = rows[start..start + (1 << k)]
-                .iter()
-                .flatten()
-                .cloned()
-                .collect();
-            out.extend(run::<FetchAll<R>>(
-                conn,
-                &bulk.sizes[k],
-                &params,
-                FetchAll(std::marker::PhantomData),
-            )?);
-        }
-        Ok(out)
-    };
-    if statements.len() <= 1 {
-        return insert();
+        return Ok(out);
     }
     // Prepared once per connection, like every other statement.
     let exec = |sql: &str| -> Result<()> {
@@ -336,9 +325,19 @@ fn insert_many<R: crate::model::FromRow>(
             .map(|_| ())
             .map_err(|e| error(e, sql))
     };
+    let all = |out: &mut Vec<R>| -> Result<()> {
+        let mut done = 0;
+        while done < rows {
+            let n = per_statement.min(rows - done);
+            let chunk = values.get(done * width..(done + n) * width).unwrap_or(&[]);
+            insert(chunk, n, out)?;
+            done += n;
+        }
+        Ok(())
+    };
     exec("SAVEPOINT dunder_bulk_create")?;
-    match insert() {
-        Ok(out) => {
+    match all(&mut out) {
+        Ok(()) => {
             exec("RELEASE dunder_bulk_create")?;
             Ok(out)
         }
@@ -373,9 +372,10 @@ macro_rules! sqlite_executor {
             fn __insert_many<R: crate::model::FromRow>(
                 self,
                 bulk: &'static crate::bulk::BulkInsert,
-                rows: &[Vec<Value<'_>>],
+                values: &[Value<'_>],
+                rows: usize,
             ) -> Result<Vec<R>> {
-                insert_many(self, bulk, rows)
+                insert_many(self, bulk, values, rows)
             }
             fn execute_batch(self, sql: &str) -> Result<()> {
                 Connection::execute_batch(self, sql).map_err(|e| error(e, sql))

@@ -151,3 +151,55 @@ fn bulk_create_is_all_or_nothing() {
         );
     }
 }
+
+/// Row counts around the rows one SQLite statement holds (1,000 for this
+/// model): one statement up to it, several in a savepoint past it; the same
+/// rows in the same order either way, and what is stored is what came back.
+#[test]
+fn bulk_create_sizes_around_the_statement_limit() {
+    let conn = dunder_tests::sqlite();
+    dunder::create_table::<EveryKind, _>(&conn).expect("table");
+    let mut pg = dunder_tests::pg();
+    if let Some(c) = pg.as_mut() {
+        dunder::create_table::<EveryKind, _>(&mut **c).expect("table");
+    }
+    let mut next_id = 1;
+    for n in [1usize, 2, 3, 999, 1000, 1001, 2500] {
+        let new = new_rows(n);
+        let created = EveryKind::bulk_create(&conn, &new).expect("sqlite bulk");
+        check(&created, &new, next_id);
+        if let Some(c) = pg.as_mut() {
+            let created_pg = EveryKind::bulk_create(&mut **c, &new).expect("pg bulk");
+            assert_eq!(created_pg, created, "{n} rows");
+        }
+        next_id += n as i64;
+    }
+    let stored = query!(EveryKind.order_by(id))
+        .fetch_all(&conn)
+        .expect("read");
+    assert_eq!(stored.len() as i64, next_id - 1);
+}
+
+/// A model whose rows give no column (only the auto-increment key).
+#[derive(Model, Debug, Clone, PartialEq)]
+pub struct Ticket {
+    pub id: i64,
+}
+
+#[test]
+fn bulk_create_rows_without_columns() {
+    let conn = dunder_tests::sqlite();
+    dunder::create_table::<Ticket, _>(&conn).expect("table");
+    let made =
+        Ticket::bulk_create(&conn, &[NewTicket {}, NewTicket {}, NewTicket {}]).expect("sqlite");
+    assert_eq!(made, [Ticket { id: 1 }, Ticket { id: 2 }, Ticket { id: 3 }]);
+    if let Some(mut pg) = dunder_tests::pg() {
+        dunder::create_table::<Ticket, _>(&mut *pg).expect("table");
+        let made_pg =
+            Ticket::bulk_create(&mut *pg, &[NewTicket {}, NewTicket {}, NewTicket {}]).expect("pg");
+        assert_eq!(made_pg, made);
+        assert!(Ticket::bulk_create(&mut *pg, &[])
+            .expect("empty")
+            .is_empty());
+    }
+}

@@ -86,20 +86,10 @@ pub fn bulk_create(schema: &ModelSchema, inserted: &[&FieldSchema]) -> TokenStre
         .map(|f| (f.column.clone(), kind(f)))
         .collect();
     let returning: Vec<String> = schema.fields.iter().map(|f| f.column.clone()).collect();
-    // Statements for 1, 2, 4, … rows, up to 64 and under SQLite's 32,766
-    // parameters per statement.
-    let mut sizes = Vec::new();
-    let mut rows = 1usize;
-    while rows <= 64 && rows * columns.len() <= 32_766 {
-        sizes.push(sql::insert_rows(
-            &sql::Sqlite,
-            &schema.table,
-            &columns,
-            rows,
-            &returning,
-        ));
-        rows *= 2;
-    }
+    // SQLite: the INSERT of one row, and the parts of the INSERT of any
+    // number (the runtime repeats the row of placeholders).
+    let one = sql::insert_rows(&sql::Sqlite, &schema.table, &columns, 1, &returning);
+    let (head, row, tail) = sql::insert_rows_parts(&schema.table, &columns, &returning);
     let unnest = sql::insert_unnest(&schema.table, &columns, &returning);
     let types = inserted.iter().map(|f| {
         let t = quote::format_ident!("{}", kind(f).sql_type());
@@ -126,18 +116,23 @@ pub fn bulk_create(schema: &ModelSchema, inserted: &[&FieldSchema]) -> TokenStre
                 quote!(::dunder::__private::now(::dunder::SqlType::#t, __dunder_now))
             }
         });
+    let width = inserted.len();
     quote! {
         static __DUNDER_BULK: ::dunder::__private::BulkInsert = ::dunder::__private::BulkInsert {
-            sizes: &[#(::dunder::Sql { sqlite: #sizes, postgres: #unnest }),*],
+            one: ::dunder::Sql { sqlite: #one, postgres: #unnest },
+            sqlite_head: #head,
+            sqlite_row: #row,
+            sqlite_tail: #tail,
             types: &[#(#types),*],
         };
         #[allow(unused_variables)]
         let __dunder_now = ::dunder::__private::utc_now();
-        let values: ::std::vec::Vec<::std::vec::Vec<::dunder::Value<'_>>> = rows
-            .iter()
-            .map(|row| ::std::vec![#(#values),*])
-            .collect();
-        ::dunder::Executor::__insert_many(executor, &__DUNDER_BULK, &values)
+        let mut __dunder_values: ::std::vec::Vec<::dunder::Value<'_>> =
+            ::std::vec::Vec::with_capacity(rows.len() * #width);
+        for row in rows {
+            #(__dunder_values.push(#values);)*
+        }
+        ::dunder::Executor::__insert_many(executor, &__DUNDER_BULK, &__dunder_values, rows.len())
     }
 }
 

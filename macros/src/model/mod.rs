@@ -446,9 +446,6 @@ fn new_type(input: &DeriveInput, schema: &ModelSchema, fields: &[FieldIr]) -> To
         .iter()
         .filter(|f| !instance::is_auto(&f.schema))
         .collect();
-    if inserted.is_empty() {
-        return TokenStream::new();
-    }
     let decls = stored.iter().map(|f| {
         let ident = &f.ident;
         let ty = &f.ty;
@@ -488,7 +485,8 @@ fn new_type(input: &DeriveInput, schema: &ModelSchema, fields: &[FieldIr]) -> To
         impl #name {
             /// Stores every row of `rows` at once, all or nothing, and returns
             /// them as stored (with their keys), in order. PostgreSQL: one
-            /// statement; SQLite: multi-row inserts in a savepoint.
+            /// statement; SQLite: one multi-row insert (several in a savepoint past
+            /// 1,000 rows).
             pub fn bulk_create<E: ::dunder::Executor>(
                 executor: E,
                 rows: &[#new_name],

@@ -313,6 +313,14 @@ pub fn insert_rows(
     rows: usize,
     returning: &[String],
 ) -> String {
+    let ret: Vec<String> = returning.iter().map(|c| quote(c)).collect();
+    if columns.is_empty() {
+        return format!(
+            "INSERT INTO {} DEFAULT VALUES RETURNING {}",
+            quote(table),
+            ret.join(", ")
+        );
+    }
     let cols: Vec<String> = columns.iter().map(|(c, _)| quote(c)).collect();
     let mut n = 0;
     let values: Vec<String> = (0..rows)
@@ -327,7 +335,6 @@ pub fn insert_rows(
             format!("({})", ps.join(", "))
         })
         .collect();
-    let ret: Vec<String> = returning.iter().map(|c| quote(c)).collect();
     format!(
         "INSERT INTO {} ({}) VALUES {} RETURNING {}",
         quote(table),
@@ -337,9 +344,36 @@ pub fn insert_rows(
     )
 }
 
+/// The SQLite INSERT of any number of rows in three parts: `INSERT INTO t
+/// (cols) VALUES `, one row of `?` placeholders (numbered in order by
+/// SQLite) to repeat with `, ` between, and ` RETURNING …`.
+pub fn insert_rows_parts(
+    table: &str,
+    columns: &[(String, Kind)],
+    returning: &[String],
+) -> (String, String, String) {
+    let cols: Vec<String> = columns.iter().map(|(c, _)| quote(c)).collect();
+    let row: Vec<&str> = columns.iter().map(|_| "?").collect();
+    let ret: Vec<String> = returning.iter().map(|c| quote(c)).collect();
+    (
+        format!("INSERT INTO {} ({}) VALUES ", quote(table), cols.join(", ")),
+        format!("({})", row.join(", ")),
+        format!(" RETURNING {}", ret.join(", ")),
+    )
+}
+
 /// `INSERT INTO table (columns) SELECT * FROM UNNEST($1::type[], …) RETURNING
 /// returning`: every row from one array per column (PostgreSQL).
 pub fn insert_unnest(table: &str, columns: &[(String, Kind)], returning: &[String]) -> String {
+    if columns.is_empty() {
+        // Rows with no column given: as many as `$1` says, all defaults.
+        let ret: Vec<String> = returning.iter().map(|c| quote(c)).collect();
+        return format!(
+            "INSERT INTO {} SELECT FROM generate_series(1, $1::int8) RETURNING {}",
+            quote(table),
+            ret.join(", ")
+        );
+    }
     let cols: Vec<String> = columns.iter().map(|(c, _)| quote(c)).collect();
     let arrays: Vec<String> = columns
         .iter()
