@@ -39,20 +39,8 @@ fn schema() -> ModelSchema {
     crate::model::schema_of(&input).expect("schema")
 }
 
+/// Names besides the QuerySet methods (`query::parse::METHODS`).
 const WORDS: &[&str] = &[
-    "filter",
-    "exclude",
-    "order_by",
-    "distinct",
-    "count",
-    "exists",
-    "first",
-    "get",
-    "create",
-    "update",
-    "delete",
-    "get_or_create",
-    "update_or_create",
     "defaults",
     "create_defaults",
     "F",
@@ -105,7 +93,9 @@ const PUNCTS: &[char] = &[
 
 fn leaf() -> impl Strategy<Value = TokenTree> {
     prop_oneof![
-        4 => proptest::sample::select(WORDS).prop_map(|w| {
+        4 => proptest::sample::select(
+            crate::query::parse::METHODS.iter().chain(WORDS).copied().collect::<Vec<&str>>()
+        ).prop_map(|w| {
             let name = w.strip_prefix("r#").unwrap_or(w);
             let ident = if w.starts_with("r#") { Ident::new_raw(name, Span::call_site()) } else {
                 syn::parse_str::<Ident>(w).unwrap_or_else(|_| Ident::new("x", Span::call_site()))

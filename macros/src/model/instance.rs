@@ -137,17 +137,7 @@ pub fn bulk_create(schema: &ModelSchema, inserted: &[&FieldSchema]) -> TokenStre
 }
 
 fn pk_filter(pk: &FieldSchema, param: usize) -> Where {
-    Where::Leaf(Leaf {
-        lhs: Operand {
-            column: pk.column.clone(),
-            column_kind: pk.kind,
-            nullable: false,
-            transforms: Vec::new(),
-        },
-        lookup: Lookup::Exact,
-        params: vec![(param, kind(pk))],
-        year_between: false,
-    })
+    Where::pk(&pk.column, kind(pk), param)
 }
 
 fn plan(

@@ -17,7 +17,7 @@ pub use crate::util::Errors;
 /// Deeper nesting than this is refused (no stack overflow on hostile input).
 pub const MAX_DEPTH: usize = 64;
 
-const METHODS: &[&str] = &[
+pub(crate) const METHODS: &[&str] = &[
     "filter",
     "exclude",
     "order_by",

@@ -106,6 +106,23 @@ pub enum Where {
     Not(Box<Where>),
 }
 
+impl Where {
+    /// `column = $param`: a row by its primary key (`kind` as bound).
+    pub fn pk(column: &str, kind: Kind, param: usize) -> Where {
+        Where::Leaf(Leaf {
+            lhs: Operand {
+                column: column.to_owned(),
+                column_kind: kind,
+                nullable: false,
+                transforms: Vec::new(),
+            },
+            lookup: Lookup::Exact,
+            params: vec![(param, kind)],
+            year_between: false,
+        })
+    }
+}
+
 /// An ORDER BY key.
 #[derive(Debug, Clone)]
 pub struct OrderBy {
@@ -319,17 +336,7 @@ impl Plan {
             .sum::<usize>()
             + 1;
         let update = (!g.update.is_empty()).then(|| {
-            let pk = Where::Leaf(Leaf {
-                lhs: Operand {
-                    column: g.pk.0.clone(),
-                    column_kind: g.pk.1,
-                    nullable: false,
-                    transforms: Vec::new(),
-                },
-                lookup: Lookup::Exact,
-                params: vec![(pk_param, g.pk.1)],
-                year_between: false,
-            });
+            let pk = Where::pk(&g.pk.0, g.pk.1, pk_param);
             let filter = match self.filter.clone() {
                 Some(Where::And(mut items)) => {
                     items.insert(0, pk);
