@@ -187,3 +187,48 @@ fn db_transactions_and_savepoints_on_both_backends() {
         );
     }
 }
+
+/// A statement the database refuses (here a duplicate primary key) inside
+/// `atomic` fails the closure, and everything before it in the transaction
+/// is rolled back, on every backend and through `Db`.
+#[test]
+fn a_failed_statement_rolls_back_everything() {
+    // A macro, not a generic fn: each connection has its own transaction type.
+    macro_rules! scenario {
+        ($conn:expr) => {{
+            let conn = $conn;
+            let before = query!(EveryKind.order_by(id))
+                .fetch_all(&mut *conn)
+                .expect("read");
+            let r: Result<(), dunder::Error> = dunder::atomic(&mut *conn, |tx| {
+                query!(EveryKind.filter(id = 1).delete()).run(&mut *tx)?;
+                query!(EveryKind.update(text = "changed")).run(&mut *tx)?;
+                query!(EveryKind.filter(id = 3).update(id = 4)).run(&mut *tx)?;
+                Ok(())
+            });
+            assert!(
+                matches!(r, Err(dunder::Error::UniqueViolation { .. })),
+                "{r:?}"
+            );
+            let after = query!(EveryKind.order_by(id))
+                .fetch_all(&mut *conn)
+                .expect("read");
+            assert_eq!(after, before, "nothing of the transaction is left");
+        }};
+    }
+    let rows = every_kind::seed();
+    let mut conn = dunder_tests::sqlite();
+    every_kind::load_sqlite(&conn, &rows);
+    scenario!(&mut conn);
+    let mut db = dunder::Db::connect("sqlite::memory:").expect("db");
+    if let dunder::Db::Sqlite(c) = &db {
+        every_kind::load_sqlite(c, &rows);
+    }
+    scenario!(&mut db);
+    if let Some(mut pg) = dunder_tests::pg() {
+        every_kind::load_pg(&mut pg, &rows);
+        scenario!(&mut *pg);
+        let mut cached = dunder::postgres::Client::new(dunder_tests::pg_connect(&pg));
+        scenario!(&mut cached);
+    }
+}
