@@ -92,6 +92,19 @@ where
         updated
     );
 
+    // Without defaults, a found row still gets its auto_now fields (as
+    // Django's save does).
+    std::thread::sleep(Duration::from_millis(5));
+    let (touched, created) = query!(Topic.update_or_create(name = "rust"))
+        .run(&mut *c)
+        .expect("touch rust");
+    assert!(!created);
+    assert_eq!(
+        (touched.uses, touched.color.as_deref()),
+        (7, Some("orange"))
+    );
+    assert!(touched.touched > updated.touched);
+
     // update_or_create that creates.
     let (zig, created) = query!(Topic.update_or_create(name = "zig", defaults(uses = 2)))
         .run(&mut *c)

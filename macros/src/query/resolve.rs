@@ -906,7 +906,7 @@ impl<'s> Resolver<'s> {
                         column: f.column.clone(),
                         value: x.clone(),
                     });
-                } else if f.auto_now && !sets.is_empty() {
+                } else if f.auto_now {
                     let kind = if f.kind == Kind::ForeignKey {
                         Kind::I64
                     } else {
