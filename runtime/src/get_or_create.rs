@@ -141,15 +141,18 @@ impl<'a, M: FromRow> GetOrCreate<'a, M> {
     /// created (e.g. [`Error::UniqueViolation`] of a unique field the lookups
     /// do not cover).
     pub fn run<E: Executor>(&self, mut executor: E) -> Result<(M, bool)> {
-        let insert_params = select(&self.params, self.sql.insert_params);
+        // Copied only when a row has to be created.
+        let mut insert_params = None;
         // Two rounds, as Django's retry of the `get` after an IntegrityError.
         for _ in 0..2 {
             if let Some(row) = self.find(&mut executor)? {
                 return Ok((row, false));
             }
+            let values =
+                insert_params.get_or_insert_with(|| select(&self.params, self.sql.insert_params));
             let created = executor.__again().__run(
                 &self.sql.insert,
-                &insert_params,
+                values,
                 FetchOptional::<M>(PhantomData),
             )?;
             if let Some(row) = created {
@@ -163,7 +166,7 @@ impl<'a, M: FromRow> GetOrCreate<'a, M> {
             .__again()
             .__run(
                 &self.sql.insert_strict,
-                &insert_params,
+                &insert_params.unwrap_or_else(|| select(&self.params, self.sql.insert_params)),
                 FetchOne::<M>(PhantomData),
             )
             .map(|row| (row, true))
