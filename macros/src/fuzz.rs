@@ -11,7 +11,7 @@ use proc_macro2::{Delimiter, Group, Ident, Literal, Punct, Spacing, Span, TokenS
 use proptest::prelude::*;
 use proptest::test_runner::{Config, TestRunner};
 
-use crate::query::compile;
+use crate::expand::compile;
 use crate::schema::ModelSchema;
 
 fn cases() -> u32 {
@@ -270,7 +270,7 @@ fn random_schema_tokens_never_panic_the_reader() {
             let input: TokenStream = format!("[dunder_schema_v1 {t}] @dunder_query (Item) ()")
                 .parse()
                 .unwrap_or_default();
-            let result = catch_unwind(AssertUnwindSafe(|| crate::query::expand(input)));
+            let result = catch_unwind(AssertUnwindSafe(|| crate::expand::expand(input)));
             prop_assert!(result.is_ok(), "schema reader panicked on `{text}`");
             Ok(())
         })

@@ -6,7 +6,9 @@
 //! `proc_macro2`, so all of it is unit-tested without compiling user code.
 
 mod codegen;
+mod expand;
 mod model;
+mod plan;
 mod query;
 mod schema;
 mod sql;
@@ -50,11 +52,11 @@ fn location(input: &TokenStream) -> String {
 /// Builds a query. See the `dunder` crate.
 #[proc_macro]
 pub fn query(input: TokenStream) -> TokenStream {
-    query::entry(input.into()).into()
+    expand::entry(input.into()).into()
 }
 
 #[doc(hidden)]
 #[proc_macro]
 pub fn __query_with_schema(input: TokenStream) -> TokenStream {
-    query::expand(input.into()).into()
+    expand::expand(input.into()).into()
 }

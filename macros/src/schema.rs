@@ -93,6 +93,16 @@ impl FieldKind {
         }
     }
 
+    /// The kind of the values a field of this kind holds and compares with
+    /// (a foreign key holds its target's `i64` key).
+    pub fn value_kind(self) -> FieldKind {
+        if self == FieldKind::ForeignKey {
+            FieldKind::I64
+        } else {
+            self
+        }
+    }
+
     /// The variant of `dunder::SqlType`.
     pub fn sql_type(self) -> &'static str {
         match self {
@@ -130,6 +140,11 @@ pub struct FieldSchema {
     pub auto_now_update: bool,
     /// The relation target's path (`$crate::…`, `::krate::…` or `Self`), for a foreign key.
     pub target: Option<TokenStream>,
+}
+
+/// An integer primary key that is not a foreign key: the database numbers it.
+pub fn is_auto(f: &FieldSchema) -> bool {
+    f.primary_key && matches!(f.kind, FieldKind::I16 | FieldKind::I32 | FieldKind::I64)
 }
 
 /// A model, as `query!` sees it.

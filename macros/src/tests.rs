@@ -4,7 +4,7 @@
 use proc_macro2::TokenStream;
 use quote::quote;
 
-use crate::query::compile;
+use crate::expand::compile;
 use crate::schema::{FieldKind, ModelSchema};
 
 fn schema() -> ModelSchema {
@@ -297,20 +297,11 @@ fn query_shapes() {
 #[test]
 fn bulk_create_statements() {
     let schema = schema();
-    let columns: Vec<(String, crate::query::plan::Kind)> = schema
+    let columns: Vec<(String, crate::plan::Kind)> = schema
         .fields
         .iter()
         .filter(|f| !f.primary_key)
-        .map(|f| {
-            (
-                f.column.clone(),
-                if f.kind == FieldKind::ForeignKey {
-                    FieldKind::I64
-                } else {
-                    f.kind
-                },
-            )
-        })
+        .map(|f| (f.column.clone(), f.kind.value_kind()))
         .collect();
     let returning: Vec<String> = schema.fields.iter().map(|f| f.column.clone()).collect();
     let (head, row, tail) = crate::sql::insert_rows_parts(&schema.table, &columns, &returning);

@@ -4,8 +4,8 @@ use proc_macro2::TokenStream;
 use quote::{format_ident, quote, quote_spanned};
 use syn::spanned::Spanned;
 
-use crate::query::plan::*;
-use crate::query::{GetOrCreateSql, Statement};
+use crate::plan::*;
+use crate::sql::{GetOrCreateSql, Statement};
 
 /// The Rust type a value compared with a `kind` must have (the marker of
 /// `dunder::__private::IntoParam`).

@@ -5,16 +5,12 @@ use proc_macro2::TokenStream;
 use quote::quote;
 
 use crate::codegen;
-use crate::query::plan::*;
-use crate::schema::{FieldKind, FieldSchema, ModelSchema};
+use crate::plan::*;
+use crate::schema::{FieldSchema, ModelSchema};
 use crate::sql;
 
 fn kind(f: &FieldSchema) -> Kind {
-    if f.kind == FieldKind::ForeignKey {
-        Kind::I64
-    } else {
-        f.kind
-    }
+    f.kind.value_kind()
 }
 
 /// `self.<field>` as a value to bind.
@@ -30,11 +26,6 @@ fn value_of(base: &TokenStream, f: &FieldSchema) -> syn::Expr {
     } else {
         syn::parse_quote!(&#base.#ident)
     }
-}
-
-/// An integer primary key that is not a foreign key: the database numbers it.
-pub fn is_auto(f: &FieldSchema) -> bool {
-    f.primary_key && matches!(f.kind, FieldKind::I16 | FieldKind::I32 | FieldKind::I64)
 }
 
 /// The binding of an inserted column: the field of `self`, or now.

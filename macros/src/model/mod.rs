@@ -4,14 +4,12 @@
 mod instance;
 mod types;
 
-pub use instance::is_auto;
-
 use proc_macro2::{Span, TokenStream};
 use quote::{format_ident, quote, quote_spanned};
 use syn::spanned::Spanned;
 use syn::{Data, DeriveInput, Fields, LitStr, Visibility};
 
-use crate::schema::{unraw, FieldKind, FieldSchema, ModelSchema};
+use crate::schema::{is_auto, unraw, FieldKind, FieldSchema, ModelSchema};
 use crate::util::Errors;
 use types::{classify, FieldType};
 
@@ -440,12 +438,9 @@ fn new_type(input: &DeriveInput, schema: &ModelSchema, fields: &[FieldIr]) -> To
     let new_name = format_ident!("New{}", name);
     let stored: Vec<&FieldIr> = fields
         .iter()
-        .filter(|f| !instance::is_auto(&f.schema) && !f.schema.auto_now)
+        .filter(|f| !is_auto(&f.schema) && !f.schema.auto_now)
         .collect();
-    let inserted: Vec<&FieldIr> = fields
-        .iter()
-        .filter(|f| !instance::is_auto(&f.schema))
-        .collect();
+    let inserted: Vec<&FieldIr> = fields.iter().filter(|f| !is_auto(&f.schema)).collect();
     let decls = stored.iter().map(|f| {
         let ident = &f.ident;
         let ty = &f.ty;

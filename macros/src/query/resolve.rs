@@ -7,9 +7,8 @@ use syn::{Expr, Lit};
 
 use super::ast::*;
 use super::parse::Errors;
-use super::plan::*;
-use crate::model::is_auto;
-use crate::schema::{FieldKind, FieldSchema, ModelSchema};
+use crate::plan::*;
+use crate::schema::{is_auto, FieldKind, FieldSchema, ModelSchema};
 use crate::util::did_you_mean;
 
 const LOOKUPS: &[(&str, Lookup)] = &[
@@ -634,11 +633,7 @@ impl<'s> Resolver<'s> {
             }));
         }
 
-        let value_kind = if kind == Kind::ForeignKey {
-            Kind::I64
-        } else {
-            kind
-        };
+        let value_kind = kind.value_kind();
         let expr = value.clone();
         let last_transform = operand.transforms.last().copied();
         let year = match last_transform {
@@ -785,11 +780,7 @@ impl<'s> Resolver<'s> {
         let mut out = Vec::new();
         let mut missing = Vec::new();
         for f in &self.schema.fields {
-            let kind = if f.kind == Kind::ForeignKey {
-                Kind::I64
-            } else {
-                f.kind
-            };
+            let kind = f.kind.value_kind();
             if let Some((_, value)) = given.iter().find(|(g, _)| g.name == f.name) {
                 let value = match value {
                     Given::Expr(e) => self.set_value(f, e),
@@ -907,11 +898,7 @@ impl<'s> Resolver<'s> {
                         value: x.clone(),
                     });
                 } else if f.auto_now {
-                    let kind = if f.kind == Kind::ForeignKey {
-                        Kind::I64
-                    } else {
-                        f.kind
-                    };
+                    let kind = f.kind.value_kind();
                     let p = self.bind(Binding::Now { kind });
                     update.push(Assignment {
                         column: f.column.clone(),
@@ -927,11 +914,7 @@ impl<'s> Resolver<'s> {
             ));
             return None;
         };
-        let pk_kind = if pk.kind == Kind::ForeignKey {
-            Kind::I64
-        } else {
-            pk.kind
-        };
+        let pk_kind = pk.kind.value_kind();
         Some(GetOrCreate {
             insert,
             update,
@@ -943,11 +926,7 @@ impl<'s> Resolver<'s> {
     /// The value an UPDATE gives `field`.
     fn set_value(&mut self, field: &'s FieldSchema, value: &Expr) -> syn::Result<SetExpr> {
         let model = &self.schema.name;
-        let kind = if field.kind == Kind::ForeignKey {
-            Kind::I64
-        } else {
-            field.kind
-        };
+        let kind = field.kind.value_kind();
         if is_none(value) {
             if !field.nullable {
                 return Err(syn::Error::new(
@@ -991,11 +970,7 @@ impl<'s> Resolver<'s> {
                     span: ident.span(),
                 };
                 let other = self.field(&part)?;
-                let other_kind = if other.kind == Kind::ForeignKey {
-                    Kind::I64
-                } else {
-                    other.kind
-                };
+                let other_kind = other.kind.value_kind();
                 if other_kind != kind && !(is_numeric(other_kind) && is_numeric(kind)) {
                     return Err(syn::Error::new(
                         ident.span(),

@@ -1,7 +1,7 @@
 //! What differs between SQL dialects, in one place per dialect. The renderer
 //! asks; it never tests which dialect it is rendering.
 
-use crate::query::plan::{Kind, Transform};
+use crate::plan::{Kind, Transform};
 
 pub trait Dialect {
     /// The placeholder of parameter `n` (1-based) holding a `kind` value

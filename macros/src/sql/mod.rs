@@ -2,12 +2,41 @@
 
 pub mod dialect;
 
-use crate::query::plan::*;
+use crate::plan::*;
 pub use dialect::{Dialect, Postgres, Sqlite};
 
 /// Quotes an identifier: `"name"`, with `"` doubled.
 pub fn quote(name: &str) -> String {
     format!("\"{}\"", name.replace('"', "\"\""))
+}
+
+/// One statement in both dialects.
+#[derive(Debug, Clone)]
+pub struct Statement {
+    pub sqlite: String,
+    pub postgres: String,
+}
+
+impl Statement {
+    pub fn of(plan: &Plan) -> Statement {
+        Statement {
+            sqlite: render(plan, &Sqlite),
+            postgres: render(plan, &Postgres),
+        }
+    }
+}
+
+/// The statements of a `get_or_create` / `update_or_create` after its `get`.
+/// Each numbers its own placeholders from 1; `*_params` say which of the
+/// query's parameters (0-based; for `update`, the one past the last is the
+/// primary key of the row found) each placeholder takes.
+#[derive(Debug, Clone)]
+pub struct GetOrCreateSql {
+    pub get_params: Vec<usize>,
+    pub update: Option<(Statement, Vec<usize>)>,
+    pub insert: Statement,
+    pub insert_strict: Statement,
+    pub insert_params: Vec<usize>,
 }
 
 struct Renderer<'a> {

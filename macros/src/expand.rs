@@ -1,0 +1,156 @@
+//! The pipeline driver of `query!`, above every phase: the entry that finds
+//! the model's schema, and the expansion that runs
+//! parse → resolve → plan → { render, codegen }.
+
+use proc_macro2::{Delimiter, Group, Span, TokenStream, TokenTree};
+use quote::quote;
+use syn::parse::{Parse, ParseStream};
+use syn::{bracketed, parenthesized, Token};
+
+use crate::plan;
+use crate::query::{parse, resolve};
+use crate::schema::ModelSchema;
+use crate::sql::{GetOrCreateSql, Statement};
+
+/// The rendered SQL of a query in both dialects, and its plan.
+#[derive(Debug)]
+pub struct Compiled {
+    pub plan: plan::Plan,
+    pub sqlite: String,
+    pub postgres: String,
+    /// `get_or_create` / `update_or_create`: the statements after the `get`.
+    pub get_or_create: Option<GetOrCreateSql>,
+}
+
+/// The whole pipeline for a model and the tokens after it, without
+/// generating code: what the unit tests and snapshots call.
+pub fn compile(schema: &ModelSchema, chain: TokenStream) -> syn::Result<Compiled> {
+    let ast = parse::parse_chain(chain)?;
+    let plan = resolve::resolve(schema, &ast)?;
+    let zero_based = |v: Vec<usize>| v.into_iter().map(|n| n - 1).collect::<Vec<_>>();
+    let mut get = plan.clone();
+    let get_params = match plan.get_or_create {
+        Some(_) => zero_based(get.renumber()),
+        None => Vec::new(),
+    };
+    let Statement { sqlite, postgres } = Statement::of(&get);
+    let get_or_create = plan.get_or_create_plans().map(|mut p| {
+        let insert_params = zero_based(p.insert.renumber());
+        p.insert_strict.renumber();
+        GetOrCreateSql {
+            get_params: get_params.clone(),
+            update: p.update.as_mut().map(|u| {
+                let params = zero_based(u.renumber());
+                (Statement::of(u), params)
+            }),
+            insert: Statement::of(&p.insert),
+            insert_strict: Statement::of(&p.insert_strict),
+            insert_params,
+        }
+    });
+    Ok(Compiled {
+        plan,
+        sqlite,
+        postgres,
+        get_or_create,
+    })
+}
+
+/// An error as an expression that causes no follow-up errors.
+pub fn error_expr(e: syn::Error) -> TokenStream {
+    let errors = e.to_compile_error();
+    quote!({ #errors ::core::unreachable!() })
+}
+
+/// `query!(Model …)` → `Model! { @dunder_query (Model) … }`: the schema macro
+/// that `#[derive(Model)]` put beside the struct (reached by the same path)
+/// calls `__query_with_schema!` with the schema and these tokens.
+pub fn entry(input: TokenStream) -> TokenStream {
+    // The model path: `[::] ident (:: ident)*`.
+    let tokens: Vec<TokenTree> = input.clone().into_iter().collect();
+    let is_colon =
+        |i: usize| matches!(tokens.get(i), Some(TokenTree::Punct(p)) if p.as_char() == ':');
+    let is_ident = |i: usize| matches!(tokens.get(i), Some(TokenTree::Ident(_)));
+    let mut end = 0;
+    if is_colon(0) && is_colon(1) {
+        end = 2;
+    }
+    if is_ident(end) {
+        end += 1;
+        while is_colon(end) && is_colon(end + 1) && is_ident(end + 2) {
+            end += 3;
+        }
+    } else {
+        end = 0;
+    }
+    let path: Vec<TokenTree> = tokens[..end].to_vec();
+    let rest: TokenStream = tokens[end..].iter().cloned().collect();
+    if path.is_empty() {
+        let span = input
+            .into_iter()
+            .next()
+            .map(|t| t.span())
+            .unwrap_or_else(Span::call_site);
+        return error_expr(syn::Error::new(
+            span,
+            "expected a model first: `query!(Article.filter(…))` or `query!(Article, field = value)`",
+        ));
+    }
+    let path: TokenStream = path.into_iter().collect();
+    if let Err(e) = syn::parse2::<syn::Path>(path.clone()) {
+        return error_expr(e);
+    }
+    let payload = Group::new(Delimiter::Parenthesis, path.clone());
+    let rest = Group::new(Delimiter::Parenthesis, rest);
+    quote! {{
+        ::dunder::__private::assert_model::<#path>();
+        #path! { @dunder_query #payload #rest }
+    }}
+}
+
+/// `__query_with_schema!([schema] @dunder_query (path) (chain))`.
+struct Input {
+    schema: ModelSchema,
+    path: TokenStream,
+    chain: TokenStream,
+}
+
+impl Parse for Input {
+    fn parse(input: ParseStream) -> syn::Result<Self> {
+        let schema_tokens;
+        bracketed!(schema_tokens in input);
+        let schema: ModelSchema = schema_tokens.parse()?;
+        input.parse::<Token![@]>()?;
+        let tag: syn::Ident = input.parse()?;
+        if tag != "dunder_query" {
+            return Err(syn::Error::new(tag.span(), "expected `@dunder_query`"));
+        }
+        let path;
+        parenthesized!(path in input);
+        let chain;
+        parenthesized!(chain in input);
+        Ok(Input {
+            schema,
+            path: path.parse()?,
+            chain: chain.parse()?,
+        })
+    }
+}
+
+/// The expansion of `__query_with_schema!`.
+pub fn expand(input: TokenStream) -> TokenStream {
+    let input: Input = match syn::parse2(input) {
+        Ok(i) => i,
+        Err(e) => return error_expr(e),
+    };
+    match compile(&input.schema, input.chain) {
+        Ok(Compiled {
+            plan,
+            sqlite,
+            postgres,
+            get_or_create: Some(g),
+        }) => crate::codegen::get_or_create(&plan, &input.path, &sqlite, &postgres, &g),
+        Ok(c) => crate::codegen::expand(&c.plan, &input.path, &c.sqlite, &c.postgres),
+        Err(e) => error_expr(e),
+    }
+}
