@@ -8,6 +8,7 @@ use syn::parse::{Parse, ParseStream};
 use syn::{bracketed, parenthesized, Token};
 
 use crate::plan;
+use crate::query::resolve::{Need, Schemas};
 use crate::query::{parse, resolve};
 use crate::schema::ModelSchema;
 use crate::sql::{GetOrCreateSql, Statement};
@@ -22,11 +23,22 @@ pub struct Compiled {
     pub get_or_create: Option<GetOrCreateSql>,
 }
 
+/// What compiling a query gives: its SQL, or the schema of a related
+/// model it needs first.
+#[derive(Debug)]
+pub enum Outcome {
+    Done(Box<Compiled>),
+    Need(Need),
+}
+
 /// The whole pipeline for a model and the tokens after it, without
 /// generating code: what the unit tests and snapshots call.
-pub fn compile(schema: &ModelSchema, chain: TokenStream) -> syn::Result<Compiled> {
+pub fn compile(schemas: &Schemas, chain: TokenStream) -> syn::Result<Outcome> {
     let ast = parse::parse_chain(chain)?;
-    let plan = resolve::resolve(schema, &ast)?;
+    let plan = match resolve::resolve(schemas, &ast) {
+        Err(need) => return Ok(Outcome::Need(need)),
+        Ok(plan) => plan?,
+    };
     let zero_based = |v: Vec<usize>| v.into_iter().map(|n| n - 1).collect::<Vec<_>>();
     let mut get = plan.clone();
     let get_params = match plan.get_or_create {
@@ -48,12 +60,12 @@ pub fn compile(schema: &ModelSchema, chain: TokenStream) -> syn::Result<Compiled
             insert_params,
         }
     });
-    Ok(Compiled {
+    Ok(Outcome::Done(Box::new(Compiled {
         plan,
         sqlite,
         postgres,
         get_or_create,
-    })
+    })))
 }
 
 /// An error as an expression that causes no follow-up errors.
@@ -108,9 +120,12 @@ pub fn entry(input: TokenStream) -> TokenStream {
     }}
 }
 
-/// `__query_with_schema!([schema] @dunder_query (path) (chain))`.
+/// `__query_with_schema!([schema] @dunder_query (path) (chain))` from the
+/// query's model, or `__query_with_schema!([schema] @dunder_hop "key"
+/// ([root] ("key" [schema])*) (path) (chain))` from a related model whose
+/// schema the query asked for under `key`.
 struct Input {
-    schema: ModelSchema,
+    schemas: Schemas,
     path: TokenStream,
     chain: TokenStream,
 }
@@ -122,15 +137,34 @@ impl Parse for Input {
         let schema: ModelSchema = schema_tokens.parse()?;
         input.parse::<Token![@]>()?;
         let tag: syn::Ident = input.parse()?;
-        if tag != "dunder_query" {
+        let schemas = if tag == "dunder_query" {
+            Schemas::single(schema)
+        } else if tag == "dunder_hop" {
+            let key: syn::LitStr = input.parse()?;
+            let known;
+            parenthesized!(known in input);
+            let root;
+            bracketed!(root in known);
+            let mut schemas = Schemas::single(root.parse()?);
+            while !known.is_empty() {
+                let entry;
+                parenthesized!(entry in known);
+                let k: syn::LitStr = entry.parse()?;
+                let s;
+                bracketed!(s in entry);
+                schemas.related.push((k.value(), s.parse()?));
+            }
+            schemas.related.push((key.value(), schema));
+            schemas
+        } else {
             return Err(syn::Error::new(tag.span(), "expected `@dunder_query`"));
-        }
+        };
         let path;
         parenthesized!(path in input);
         let chain;
         parenthesized!(chain in input);
         Ok(Input {
-            schema,
+            schemas,
             path: path.parse()?,
             chain: chain.parse()?,
         })
@@ -143,14 +177,33 @@ pub fn expand(input: TokenStream) -> TokenStream {
         Ok(i) => i,
         Err(e) => return error_expr(e),
     };
-    match compile(&input.schema, input.chain) {
-        Ok(Compiled {
-            plan,
-            sqlite,
-            postgres,
-            get_or_create: Some(g),
-        }) => crate::codegen::get_or_create(&plan, &input.path, &sqlite, &postgres, &g),
-        Ok(c) => crate::codegen::expand(&c.plan, &input.path, &c.sqlite, &c.postgres),
+    match compile(&input.schemas, input.chain.clone()) {
+        Ok(Outcome::Need(need)) => hop(&input, &need),
+        Ok(Outcome::Done(c)) => match &c.get_or_create {
+            Some(g) => {
+                crate::codegen::get_or_create(&c.plan, &input.path, &c.sqlite, &c.postgres, g)
+            }
+            None => crate::codegen::expand(&c.plan, &input.path, &c.sqlite, &c.postgres),
+        },
         Err(e) => error_expr(e),
+    }
+}
+
+/// Expands again through the schema macro of a related model (DESIGN §2):
+/// `Target! { @dunder_hop "key" ([root] ("key" [schema])*) (path) (chain) }`,
+/// which calls `__query_with_schema!` with its schema in front.
+fn hop(input: &Input, need: &Need) -> TokenStream {
+    let key = syn::LitStr::new(&need.key, Span::call_site());
+    let root = input.schemas.root.to_tokens();
+    let known = input.schemas.related.iter().map(|(k, s)| {
+        let k = syn::LitStr::new(k, Span::call_site());
+        let s = s.to_tokens();
+        quote!((#k [#s]))
+    });
+    let target = &need.path;
+    let path = Group::new(Delimiter::Parenthesis, input.path.clone());
+    let chain = Group::new(Delimiter::Parenthesis, input.chain.clone());
+    quote! {
+        #target! { @dunder_hop #key ([#root] #(#known)*) #path #chain }
     }
 }

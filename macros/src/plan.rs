@@ -24,12 +24,189 @@ pub enum Transform {
     Second,
 }
 
+/// A column of one of the tables of a FROM list, by the table's alias.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Col {
+    pub alias: String,
+    pub column: String,
+}
+
+impl Col {
+    pub fn new(alias: &str, column: &str) -> Col {
+        Col {
+            alias: alias.to_owned(),
+            column: column.to_owned(),
+        }
+    }
+}
+
+/// How a table is joined.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum JoinKind {
+    Inner,
+    Left,
+}
+
+/// `<kind> JOIN table AS alias ON left = alias.column`.
+#[derive(Debug, Clone)]
+pub struct Join {
+    pub kind: JoinKind,
+    pub left: Col,
+    pub column: String,
+    /// A row of the table before may have no row here (a nullable key, a
+    /// reverse or many-to-many relation).
+    pub nullable: bool,
+}
+
+/// One table of a FROM list: the first is the query's own, every other
+/// one is joined to a table before it.
+#[derive(Debug, Clone)]
+pub struct TableRef {
+    pub table: String,
+    pub alias: String,
+    pub join: Option<Join>,
+}
+
+/// A FROM list.
+#[derive(Debug, Clone)]
+pub struct From {
+    pub tables: Vec<TableRef>,
+}
+
+impl From {
+    /// One table, aliased by its own name.
+    pub fn single(table: &str) -> From {
+        From {
+            tables: vec![TableRef {
+                table: table.to_owned(),
+                alias: table.to_owned(),
+                join: None,
+            }],
+        }
+    }
+
+    /// The query's own table.
+    pub fn base(&self) -> &TableRef {
+        &self.tables[0]
+    }
+
+    pub fn has_joins(&self) -> bool {
+        self.tables.len() > 1
+    }
+}
+
+/// `lhs IN (SELECT select FROM from WHERE filter [AND select IS NOT NULL])`:
+/// a condition on rows related through a multi-valued relation under a
+/// negation (Django's `split_exclude`).
+#[derive(Debug, Clone)]
+pub struct InSubquery {
+    pub lhs: Col,
+    /// `lhs` is reached through a relation that can be absent (guarded
+    /// under a NOT like a nullable column).
+    pub lhs_nullable: bool,
+    pub select: Col,
+    pub from: From,
+    pub filter: Option<Where>,
+    /// `select` can be NULL: keep NULLs out, or `NOT IN` would find nothing.
+    pub not_null: bool,
+}
+
+/// Chooses each join's kind as Django's join promotion does: a join is
+/// INNER when every row has a match (a non-null key after INNER joins) or
+/// when the WHERE rejects the rows without one anyway (a condition on it
+/// that holds in every branch: a plain AND, every side of an OR); else LEFT
+/// OUTER, so rows without a related row are kept (`isnull = true`, one side
+/// of an OR, NOT, ordering by a nullable relation).
+pub fn choose_joins(from: &mut From, filter: Option<&Where>) {
+    let required = filter.map(|w| votes(from, w, false)).unwrap_or_default();
+    for i in 1..from.tables.len() {
+        let alias = from.tables[i].alias.clone();
+        let parent_left = from.tables[i]
+            .join
+            .as_ref()
+            .and_then(|j| from.tables.iter().find(|t| t.alias == j.left.alias))
+            .and_then(|t| t.join.as_ref())
+            .is_some_and(|j| j.kind == JoinKind::Left);
+        if let Some(j) = &mut from.tables[i].join {
+            j.kind = if required.contains(&alias) || !(j.nullable || parent_left) {
+                JoinKind::Inner
+            } else {
+                JoinKind::Left
+            };
+        }
+    }
+}
+
+/// The aliases a condition needs a row of (Django's `JoinPromoter` votes):
+/// a condition that is false (or NULL) when the joined row is missing.
+fn votes(from: &From, w: &Where, negated: bool) -> Vec<String> {
+    match w {
+        Where::Leaf(l) => {
+            if negated || l.lookup == Lookup::IsNull(true) {
+                Vec::new()
+            } else {
+                from.path_to(&l.lhs.col.alias)
+            }
+        }
+        Where::In(sub) => {
+            if negated {
+                Vec::new()
+            } else {
+                from.path_to(&sub.lhs.alias)
+            }
+        }
+        Where::Not(inner) => votes(from, inner, !negated),
+        Where::And(items) | Where::Or(items) => {
+            // AND needs what any side needs; OR what every side needs
+            // (the other way round under a NOT).
+            let all = matches!(w, Where::Or(_)) != negated;
+            let mut sets = items.iter().map(|i| votes(from, i, negated));
+            if all {
+                let Some(first) = sets.next() else {
+                    return Vec::new();
+                };
+                sets.fold(first, |acc, s| {
+                    acc.into_iter().filter(|a| s.contains(a)).collect()
+                })
+            } else {
+                let mut out = Vec::new();
+                for s in sets {
+                    for a in s {
+                        if !out.contains(&a) {
+                            out.push(a);
+                        }
+                    }
+                }
+                out
+            }
+        }
+    }
+}
+
+impl From {
+    /// The alias and every alias it is joined through.
+    pub fn path_to(&self, alias: &str) -> Vec<String> {
+        let mut out = Vec::new();
+        let mut cur = alias.to_owned();
+        while let Some(t) = self.tables.iter().find(|t| t.alias == cur) {
+            out.push(cur.clone());
+            match &t.join {
+                Some(j) => cur = j.left.alias.clone(),
+                None => break,
+            }
+        }
+        out
+    }
+}
+
 /// A column with the transforms applied to it, left to right.
 #[derive(Debug, Clone)]
 pub struct Operand {
-    pub column: String,
+    pub col: Col,
     /// The column's own kind.
     pub column_kind: Kind,
+    /// The column can be NULL: its field is an `Option`, or it is reached
+    /// through a relation that can be absent.
     pub nullable: bool,
     /// Transforms and the kind each one takes as input.
     pub transforms: Vec<(Transform, Kind)>,
@@ -104,14 +281,15 @@ pub enum Where {
     And(Vec<Where>),
     Or(Vec<Where>),
     Not(Box<Where>),
+    In(Box<InSubquery>),
 }
 
 impl Where {
     /// `column = $param`: a row by its primary key (`kind` as bound).
-    pub fn pk(column: &str, kind: Kind, param: usize) -> Where {
+    pub fn pk(col: Col, kind: Kind, param: usize) -> Where {
         Where::Leaf(Leaf {
             lhs: Operand {
-                column: column.to_owned(),
+                col,
                 column_kind: kind,
                 nullable: false,
                 transforms: Vec::new(),
@@ -126,7 +304,7 @@ impl Where {
 /// An ORDER BY key.
 #[derive(Debug, Clone)]
 pub struct OrderBy {
-    pub column: String,
+    pub col: Col,
     pub nullable: bool,
     pub desc: bool,
 }
@@ -158,7 +336,7 @@ pub enum SetExpr {
     /// `NULL`.
     Null,
     /// `F(field)`: another column of the row.
-    Column(String),
+    Column(Col),
     /// `lhs op rhs`, op one of `+ - * /`.
     Binary(Box<SetExpr>, char, Box<SetExpr>),
     /// `-x`.
@@ -286,9 +464,15 @@ pub struct GetOrCreate {
 /// A validated query.
 #[derive(Debug, Clone)]
 pub struct Plan {
-    pub table: String,
+    /// The model's table first, then the tables its relations join.
+    pub from: From,
     /// Every column of the model, in field order.
     pub columns: Vec<String>,
+    /// The model's primary key column (writes that join select by it).
+    pub pk_column: String,
+    /// Columns selected after the model's: the ORDER BY keys of other
+    /// tables under DISTINCT (which must be selected, as Django does).
+    pub extra_select: Vec<Col>,
     pub select: Select,
     /// UPDATE/DELETE instead of the SELECT.
     pub write: Option<Write>,
@@ -336,7 +520,7 @@ impl Plan {
             .sum::<usize>()
             + 1;
         let update = (!g.update.is_empty()).then(|| {
-            let pk = Where::pk(&g.pk.0, g.pk.1, pk_param);
+            let pk = Where::pk(Col::new(&self.from.base().alias, &g.pk.0), g.pk.1, pk_param);
             let filter = match self.filter.clone() {
                 Some(Where::And(mut items)) => {
                     items.insert(0, pk);
@@ -375,6 +559,11 @@ impl Plan {
                 Where::Leaf(l) => out.extend(l.params.iter_mut().map(|p| &mut p.0)),
                 Where::And(items) | Where::Or(items) => items.iter_mut().for_each(|i| cond(i, out)),
                 Where::Not(inner) => cond(inner, out),
+                Where::In(sub) => {
+                    if let Some(w) = &mut sub.filter {
+                        cond(w, out)
+                    }
+                }
             }
         }
         let mut refs: Vec<&mut usize> = Vec::new();

@@ -13,7 +13,7 @@ use syn::parse::{Parse, ParseStream};
 use syn::{braced, parenthesized, LitStr, Token};
 
 /// The protocol version in every schema.
-pub const PROTOCOL: &str = "dunder_schema_v1";
+pub const PROTOCOL: &str = "dunder_schema_v2";
 
 /// The kind of value a field holds, read from its Rust type.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -140,6 +140,67 @@ pub struct FieldSchema {
     pub auto_now_update: bool,
     /// The relation target's path (`$crate::…`, `::krate::…` or `Self`), for a foreign key.
     pub target: Option<TokenStream>,
+    /// A `OneToOne` key: unique.
+    pub unique: bool,
+}
+
+/// What a relation field that is not a column is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LinkKind {
+    /// `ManyToMany<T>`: rows of a through table.
+    ManyToMany,
+    /// `Reverse<T>`: the other side of a `ForeignKey` or `ManyToMany` of `T`.
+    Reverse,
+    /// `ReverseOne<T>`: the other side of a `OneToOne` of `T`.
+    ReverseOne,
+}
+
+impl LinkKind {
+    pub fn token(self) -> &'static str {
+        match self {
+            LinkKind::ManyToMany => "ManyToMany",
+            LinkKind::Reverse => "Reverse",
+            LinkKind::ReverseOne => "ReverseOne",
+        }
+    }
+
+    fn from_token(s: &str) -> Option<LinkKind> {
+        [
+            LinkKind::ManyToMany,
+            LinkKind::Reverse,
+            LinkKind::ReverseOne,
+        ]
+        .into_iter()
+        .find(|k| k.token() == s)
+    }
+}
+
+/// The through table of a many-to-many relation.
+#[derive(Debug, Clone)]
+pub enum Through {
+    /// Django's automatic table `<table>_<field>` with `<model>_id` and
+    /// `<target>_id`.
+    Auto {
+        table: String,
+        source: String,
+        target: String,
+    },
+    /// `#[dunder(through = crate::Membership)]`: a model with a foreign key
+    /// to each side.
+    Model(TokenStream),
+}
+
+/// A relation field that is not a column.
+#[derive(Debug, Clone)]
+pub struct LinkSchema {
+    pub name: String,
+    pub kind: LinkKind,
+    /// The other model's path (`$crate::…`, `::krate::…` or `Self`).
+    pub target: TokenStream,
+    /// `Reverse`/`ReverseOne`: the field of the other model this mirrors.
+    pub related: Option<String>,
+    /// `ManyToMany`: its through table.
+    pub through: Option<Through>,
 }
 
 /// An integer primary key that is not a foreign key: the database numbers it.
@@ -150,10 +211,15 @@ pub fn is_auto(f: &FieldSchema) -> bool {
 /// A model, as `query!` sees it.
 #[derive(Debug, Clone)]
 pub struct ModelSchema {
+    /// Unique in the build: the hash in the schema macro's name.
+    pub id: String,
     /// The struct's name.
     pub name: String,
     pub table: String,
+    /// The columns, in field order.
     pub fields: Vec<FieldSchema>,
+    /// The relation fields that are not columns.
+    pub links: Vec<LinkSchema>,
 }
 
 impl ModelSchema {
@@ -165,10 +231,15 @@ impl ModelSchema {
         self.fields.iter().find(|f| f.name == name)
     }
 
+    pub fn link(&self, name: &str) -> Option<&LinkSchema> {
+        self.links.iter().find(|l| l.name == name)
+    }
+
     /// Serialises the schema (read back by [`ModelSchema::parse`]).
     pub fn to_tokens(&self) -> TokenStream {
         let version = Ident::new(PROTOCOL, Span::call_site());
         let name = ident(&self.name);
+        let id = LitStr::new(&self.id, Span::call_site());
         let table = LitStr::new(&self.table, Span::call_site());
         let fields = self.fields.iter().map(|f| {
             let name = ident(&f.name);
@@ -180,9 +251,29 @@ impl ModelSchema {
             let now = f.auto_now.then(|| quote!(now));
             let now_update = f.auto_now_update.then(|| quote!(now_update));
             let target = f.target.as_ref().map(|t| quote!(rel(#t)));
-            quote!(#name #column #kind #null #pk #default #now #now_update #target;)
+            let unique = f.unique.then(|| quote!(unique));
+            quote!(#name #column #kind #null #pk #default #now #now_update #unique #target;)
         });
-        quote!(#version #name #table { #(#fields)* })
+        let links = self.links.iter().map(|l| {
+            let name = ident(&l.name);
+            let kind = Ident::new(l.kind.token(), Span::call_site());
+            let target = &l.target;
+            let related = l.related.as_ref().map(|r| {
+                let r = ident(r);
+                quote!(related(#r))
+            });
+            let through = match &l.through {
+                Some(Through::Auto {
+                    table,
+                    source,
+                    target,
+                }) => Some(quote!(through_table(#table #source #target))),
+                Some(Through::Model(path)) => Some(quote!(through(#path))),
+                None => None,
+            };
+            quote!(#name #kind (#target) #related #through;)
+        });
+        quote!(#version #name #id #table { #(#fields)* } { #(#links)* })
     }
 }
 
@@ -198,6 +289,7 @@ impl Parse for ModelSchema {
             ));
         }
         let name = syn::ext::IdentExt::parse_any(input)?;
+        let id: LitStr = input.parse()?;
         let table: LitStr = input.parse()?;
         let body;
         braced!(body in input);
@@ -219,6 +311,7 @@ impl Parse for ModelSchema {
                 auto_now: false,
                 auto_now_update: false,
                 target: None,
+                unique: false,
             };
             while !body.peek(Token![;]) {
                 let flag: Ident = body.parse()?;
@@ -228,6 +321,7 @@ impl Parse for ModelSchema {
                     "default" => f.default = true,
                     "now" => f.auto_now = true,
                     "now_update" => f.auto_now_update = true,
+                    "unique" => f.unique = true,
                     "rel" => {
                         let inner;
                         parenthesized!(inner in body);
@@ -239,10 +333,56 @@ impl Parse for ModelSchema {
             body.parse::<Token![;]>()?;
             fields.push(f);
         }
+        let body;
+        braced!(body in input);
+        let mut links = Vec::new();
+        while !body.is_empty() {
+            let name = syn::ext::IdentExt::parse_any(&body)?;
+            let kind_ident: Ident = body.parse()?;
+            let kind = LinkKind::from_token(&kind_ident.to_string()).ok_or_else(|| {
+                syn::Error::new(kind_ident.span(), "unknown relation kind in schema")
+            })?;
+            let target;
+            parenthesized!(target in body);
+            let mut link = LinkSchema {
+                name: unraw(&name),
+                kind,
+                target: target.parse()?,
+                related: None,
+                through: None,
+            };
+            while !body.peek(Token![;]) {
+                let flag: Ident = body.parse()?;
+                let inner;
+                parenthesized!(inner in body);
+                match flag.to_string().as_str() {
+                    "related" => {
+                        let r = syn::ext::IdentExt::parse_any(&inner)?;
+                        link.related = Some(unraw(&r));
+                    }
+                    "through_table" => {
+                        let table: LitStr = inner.parse()?;
+                        let source: LitStr = inner.parse()?;
+                        let target: LitStr = inner.parse()?;
+                        link.through = Some(Through::Auto {
+                            table: table.value(),
+                            source: source.value(),
+                            target: target.value(),
+                        });
+                    }
+                    "through" => link.through = Some(Through::Model(inner.parse()?)),
+                    _ => return Err(syn::Error::new(flag.span(), "unknown flag in schema")),
+                }
+            }
+            body.parse::<Token![;]>()?;
+            links.push(link);
+        }
         Ok(ModelSchema {
+            id: id.value(),
             name: unraw(&name),
             table: table.value(),
             fields,
+            links,
         })
     }
 }

@@ -4,8 +4,96 @@
 use proc_macro2::TokenStream;
 use quote::quote;
 
-use crate::expand::compile;
+use crate::expand::{Compiled, Outcome};
+use crate::query::resolve::Schemas;
 use crate::schema::{FieldKind, ModelSchema};
+
+/// The models the tests' relations lead to, by struct name.
+fn registry() -> Vec<ModelSchema> {
+    let models: Vec<syn::DeriveInput> = vec![
+        syn::parse_quote! {
+            struct Author {
+                id: i64,
+                name: String,
+                email: Option<String>,
+                born: Option<chrono::NaiveDate>,
+                #[dunder(related = author)]
+                items: Reverse<crate::Item>,
+                #[dunder(related = editor)]
+                edited: Reverse<crate::Item>,
+                #[dunder(related = author)]
+                articles: Reverse<crate::Article>,
+                #[dunder(related = author)]
+                profile_of: ReverseOne<crate::Profile>,
+            }
+        },
+        syn::parse_quote! {
+            struct Profile {
+                id: i64,
+                bio: String,
+                author: OneToOne<crate::Author>,
+            }
+        },
+        syn::parse_quote! {
+            struct Tag {
+                id: i64,
+                name: String,
+                #[dunder(related = tags)]
+                articles: Reverse<crate::Article>,
+            }
+        },
+        syn::parse_quote! {
+            struct Article {
+                id: i64,
+                title: String,
+                rating: i32,
+                author: ForeignKey<crate::Author>,
+                editor: Option<ForeignKey<crate::Author>>,
+                tags: ManyToMany<crate::Tag>,
+                parent: Option<ForeignKey<Self>>,
+            }
+        },
+    ];
+    models
+        .iter()
+        .map(|m| crate::model::schema_of(m).expect("valid model"))
+        .chain([schema()])
+        .collect()
+}
+
+/// The pipeline from `root`, fetching the schemas it asks for from the
+/// registry (as the schema macros do in a real expansion).
+fn compile_in(root: ModelSchema, chain: TokenStream) -> syn::Result<Compiled> {
+    let registry = registry();
+    let mut schemas = Schemas::single(root);
+    for _ in 0..32 {
+        match crate::expand::compile(&schemas, chain.clone())? {
+            Outcome::Done(c) => return Ok(*c),
+            Outcome::Need(need) => {
+                let name = need.path.to_string();
+                let name = name.rsplit(' ').next().unwrap_or_default().to_owned();
+                let s = registry
+                    .iter()
+                    .find(|m| m.name == name)
+                    .unwrap_or_else(|| panic!("no model {name} in the registry"))
+                    .clone();
+                schemas.related.push((need.key, s));
+            }
+        }
+    }
+    panic!("too many hops")
+}
+
+fn compile(root: &ModelSchema, chain: TokenStream) -> syn::Result<Compiled> {
+    compile_in(root.clone(), chain)
+}
+
+fn model(name: &str) -> ModelSchema {
+    registry()
+        .into_iter()
+        .find(|m| m.name == name)
+        .expect("model in registry")
+}
 
 fn schema() -> ModelSchema {
     let input: syn::DeriveInput = syn::parse_quote! {
@@ -334,6 +422,178 @@ fn values_never_enter_sql() {
     assert_eq!(c.plan.bindings.len(), 3);
 }
 
+/// Queries across relations, from three models, in both dialects.
+#[test]
+fn relation_shapes() {
+    let cases: Vec<(&str, TokenStream)> = vec![
+        ("Article", quote!(.filter(author__name = n))),
+        (
+            "Article",
+            quote!(.filter(author__name__icontains = q, author__born__year__lt = 1990)),
+        ),
+        ("Article", quote!(.filter(author = 1))),
+        ("Article", quote!(.filter(author__pk = 1))),
+        ("Article", quote!(.filter(author__id__in = ids))),
+        ("Article", quote!(.filter(editor__isnull = true))),
+        ("Article", quote!(.filter(editor__name__isnull = true))),
+        ("Article", quote!(.exclude(editor__name = n))),
+        (
+            "Article",
+            quote!(.filter((editor__name = a) | (rating = 0))),
+        ),
+        (
+            "Article",
+            quote!(.filter((editor__name = a) | (editor__name = b))),
+        ),
+        ("Article", quote!(.filter(!(author__name = n)))),
+        (
+            "Article",
+            quote!(.filter(parent__author__name = n, author__name = m)),
+        ),
+        ("Article", quote!(.filter(tags__name = a))),
+        (
+            "Article",
+            quote!(.filter(tags__name = a, tags__name__startswith = b)),
+        ),
+        (
+            "Article",
+            quote!(.filter(tags__name = a).filter(tags__name = b)),
+        ),
+        (
+            "Article",
+            quote!(.filter((tags__name = a) | (tags__name = b))),
+        ),
+        ("Article", quote!(.exclude(tags__name = a))),
+        (
+            "Article",
+            quote!(.exclude(tags__name__startswith = a, tags__name__endswith = b)),
+        ),
+        ("Article", quote!(.exclude(parent__tags__name = a))),
+        ("Article", quote!(.filter(tags__isnull = true))),
+        ("Article", quote!(.exclude(tags__isnull = true))),
+        ("Author", quote!(.exclude(articles__isnull = true))),
+        ("Article", quote!(.filter(tags__in = ids))),
+        ("Article", quote!(.filter(tags = 4))),
+        ("Author", quote!(.filter(articles__rating__gte = 7))),
+        ("Author", quote!(.filter(articles__isnull = true))),
+        ("Author", quote!(.exclude(articles__rating__gte = 7))),
+        (
+            "Author",
+            quote!(.exclude(articles__rating__gte = 5, articles__title = t)),
+        ),
+        (
+            "Author",
+            quote!(.filter(articles__rating__gte = 5).filter(articles__title = t)),
+        ),
+        ("Author", quote!(.exclude(edited__int = 1))),
+        ("Author", quote!(.filter(articles__tags__name = n))),
+        ("Author", quote!(.filter(profile_of__bio = b))),
+        ("Author", quote!(.filter(profile_of__isnull = true))),
+        ("Tag", quote!(.filter(articles__author__name = n))),
+        ("Tag", quote!(.filter(articles__rating__gt = 5))),
+        ("Tag", quote!(.exclude(articles__rating__gt = 5))),
+        ("Tag", quote!(.filter(articles = 3))),
+        ("Article", quote!(.order_by(editor__name, id))),
+        (
+            "Article",
+            quote!(.filter(rating__gte = 5).distinct().order_by(tags__name, id)),
+        ),
+        (
+            "Article",
+            quote!(.filter(tags__name__in = names).distinct().order_by(id)),
+        ),
+        (
+            "Article",
+            quote!(.filter(tags__name = n).order_by(-tags__name)),
+        ),
+        ("Article", quote!(.filter(author__name = n).count())),
+        (
+            "Article",
+            quote!(.filter(tags__name = n).distinct().count()),
+        ),
+        ("Article", quote!(.filter(author__name = n).delete())),
+        (
+            "Article",
+            quote!(.filter(tags__name = n).update(rating = F(rating) + 1)),
+        ),
+    ];
+    let mut out = String::new();
+    for (root, chain) in cases {
+        let c = compile_in(model(root), chain.clone())
+            .unwrap_or_else(|e| panic!("{root} `{chain}` failed: {e}"));
+        out.push_str(&format!(
+            "{root} {chain}\n  sqlite:   {}\n  postgres: {}\n",
+            c.sqlite, c.postgres
+        ));
+    }
+    insta::assert_snapshot!("relations", out);
+}
+
+#[test]
+fn relation_errors() {
+    let cases: Vec<(&str, TokenStream, &str)> = vec![
+        (
+            "Article",
+            quote!(.filter(tagz__name = n)),
+            "model `Article` has no field `tagz`; did you mean `tags`?",
+        ),
+        (
+            "Article",
+            quote!(.filter(tags__nme = n)),
+            "model `Tag` has no field `nme`; did you mean `name`?",
+        ),
+        (
+            "Article",
+            quote!(.filter(tags__name__year = 1)),
+            "transform `year` cannot apply to `Article.tags__name` (String)",
+        ),
+        (
+            "Article",
+            quote!(.filter(tags__contains = 1)),
+            "lookup `contains` cannot apply to the foreign key `Article.tags`",
+        ),
+        (
+            "Tag",
+            quote!(.filter(posts__rating = 1)),
+            "model `Tag` has no field `posts`",
+        ),
+        (
+            "Author",
+            quote!(.filter(articles__nope = 1)),
+            "model `Article` has no field `nope`",
+        ),
+        (
+            "Article",
+            quote!(.order_by(author__born__year)),
+            "ordering by a transform (`author__born__year`)",
+        ),
+        (
+            "Article",
+            quote!(.update(tags = 1)),
+            "`Article.tags` is a relation, not a column",
+        ),
+        (
+            "Article",
+            quote!(.create(tags = 1)),
+            "`Article.tags` is a relation, not a column",
+        ),
+    ];
+    for (root, chain, want) in cases {
+        let got = match compile_in(model(root), chain.clone()) {
+            Ok(c) => panic!("{root} `{chain}` compiled to {}", c.sqlite),
+            Err(e) => e
+                .into_iter()
+                .map(|e| e.to_string())
+                .collect::<Vec<_>>()
+                .join("\n"),
+        };
+        assert!(
+            got.contains(want),
+            "{root} `{chain}`:\n  got:  {got}\n  want: {want}"
+        );
+    }
+}
+
 #[test]
 fn compile_errors() {
     let cases: Vec<(TokenStream, &str)> = vec![
@@ -357,11 +617,14 @@ fn compile_errors() {
         (quote!([3]), "index with a range"),
         (quote!(.count().filter(int = 1)), "`.count()` ends the query"),
         (quote!([..3].filter(int = 1)), "cannot filter a query once a slice has been taken"),
-        (quote!(.filter(author__name = n)), "following it to `name` is not supported yet"),
+        (quote!(.filter(author__nme = n)), "model `Author` has no field `nme`; did you mean `name`?"),
+        (quote!(.filter(author__name__year = 1)), "transform `year` cannot apply to `Item.author__name` (String)"),
+        (quote!(.filter(author__born__isnull = 1)), "`isnull` takes `true` or `false`"),
+        (quote!(.filter(author__isnull = true)), "`Item.author` is not an `Option`, so it is never NULL"),
         (quote!(.filter(author__contains = n)), "lookup `contains` cannot apply to the foreign key `Item.author`"),
         (quote!(.filter(text__contains__exact = n)), "`contains` is a lookup and must come last"),
         (quote!(.order_by(-txt)), "has no field `txt`; did you mean `text`?"),
-        (quote!(.order_by(date__year)), "ordering by `date__year`"),
+        (quote!(.order_by(date__year)), "ordering by a transform (`date__year`)"),
         (quote!(.filter(x)), "expected a condition"),
         (quote!(.update()), "needs at least one `field = value`"),
         (quote!(.update(txt = 1)), "has no field `txt`; did you mean `text`?"),

@@ -5,7 +5,7 @@ use chrono::{DateTime, NaiveDate, NaiveDateTime, NaiveTime, Utc};
 #[cfg(feature = "sqlite")]
 use rusqlite::types::ValueRef;
 
-use crate::model::{Decode, ForeignKey};
+use crate::model::{Decode, ForeignKey, OneToOne};
 #[cfg(feature = "sqlite")]
 use crate::value::{parse_date, parse_datetime, parse_datetime_utc, parse_time};
 
@@ -139,18 +139,24 @@ impl<T: Decode> Decode for Option<T> {
     }
 }
 
-impl<T> Decode for ForeignKey<T> {
-    const EXPECTED: &'static str = "a 64-bit integer key";
-    #[cfg(feature = "sqlite")]
-    #[inline]
-    fn from_sqlite(v: ValueRef<'_>) -> Result<Self, String> {
-        integer(v).map(ForeignKey::new)
-    }
-    #[cfg(feature = "postgres")]
-    type Pg = i64;
-    #[cfg(feature = "postgres")]
-    #[inline]
-    fn from_pg(value: i64) -> Self {
-        ForeignKey::new(value)
-    }
+/// `Decode` for the key types ([`ForeignKey`], [`OneToOne`]): an `i64` key.
+macro_rules! decode_key {
+    ($($key:ident),*) => {$(
+        impl<T> Decode for $key<T> {
+            const EXPECTED: &'static str = "a 64-bit integer key";
+            #[cfg(feature = "sqlite")]
+            #[inline]
+            fn from_sqlite(v: ValueRef<'_>) -> Result<Self, String> {
+                integer(v).map($key::new)
+            }
+            #[cfg(feature = "postgres")]
+            type Pg = i64;
+            #[cfg(feature = "postgres")]
+            #[inline]
+            fn from_pg(value: i64) -> Self {
+                $key::new(value)
+            }
+        }
+    )*};
 }
+decode_key!(ForeignKey, OneToOne);

@@ -75,7 +75,18 @@ pub trait Executor: Sized {
 }
 
 /// Creates the table of `M` (`CREATE TABLE` from its derive), for tests and
-/// prototypes until migrations exist.
+/// prototypes until migrations exist: the statements of
+/// [`create_table_sql`](crate::create_table_sql), i.e. the table, the indexes
+/// of its foreign keys, and the through tables of its `ManyToMany` fields.
+///
+/// Create the targets of relations before the models that point at them
+/// (`Author` before `Article` with its `ForeignKey<Author>`; both ends before
+/// the model declaring a `ManyToMany`): PostgreSQL refuses a `REFERENCES` to a
+/// table that does not exist yet. Two models that point at each other need
+/// migrations (which do not exist yet).
+///
+/// On SQLite, foreign keys (and their `ON DELETE` actions) are enforced only
+/// on connections with `PRAGMA foreign_keys = ON` (SQLite's default is off).
 ///
 /// ```
 /// use dunder::prelude::*;

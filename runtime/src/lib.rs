@@ -54,6 +54,7 @@ mod get_or_create;
 mod model;
 mod param;
 mod query;
+mod relation;
 pub mod value;
 
 #[cfg(feature = "postgres")]
@@ -75,13 +76,18 @@ pub use dunder_macros::{query, Model};
 pub use error::{BackendError, Error, Result};
 pub use exec::{create_table, Executor};
 pub use get_or_create::GetOrCreate;
-pub use model::{create_table_sql, Column, Decode, Dialect, ForeignKey, FromRow, Model, Row, Sql};
+pub use model::{
+    create_table_sql, Column, Decode, Dialect, ForeignKey, FromRow, ManyToMany, ManyToManyTable,
+    Model, OnDelete, OneToOne, Reverse, ReverseOne, Row, Sql,
+};
 pub use query::{All, Command, Mode, One, Optional, Query};
 pub use value::{SqlType, Value};
 
 /// What most code needs: `use dunder::prelude::*;`.
 pub mod prelude {
-    pub use crate::{query, Dialect, ForeignKey, Model, Query};
+    pub use crate::{
+        query, Dialect, ForeignKey, ManyToMany, Model, OneToOne, Query, Reverse, ReverseOne,
+    };
 }
 
 /// Used by the code the macros generate. Not a public API.
@@ -92,6 +98,7 @@ pub mod __private {
     pub use crate::get_or_create::GetOrCreateSql;
     pub use crate::param::*;
     pub use crate::query::Consume;
+    pub use crate::relation::{assert_related, Relation, ToMany, ToOne};
     pub use chrono;
     pub use dunder_macros::__query_with_schema;
     pub use std::vec::Vec;

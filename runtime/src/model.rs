@@ -51,6 +51,94 @@ pub struct Column {
     pub primary_key: bool,
     /// A foreign key: the target's table and primary key column.
     pub references: Option<(&'static str, &'static str)>,
+    /// `UNIQUE`: no two rows hold the same value (true for the key column of
+    /// a [`OneToOne`]).
+    pub unique: bool,
+    /// What deleting the referenced row does: `Some` for the column of a
+    /// [`ForeignKey`] or [`OneToOne`], `None` for every other column (and,
+    /// for a column with `references`, the same as [`OnDelete::DoNothing`]).
+    pub on_delete: Option<OnDelete>,
+}
+
+/// What deleting a row does to the rows whose foreign key (or one-to-one
+/// key) points at it: Django's `on_delete`. dunder puts it in the schema
+/// (`ON DELETE …` of the `REFERENCES` clause), so the database applies it,
+/// whoever deletes the row.
+///
+/// Foreign keys are `DEFERRABLE INITIALLY DEFERRED` (as Django creates them):
+/// a key that points nowhere is refused at the end of the transaction (at
+/// the end of the statement outside one). The actions `CASCADE`, `SET NULL`
+/// and `SET DEFAULT` are carried out at once, and `RESTRICT` is checked at
+/// once, on both PostgreSQL and SQLite, deferred or not. On SQLite all of it
+/// needs `PRAGMA foreign_keys = ON` on the connection (SQLite's default is
+/// off; Django turns it on).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OnDelete {
+    /// Delete the dependent rows too (`ON DELETE CASCADE`; Django's `CASCADE`).
+    Cascade,
+    /// Refuse to delete a row that still has dependants
+    /// (`ON DELETE RESTRICT`: the delete fails with
+    /// [`Error::ForeignKeyViolation`] and deletes nothing). Django's
+    /// `PROTECT`, which Django checks in Python before deleting.
+    Protect,
+    /// Refuse to delete a row that still has dependants (`ON DELETE
+    /// RESTRICT`), as [`Protect`](OnDelete::Protect). (Django's `RESTRICT`
+    /// also lets the delete through when those dependants are deleted by a
+    /// cascade of the same delete; dunder does not model that case.)
+    Restrict,
+    /// Set the key to NULL (`ON DELETE SET NULL`; Django's `SET_NULL`). The
+    /// field must be an `Option`, or the delete fails with
+    /// [`Error::NotNullViolation`].
+    SetNull,
+    /// Set the key to the column's SQL default (`ON DELETE SET DEFAULT`;
+    /// Django's `SET_DEFAULT`). dunder's defaults (`#[dunder(default = …)]`)
+    /// are Rust expressions, not SQL `DEFAULT`s, so the column's SQL default
+    /// is NULL: the key becomes NULL, and on a `NOT NULL` column the delete
+    /// fails with [`Error::NotNullViolation`] (both backends).
+    SetDefault,
+    /// No action of its own (Django's `DO_NOTHING`): the constraint still
+    /// holds, so a delete that leaves dependants pointing at nothing fails
+    /// with [`Error::ForeignKeyViolation`] when the deferred constraint is
+    /// checked (`NO ACTION`): at `COMMIT` inside a transaction, at the end of
+    /// the statement outside one.
+    DoNothing,
+}
+
+impl OnDelete {
+    /// The `ON DELETE …` clause (with a leading space), or `""` for
+    /// [`DoNothing`](OnDelete::DoNothing).
+    const fn sql(self) -> &'static str {
+        match self {
+            OnDelete::Cascade => " ON DELETE CASCADE",
+            OnDelete::SetNull => " ON DELETE SET NULL",
+            OnDelete::SetDefault => " ON DELETE SET DEFAULT",
+            // RESTRICT, unlike NO ACTION, is checked immediately even when
+            // the constraint is deferred, on PostgreSQL and on SQLite.
+            OnDelete::Protect | OnDelete::Restrict => " ON DELETE RESTRICT",
+            OnDelete::DoNothing => "",
+        }
+    }
+}
+
+/// The automatic through table of a [`ManyToMany`] field, as Django creates
+/// it: `id` (auto-increment primary key), `<source_column>` and
+/// `<target_column>` (`bigint NOT NULL`, foreign keys to the source and the
+/// target with `ON DELETE CASCADE`), and `UNIQUE (source_column,
+/// target_column)`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ManyToManyTable {
+    /// The Rust field (of the model declaring it).
+    pub field: &'static str,
+    /// The through table's name.
+    pub table: &'static str,
+    /// The column holding the declaring model's primary key.
+    pub source_column: &'static str,
+    /// The column holding the target model's primary key.
+    pub target_column: &'static str,
+    /// The declaring model's table and primary key column.
+    pub source: (&'static str, &'static str),
+    /// The target model's table and primary key column.
+    pub target: (&'static str, &'static str),
 }
 
 /// A struct stored in a table. Implemented by `#[derive(Model)]`; see the
@@ -62,6 +150,9 @@ pub trait Model: FromRow {
     const COLUMNS: &'static [Column];
     /// The primary key column.
     const PRIMARY_KEY: &'static str;
+    /// The through tables of the model's [`ManyToMany`] fields (none by
+    /// default). Their rows are not columns of the model.
+    const MANY_TO_MANY: &'static [ManyToManyTable] = &[];
 }
 
 /// Quotes an SQL identifier (`"name"`, with `"` doubled).
@@ -74,6 +165,15 @@ pub(crate) fn quote_ident(name: &str, out: &mut String) {
 /// The `CREATE TABLE` statement (and the indexes of its foreign keys) of `M`
 /// in `dialect`, as Django would create the table: same column types, so a
 /// database made by either reads the same.
+///
+/// * A [`unique`](Column::unique) column (the key of a [`OneToOne`]) gets
+///   `UNIQUE` (and no index of its own: the constraint has one).
+/// * A foreign key is `REFERENCES "target" ("pk")`, then its
+///   [`on_delete`](Column::on_delete) action (see [`OnDelete`]), then
+///   `DEFERRABLE INITIALLY DEFERRED`, and gets an index
+///   `"<table>_<column>_idx"`.
+/// * Each through table of [`Model::MANY_TO_MANY`] follows, with an index on
+///   each of its two key columns (see [`ManyToManyTable`]).
 ///
 /// ```
 /// use dunder::prelude::*;
@@ -110,42 +210,103 @@ pub fn create_table_sql<M: Model>(dialect: Dialect) -> String {
                 SqlType::SmallInt | SqlType::Int | SqlType::BigInt
             )
             && c.references.is_none();
-        match (dialect, auto) {
-            (Dialect::Sqlite, true) => sql.push_str("integer NOT NULL PRIMARY KEY AUTOINCREMENT"),
-            (Dialect::Postgres, true) => {
-                sql.push_str(c.sql_type.postgres_name());
-                sql.push_str(" NOT NULL PRIMARY KEY GENERATED BY DEFAULT AS IDENTITY");
-            }
-            (_, false) => {
-                sql.push_str(match dialect {
-                    Dialect::Sqlite => c.sql_type.sqlite_name(),
-                    Dialect::Postgres => c.sql_type.postgres_name(),
-                });
-                sql.push_str(if c.nullable { " NULL" } else { " NOT NULL" });
-                if c.primary_key {
-                    sql.push_str(" PRIMARY KEY");
-                }
+        if auto {
+            auto_primary_key(dialect, c.sql_type, &mut sql);
+        } else {
+            sql.push_str(match dialect {
+                Dialect::Sqlite => c.sql_type.sqlite_name(),
+                Dialect::Postgres => c.sql_type.postgres_name(),
+            });
+            sql.push_str(if c.nullable { " NULL" } else { " NOT NULL" });
+            if c.primary_key {
+                sql.push_str(" PRIMARY KEY");
+            } else if c.unique {
+                sql.push_str(" UNIQUE");
             }
         }
-        if let Some((table, pk)) = c.references {
-            sql.push_str(" REFERENCES ");
-            quote_ident(table, &mut sql);
-            sql.push_str(" (");
-            quote_ident(pk, &mut sql);
-            sql.push_str(") DEFERRABLE INITIALLY DEFERRED");
+        if let Some(target) = c.references {
+            references(target, c.on_delete, &mut sql);
         }
     }
     sql.push_str(");");
-    for c in M::COLUMNS.iter().filter(|c| c.references.is_some()) {
-        sql.push_str(" CREATE INDEX ");
-        quote_ident(&format!("{}_{}_idx", M::TABLE, c.name), &mut sql);
-        sql.push_str(" ON ");
-        quote_ident(M::TABLE, &mut sql);
-        sql.push_str(" (");
-        quote_ident(c.name, &mut sql);
-        sql.push_str(");");
+    // A unique column (and the primary key) already has the index of its
+    // constraint.
+    for c in M::COLUMNS
+        .iter()
+        .filter(|c| c.references.is_some() && !c.unique && !c.primary_key)
+    {
+        create_index(M::TABLE, c.name, &mut sql);
+    }
+    for m2m in M::MANY_TO_MANY {
+        sql.push(' ');
+        through_table_sql(m2m, dialect, &mut sql);
     }
     sql
+}
+
+/// An auto-increment integer primary key's type and constraints.
+fn auto_primary_key(dialect: Dialect, sql_type: SqlType, sql: &mut String) {
+    match dialect {
+        Dialect::Sqlite => sql.push_str("integer NOT NULL PRIMARY KEY AUTOINCREMENT"),
+        Dialect::Postgres => {
+            sql.push_str(sql_type.postgres_name());
+            sql.push_str(" NOT NULL PRIMARY KEY GENERATED BY DEFAULT AS IDENTITY");
+        }
+    }
+}
+
+/// ` REFERENCES "table" ("pk")[ ON DELETE …] DEFERRABLE INITIALLY DEFERRED`.
+fn references(
+    (table, pk): (&'static str, &'static str),
+    on_delete: Option<OnDelete>,
+    sql: &mut String,
+) {
+    sql.push_str(" REFERENCES ");
+    quote_ident(table, sql);
+    sql.push_str(" (");
+    quote_ident(pk, sql);
+    sql.push(')');
+    if let Some(action) = on_delete {
+        sql.push_str(action.sql());
+    }
+    sql.push_str(" DEFERRABLE INITIALLY DEFERRED");
+}
+
+/// ` CREATE INDEX "<table>_<column>_idx" ON "<table>" ("<column>");`.
+fn create_index(table: &str, column: &str, sql: &mut String) {
+    sql.push_str(" CREATE INDEX ");
+    quote_ident(&format!("{table}_{column}_idx"), sql);
+    sql.push_str(" ON ");
+    quote_ident(table, sql);
+    sql.push_str(" (");
+    quote_ident(column, sql);
+    sql.push_str(");");
+}
+
+/// The `CREATE TABLE` of a many-to-many through table and its two indexes.
+fn through_table_sql(m2m: &ManyToManyTable, dialect: Dialect, sql: &mut String) {
+    sql.push_str("CREATE TABLE ");
+    quote_ident(m2m.table, sql);
+    sql.push_str(" (");
+    quote_ident("id", sql);
+    sql.push(' ');
+    auto_primary_key(dialect, SqlType::BigInt, sql);
+    for (column, target) in [
+        (m2m.source_column, m2m.source),
+        (m2m.target_column, m2m.target),
+    ] {
+        sql.push_str(", ");
+        quote_ident(column, sql);
+        sql.push_str(" bigint NOT NULL");
+        references(target, Some(OnDelete::Cascade), sql);
+    }
+    sql.push_str(", UNIQUE (");
+    quote_ident(m2m.source_column, sql);
+    sql.push_str(", ");
+    quote_ident(m2m.target_column, sql);
+    sql.push_str("));");
+    create_index(m2m.table, m2m.source_column, sql);
+    create_index(m2m.table, m2m.target_column, sql);
 }
 
 /// A type built from one result row, by column position.
@@ -207,55 +368,286 @@ macro_rules! scalar_rows {
 }
 scalar_rows!(bool, i16, i32, i64, f32, f64, String);
 
-/// A foreign key to the model `T`: holds the target's primary key (stored in
-/// the column `<field>_id`). Following the relation in queries is a later
-/// feature; the column, its type and its constraint exist now.
-pub struct ForeignKey<T> {
-    id: i64,
-    _target: PhantomData<fn() -> T>,
+/// The common impls of [`ForeignKey`] and [`OneToOne`]: a target's `i64`
+/// primary key, typed by the target.
+macro_rules! key_type {
+    ($(#[$doc:meta])* $name:ident) => {
+        $(#[$doc])*
+        pub struct $name<T> {
+            id: i64,
+            _target: PhantomData<fn() -> T>,
+        }
+
+        impl<T> $name<T> {
+            /// A key to the row whose primary key is `id`.
+            #[inline]
+            pub const fn new(id: i64) -> Self {
+                $name {
+                    id,
+                    _target: PhantomData,
+                }
+            }
+
+            /// The target's primary key.
+            #[inline]
+            pub const fn id(&self) -> i64 {
+                self.id
+            }
+        }
+
+        impl<T> Clone for $name<T> {
+            fn clone(&self) -> Self {
+                *self
+            }
+        }
+        impl<T> Copy for $name<T> {}
+        impl<T> PartialEq for $name<T> {
+            fn eq(&self, other: &Self) -> bool {
+                self.id == other.id
+            }
+        }
+        impl<T> Eq for $name<T> {}
+        impl<T> Hash for $name<T> {
+            fn hash<H: Hasher>(&self, state: &mut H) {
+                self.id.hash(state)
+            }
+        }
+        impl<T> fmt::Debug for $name<T> {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                write!(
+                    f,
+                    concat!(stringify!($name), "<{}>({})"),
+                    std::any::type_name::<T>(),
+                    self.id
+                )
+            }
+        }
+        impl<T> From<i64> for $name<T> {
+            fn from(id: i64) -> Self {
+                $name::new(id)
+            }
+        }
+    };
 }
 
-impl<T> ForeignKey<T> {
-    /// A key to the row whose primary key is `id`.
+key_type! {
+    /// A foreign key to the model `T`: holds the target's primary key (stored in
+    /// the column `<field>_id`). Following the relation in queries is a later
+    /// feature; the column, its type and its constraint exist now.
+    ForeignKey
+}
+
+key_type! {
+    /// A one-to-one relation to the model `T`: a foreign key whose column is
+    /// `UNIQUE`, so at most one row points at each target row (Django's
+    /// `OneToOneField`). Holds the target's primary key (stored in the column
+    /// `<field>_id`); the target sees this model through a [`ReverseOne`].
+    ///
+    /// ```
+    /// struct Place;
+    /// let k: dunder::OneToOne<Place> = 7.into();
+    /// assert_eq!(k.id(), 7);
+    /// assert_eq!(k, dunder::OneToOne::new(7));
+    /// ```
+    OneToOne
+}
+
+/// The common impls of [`ManyToMany`] and [`Reverse`]: a cache of related
+/// rows, loaded or not.
+macro_rules! rows_cache {
+    ($(#[$doc:meta])* $name:ident) => {
+        $(#[$doc])*
+        pub struct $name<T> {
+            rows: Option<Vec<T>>,
+        }
+
+        impl<T> Default for $name<T> {
+            /// Not loaded.
+            #[inline]
+            fn default() -> Self {
+                $name { rows: None }
+            }
+        }
+
+        impl<T> $name<T> {
+            /// Not loaded.
+            #[inline]
+            pub const fn new() -> Self {
+                $name { rows: None }
+            }
+
+            /// The related rows, or `None` when they were not loaded (never
+            /// a query, never a panic).
+            #[inline]
+            pub fn loaded(&self) -> Option<&[T]> {
+                self.rows.as_deref()
+            }
+
+            /// Whether the related rows were loaded.
+            #[inline]
+            pub fn is_loaded(&self) -> bool {
+                self.rows.is_some()
+            }
+
+            /// Stores the loaded rows (used by `prefetch_related`).
+            #[doc(hidden)]
+            #[inline]
+            pub fn __set(&mut self, rows: Vec<T>) {
+                self.rows = Some(rows);
+            }
+        }
+
+        impl<T: Clone> Clone for $name<T> {
+            fn clone(&self) -> Self {
+                $name {
+                    rows: self.rows.clone(),
+                }
+            }
+        }
+
+        impl<T: fmt::Debug> fmt::Debug for $name<T> {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                match &self.rows {
+                    None => f.write_str(concat!(stringify!($name), "(not loaded)")),
+                    Some(rows) => f.debug_tuple(stringify!($name)).field(rows).finish(),
+                }
+            }
+        }
+
+        /// Always equal: a cache of related rows, not part of the row's
+        /// value: two rows compare by their columns, as Django compares
+        /// instances (so a `#[derive(PartialEq)]` model compares the same
+        /// whether or not its relations were prefetched).
+        impl<T> PartialEq for $name<T> {
+            #[inline]
+            fn eq(&self, _: &Self) -> bool {
+                true
+            }
+        }
+        impl<T> Eq for $name<T> {}
+
+        /// Hashes nothing, as [`PartialEq`] compares nothing: not part of the
+        /// row's value.
+        impl<T> Hash for $name<T> {
+            #[inline]
+            fn hash<H: Hasher>(&self, _: &mut H) {}
+        }
+    };
+}
+
+rows_cache! {
+    /// The rows a many-to-many field relates (Django's `ManyToManyField`):
+    /// the field declares an automatic through table
+    /// ([`Model::MANY_TO_MANY`]), never a column. This is a cache that
+    /// `prefetch_related` fills; until then it is not loaded, and
+    /// [`loaded`](ManyToMany::loaded) says so instead of querying.
+    ///
+    /// ```
+    /// let tags: dunder::ManyToMany<i64> = Default::default();
+    /// assert!(tags.loaded().is_none());
+    /// assert!(!tags.is_loaded());
+    /// assert_eq!(format!("{tags:?}"), "ManyToMany(not loaded)");
+    /// ```
+    ManyToMany
+}
+
+rows_cache! {
+    /// The reverse side of a [`ForeignKey`] or of a [`ManyToMany`], declared
+    /// on the target model (Django's `<model>_set` / `related_name`): the
+    /// rows that point at this one. Never a column; a cache that
+    /// `prefetch_related` fills, not loaded until then.
+    ///
+    /// ```
+    /// let r: dunder::Reverse<i64> = Default::default();
+    /// assert!(r.loaded().is_none());
+    /// assert_eq!(r, dunder::Reverse::new()); // caches always compare equal
+    /// ```
+    Reverse
+}
+
+/// The reverse side of a [`OneToOne`], declared on the target model: the one
+/// row that points at this one, if any. Never a column; a cache that
+/// `prefetch_related` fills, not loaded until then.
+///
+/// ```
+/// let r: dunder::ReverseOne<i64> = Default::default();
+/// assert!(r.loaded().is_none()); // not loaded
+/// assert!(!r.is_loaded());
+/// assert_eq!(format!("{r:?}"), "ReverseOne(not loaded)");
+/// ```
+pub struct ReverseOne<T> {
+    row: Option<Option<T>>,
+}
+
+impl<T> Default for ReverseOne<T> {
+    /// Not loaded.
     #[inline]
-    pub const fn new(id: i64) -> Self {
-        ForeignKey {
-            id,
-            _target: PhantomData,
+    fn default() -> Self {
+        ReverseOne { row: None }
+    }
+}
+
+impl<T> ReverseOne<T> {
+    /// Not loaded.
+    #[inline]
+    pub const fn new() -> Self {
+        ReverseOne { row: None }
+    }
+
+    /// `None` when not loaded (never a query, never a panic); when loaded,
+    /// `Some` of the related row, or `Some(None)` when no row points at this
+    /// one.
+    #[inline]
+    pub fn loaded(&self) -> Option<Option<&T>> {
+        self.row.as_ref().map(Option::as_ref)
+    }
+
+    /// Whether the related row was loaded (found or not).
+    #[inline]
+    pub fn is_loaded(&self) -> bool {
+        self.row.is_some()
+    }
+
+    /// Stores the loaded row, `None` for none (used by `prefetch_related`).
+    #[doc(hidden)]
+    #[inline]
+    pub fn __set(&mut self, row: Option<T>) {
+        self.row = Some(row);
+    }
+}
+
+impl<T: Clone> Clone for ReverseOne<T> {
+    fn clone(&self) -> Self {
+        ReverseOne {
+            row: self.row.clone(),
         }
     }
-
-    /// The target's primary key.
-    #[inline]
-    pub const fn id(&self) -> i64 {
-        self.id
-    }
 }
 
-impl<T> Clone for ForeignKey<T> {
-    fn clone(&self) -> Self {
-        *self
-    }
-}
-impl<T> Copy for ForeignKey<T> {}
-impl<T> PartialEq for ForeignKey<T> {
-    fn eq(&self, other: &Self) -> bool {
-        self.id == other.id
-    }
-}
-impl<T> Eq for ForeignKey<T> {}
-impl<T> Hash for ForeignKey<T> {
-    fn hash<H: Hasher>(&self, state: &mut H) {
-        self.id.hash(state)
-    }
-}
-impl<T> fmt::Debug for ForeignKey<T> {
+impl<T: fmt::Debug> fmt::Debug for ReverseOne<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "ForeignKey<{}>({})", std::any::type_name::<T>(), self.id)
+        match &self.row {
+            None => f.write_str("ReverseOne(not loaded)"),
+            Some(row) => f.debug_tuple("ReverseOne").field(row).finish(),
+        }
     }
 }
-impl<T> From<i64> for ForeignKey<T> {
-    fn from(id: i64) -> Self {
-        ForeignKey::new(id)
+
+/// Always equal: a cache of related rows, not part of the row's value: two
+/// rows compare by their columns, as Django compares instances (so a
+/// `#[derive(PartialEq)]` model compares the same whether or not its
+/// relations were prefetched).
+impl<T> PartialEq for ReverseOne<T> {
+    #[inline]
+    fn eq(&self, _: &Self) -> bool {
+        true
     }
+}
+impl<T> Eq for ReverseOne<T> {}
+
+/// Hashes nothing, as [`PartialEq`] compares nothing: not part of the row's
+/// value.
+impl<T> Hash for ReverseOne<T> {
+    #[inline]
+    fn hash<H: Hasher>(&self, _: &mut H) {}
 }

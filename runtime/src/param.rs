@@ -327,16 +327,23 @@ impl Now for DateTime<Utc> {
     }
 }
 
-impl<'a, T> IntoParam<'a, i64> for crate::model::ForeignKey<T> {
-    #[inline]
-    fn into_param(self) -> Value<'a> {
-        Value::BigInt(self.id())
-    }
-}
+/// A key ([`ForeignKey`](crate::ForeignKey), [`OneToOne`](crate::OneToOne))
+/// compares as the `i64` it holds, by value and by reference.
+macro_rules! key_params {
+    ($($key:ident),*) => {$(
+        impl<'a, T> IntoParam<'a, i64> for crate::model::$key<T> {
+            #[inline]
+            fn into_param(self) -> Value<'a> {
+                Value::BigInt(self.id())
+            }
+        }
 
-impl<'a, T> IntoParam<'a, i64> for &crate::model::ForeignKey<T> {
-    #[inline]
-    fn into_param(self) -> Value<'a> {
-        Value::BigInt(self.id())
-    }
+        impl<'a, T> IntoParam<'a, i64> for &crate::model::$key<T> {
+            #[inline]
+            fn into_param(self) -> Value<'a> {
+                Value::BigInt(self.id())
+            }
+        }
+    )*};
 }
+key_params!(ForeignKey, OneToOne);

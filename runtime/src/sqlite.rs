@@ -128,6 +128,18 @@ pub(crate) fn error(e: rusqlite::Error, sql: &str) -> Error {
                     source: Box::new(e),
                 };
             }
+            // `ON DELETE RESTRICT` is enforced like a trigger: SQLite reports
+            // it as SQLITE_CONSTRAINT_TRIGGER with the foreign key's message
+            // (a user trigger's RAISE has its own message).
+            ffi::SQLITE_CONSTRAINT_TRIGGER
+                if msg.as_deref() == Some("FOREIGN KEY constraint failed") =>
+            {
+                return Error::ForeignKeyViolation {
+                    constraint,
+                    sql,
+                    source: Box::new(e),
+                };
+            }
             ffi::SQLITE_CONSTRAINT_NOTNULL => {
                 // "NOT NULL constraint failed: table.column"
                 let column =

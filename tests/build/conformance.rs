@@ -83,9 +83,84 @@ fn fields(model: &str) -> Option<&'static [Field]> {
     }
 }
 
-/// Relation names of the Django models that dunder's models do not have
-/// (reverse foreign keys and many-to-many).
-const MULTI_VALUED: &[&str] = &["articles", "edited_articles", "tags"];
+/// The relations of the models that are not columns: (model, name, target).
+/// `Article.tags` is a many-to-many; the others are reverse sides.
+const LINKS: &[(&str, &str, &str)] = &[
+    ("Article", "tags", "Tag"),
+    ("Author", "articles", "Article"),
+    ("Author", "edited_articles", "Article"),
+    ("Tag", "articles", "Article"),
+];
+
+/// The model a foreign key of `model` points at.
+fn fk_target(model: &str, field: &str) -> Option<&'static str> {
+    match (model, field) {
+        ("Article", "author" | "editor") => Some("Author"),
+        _ => None,
+    }
+}
+
+/// Where a lookup path through relations ends.
+struct Walked {
+    /// The column's type (`Fk` for a relation compared by its key).
+    ty: Ty,
+    /// The column can be NULL (its field, or a relation on the way).
+    nullable: bool,
+    /// The parts left: transforms and the lookup.
+    rest: usize,
+}
+
+/// Follows `parts` through the relations of `model` as Django does (field
+/// names before lookups), or says why the case cannot run.
+fn walk(model: &str, parts: &[&str], key: &str) -> Gen<Walked> {
+    let mut model = model.to_owned();
+    let mut nullable = false;
+    let mut i = 0;
+    loop {
+        let model_fields = fields(&model).ok_or_else(|| Skip::Pending("models", model.clone()))?;
+        let part = parts[i];
+        if let Some((_, category)) = UNSUPPORTED_FIELDS.iter().find(|(n, _)| *n == part) {
+            return pending(category, format!("`{key}`: no {category} field type yet"));
+        }
+        let name = if part == "pk" { "id" } else { part };
+        let field = model_fields.iter().find(|f| f.name == name).or_else(|| {
+            model_fields
+                .iter()
+                .find(|f| f.ty == Ty::Fk && name.strip_suffix("_id") == Some(f.name))
+        });
+        let (target, relation_nullable) = match field {
+            Some(f) if f.ty != Ty::Fk || f.name != name => {
+                return Ok(Walked {
+                    ty: f.ty,
+                    nullable: nullable || f.nullable,
+                    rest: i + 1,
+                });
+            }
+            Some(f) => (fk_target(&model, f.name).unwrap_or_default(), f.nullable),
+            None => match LINKS.iter().find(|(m, n, _)| *m == model && *n == part) {
+                Some((_, _, t)) => (*t, true),
+                None => return pending("unknown names", format!("field `{part}` of {model}")),
+            },
+        };
+        let goes_on = parts.get(i + 1).is_some_and(|n| {
+            *n != "pk"
+                && *n != "id"
+                && (fields(target).is_some_and(|fs| fs.iter().any(|f| f.name == *n))
+                    || LINKS.iter().any(|(m, l, _)| *m == target && l == n))
+        });
+        if !goes_on {
+            let skip = usize::from(parts.get(i + 1).is_some_and(|n| *n == "pk" || *n == "id"));
+            return Ok(Walked {
+                ty: Ty::Fk,
+                nullable: nullable || relation_nullable,
+                rest: i + 1 + skip,
+            });
+        }
+        nullable = nullable || relation_nullable;
+        model = target.to_owned();
+        i += 1;
+    }
+}
 /// Django fields dunder's models leave out.
 const UNSUPPORTED_FIELDS: &[(&str, &str)] = &[("price", "decimal")];
 
@@ -357,43 +432,10 @@ fn is_time(s: &str) -> bool {
 
 /// One `key = value` condition of a kwargs node, as dunder syntax.
 fn leaf(model: &str, key: &str, value: &Value) -> Gen<String> {
-    let fields = fields(model).ok_or_else(|| Skip::Pending("models", model.to_owned()))?;
     let parts: Vec<&str> = key.split("__").collect();
-    let first = parts[0];
-    if MULTI_VALUED.contains(&first) {
-        return pending(
-            "relations",
-            format!("`{key}` crosses a multi-valued relation"),
-        );
-    }
-    if let Some((_, category)) = UNSUPPORTED_FIELDS.iter().find(|(n, _)| *n == first) {
-        return pending(category, format!("`{key}`: no {category} field type yet"));
-    }
-    let name = if first == "pk" { "id" } else { first };
-    // `author_id`, like `author`, compares the foreign key column itself
-    // (verified: the macro accepts `<fk>_id`, `<fk>__id` and `<fk>__pk`).
-    let field = fields.iter().find(|f| f.name == name).or_else(|| {
-        fields
-            .iter()
-            .find(|f| f.ty == Ty::Fk && name.strip_suffix("_id") == Some(f.name))
-    });
-    let Some(field) = field else {
-        return pending("unknown names", format!("field `{first}` of {model}"));
-    };
-    let mut ty = field.ty;
-    let mut rest = &parts[1..];
-    if ty == Ty::Fk && first == field.name {
-        match rest.first() {
-            Some(&("id" | "pk")) => rest = &rest[1..],
-            Some(next) if !LOOKUPS.contains(next) => {
-                return pending(
-                    "relations",
-                    format!("`{key}` follows the foreign key `{first}`"),
-                );
-            }
-            _ => {}
-        }
-    }
+    let walked = walk(model, &parts, key)?;
+    let mut ty = walked.ty;
+    let rest = &parts[walked.rest..];
     let mut transformed = false;
     let mut lookup = "exact";
     for (i, p) in rest.iter().enumerate() {
@@ -424,7 +466,7 @@ fn leaf(model: &str, key: &str, value: &Value) -> Gen<String> {
             Value::Bool(_) if transformed => {
                 return pending("isnull after a transform", format!("`{key}`"));
             }
-            Value::Bool(b) if field.nullable => b.to_string(),
+            Value::Bool(b) if walked.nullable => b.to_string(),
             Value::Bool(_) => {
                 return rejected(
                     "`isnull` on a field that is not an Option (Django: always true or false)",
@@ -453,13 +495,14 @@ fn leaf(model: &str, key: &str, value: &Value) -> Gen<String> {
             if transformed {
                 return pending("isnull after a transform", format!("`{key}` = None"));
             }
-            if !field.nullable {
+            if !walked.nullable {
                 return rejected(
                     "`= None` on a field that is not an Option: `isnull` does not apply \
                      (Django: always empty)",
                 );
             }
-            return Ok(format!("{first}__isnull = true"));
+            let path = parts[..walked.rest].join("__");
+            return Ok(format!("{path}__isnull = true"));
         }
         _ => literal(value, ty)?,
     };
@@ -540,7 +583,7 @@ fn case_chain(case: &Map<String, Value>) -> Gen<(String, String)> {
         .and_then(Value::as_str)
         .unwrap_or_default()
         .to_owned();
-    let fields = fields(&model).ok_or_else(|| Skip::Pending("models", model.clone()))?;
+    fields(&model).ok_or_else(|| Skip::Pending("models", model.clone()))?;
     for key in case.keys() {
         if !CASE_KEYS.contains(&key.as_str()) {
             return pending("unknown options", format!("option `{key}`"));
@@ -562,17 +605,13 @@ fn case_chain(case: &Map<String, Value>) -> Gen<(String, String)> {
                     return pending("unknown syntax", format!("order_by {k}"));
                 };
                 let name = k.strip_prefix('-').unwrap_or(k);
-                if name.contains("__") {
-                    return pending("relations", format!("order_by `{k}` follows a relation"));
-                }
                 if name == "?" {
                     return pending("random order", "order_by `?`");
                 }
-                if MULTI_VALUED.contains(&name) {
-                    return pending("relations", format!("order_by `{k}`"));
-                }
-                if name != "pk" && !fields.iter().any(|f| f.name == name) {
-                    return pending("unknown names", format!("order_by `{k}`"));
+                let parts: Vec<&str> = name.split("__").collect();
+                let walked = walk(&model, &parts, name)?;
+                if walked.rest != parts.len() {
+                    return pending("unknown names", format!("order_by `{k}` (a transform)"));
                 }
                 ks.push(k.to_owned());
             }

@@ -516,6 +516,8 @@ fn dataset_rows() -> (Vec<Author>, Vec<Tag>, Vec<Article>) {
             name: text(&r["name"]).expect("name"),
             email: text(&r["email"]),
             born: r["born"].as_str().map(d),
+            articles: Default::default(),
+            edited_articles: Default::default(),
         })
         .collect();
     let tags = rows("tag")
@@ -523,6 +525,7 @@ fn dataset_rows() -> (Vec<Author>, Vec<Tag>, Vec<Article>) {
         .map(|r| Tag {
             id: r["id"].as_i64().expect("id"),
             name: text(&r["name"]).expect("name"),
+            articles: Default::default(),
         })
         .collect();
     let articles = rows("article")
@@ -539,6 +542,7 @@ fn dataset_rows() -> (Vec<Author>, Vec<Tag>, Vec<Article>) {
             start_time: r["start_time"].as_str().map(t),
             author: ForeignKey::new(r["author_id"].as_i64().expect("author_id")),
             editor: r["editor_id"].as_i64().map(ForeignKey::new),
+            tags: Default::default(),
         })
         .collect();
     (authors, tags, articles)

@@ -27,6 +27,18 @@ const INTERNAL: &[(&str, &str)] = &[
         "the lexer never gives an empty `__` path",
     ),
     (
+        "unknown relation kind in schema",
+        "schema tokens are written by the derive of the same version",
+    ),
+    (
+        "dunder: a related model's schema is needed",
+        "never shown: the query expands again through the related model's schema macro",
+    ),
+    (
+        "many-to-many without a through table",
+        "the derive gives every ManyToMany a through table",
+    ),
+    (
         "needs a primary key on",
         "the derive refuses a model without a primary key (derive_no_primary_key)",
     ),

@@ -127,8 +127,8 @@ pub fn bulk_create(schema: &ModelSchema, inserted: &[&FieldSchema]) -> TokenStre
     }
 }
 
-fn pk_filter(pk: &FieldSchema, param: usize) -> Where {
-    Where::pk(&pk.column, kind(pk), param)
+fn pk_filter(schema: &ModelSchema, pk: &FieldSchema, param: usize) -> Where {
+    Where::pk(Col::new(&schema.table, &pk.column), kind(pk), param)
 }
 
 fn plan(
@@ -139,8 +139,13 @@ fn plan(
     filter: Where,
 ) -> Plan {
     Plan {
-        table: schema.table.clone(),
+        from: From::single(&schema.table),
         columns: schema.fields.iter().map(|f| f.column.clone()).collect(),
+        pk_column: schema
+            .primary_key()
+            .map(|f| f.column.clone())
+            .unwrap_or_default(),
+        extra_select: Vec::new(),
         select: Select::Model,
         write,
         mode,
@@ -186,7 +191,7 @@ pub fn methods(schema: &ModelSchema, name: &syn::Ident) -> TokenStream {
         expr: field_value(pk),
         kind: kind(pk),
     });
-    let filter = pk_filter(pk, bindings.len());
+    let filter = pk_filter(schema, pk, bindings.len());
     let save = statement(
         &plan(
             schema,
@@ -210,11 +215,17 @@ pub fn methods(schema: &ModelSchema, name: &syn::Ident) -> TokenStream {
             Some(Write::Delete),
             Mode::Execute,
             pk_binding(),
-            pk_filter(pk, 1),
+            pk_filter(schema, pk, 1),
         ),
         &model,
     );
-    let mut refresh_plan = plan(schema, None, Mode::One, pk_binding(), pk_filter(pk, 1));
+    let mut refresh_plan = plan(
+        schema,
+        None,
+        Mode::One,
+        pk_binding(),
+        pk_filter(schema, pk, 1),
+    );
     refresh_plan.slice.limit = Some(SliceValue::Lit(21));
     let refresh = statement(&refresh_plan, &model);
     // `auto_now` fields are set to now, in the instance too, before the write.

@@ -9,7 +9,9 @@ use quote::{format_ident, quote, quote_spanned};
 use syn::spanned::Spanned;
 use syn::{Data, DeriveInput, Fields, LitStr, Visibility};
 
-use crate::schema::{is_auto, unraw, FieldKind, FieldSchema, ModelSchema};
+use crate::schema::{
+    is_auto, unraw, FieldKind, FieldSchema, LinkKind, LinkSchema, ModelSchema, Through,
+};
 use crate::util::Errors;
 use types::{classify, FieldType};
 
@@ -24,22 +26,51 @@ struct FieldIr {
     ty: syn::Type,
     vis: syn::Visibility,
     default: Option<syn::Expr>,
+    /// `#[dunder(on_delete = …)]` of a foreign key (default: cascade).
+    on_delete: Option<String>,
 }
+
+/// A relation field that is not a column (`ManyToMany`, `Reverse`, `ReverseOne`).
+struct LinkIr {
+    schema: LinkSchema,
+    ident: syn::Ident,
+    target_ty: syn::Path,
+    /// `related = …` as written (spans the compile-time check).
+    related: Option<syn::Ident>,
+}
+
+const ON_DELETE: &[(&str, &str)] = &[
+    ("cascade", "Cascade"),
+    ("protect", "Protect"),
+    ("restrict", "Restrict"),
+    ("set_null", "SetNull"),
+    ("set_default", "SetDefault"),
+    ("do_nothing", "DoNothing"),
+];
 
 /// Derives `Model` for `input`. `location` makes the schema macro's name unique.
 pub fn derive(input: TokenStream, location: &str) -> syn::Result<TokenStream> {
     let input: DeriveInput = syn::parse2(input)?;
-    let (schema, fields) = model_ir(&input)?;
-    Ok(emit(&input, &schema, &fields, location))
+    let id = format!("{:016x}", fnv1a(location.as_bytes()));
+    let ir = model_ir(&input, &id)?;
+    Ok(emit(&input, &ir))
 }
 
 /// The schema of a struct, as the derive would emit it (for tests).
 #[cfg(test)]
 pub fn schema_of(input: &DeriveInput) -> syn::Result<ModelSchema> {
-    model_ir(input).map(|(schema, _)| schema)
+    let id = format!("{:016x}", fnv1a(input.ident.to_string().as_bytes()));
+    model_ir(input, &id).map(|ir| ir.schema)
 }
 
-fn model_ir(input: &DeriveInput) -> syn::Result<(ModelSchema, Vec<FieldIr>)> {
+/// The derive's view of a struct.
+struct ModelIr {
+    schema: ModelSchema,
+    fields: Vec<FieldIr>,
+    links: Vec<LinkIr>,
+}
+
+fn model_ir(input: &DeriveInput, id: &str) -> syn::Result<ModelIr> {
     let name = &input.ident;
     if !input.generics.params.is_empty() {
         return Err(syn::Error::new(
@@ -102,6 +133,7 @@ fn model_ir(input: &DeriveInput) -> syn::Result<(ModelSchema, Vec<FieldIr>)> {
 
     let mut errors = Errors::default();
     let mut fields: Vec<FieldIr> = Vec::new();
+    let mut links: Vec<LinkIr> = Vec::new();
     let mut explicit_pk = 0usize;
     for field in &named.named {
         let Some(fident) = field.ident.clone() else {
@@ -113,11 +145,29 @@ fn model_ir(input: &DeriveInput) -> syn::Result<(ModelSchema, Vec<FieldIr>)> {
         let mut default: Option<syn::Expr> = None;
         let mut auto_now = None;
         let mut auto_now_update = false;
+        let mut related: Option<syn::Ident> = None;
+        let mut through: Option<syn::Path> = None;
+        let mut on_delete: Option<(String, Span)> = None;
+        // Each attribute once: a repeated one is an error, not "the last wins".
+        let mut seen: Vec<String> = Vec::new();
         for attr in &field.attrs {
             if !attr.path().is_ident("dunder") {
                 continue;
             }
             let res = attr.parse_nested_meta(|meta| {
+                let key = meta
+                    .path
+                    .get_ident()
+                    .map(|i| i.to_string())
+                    .unwrap_or_default();
+                let key = if key == "auto_now_add" { "auto_now".to_owned() } else { key };
+                if seen.contains(&key) {
+                    return Err(meta.error(format!(
+                        "`{name}.{fname}`: `{}` is given twice; keep one",
+                        meta.path.get_ident().map(|i| i.to_string()).unwrap_or_default()
+                    )));
+                }
+                seen.push(key);
                 if meta.path.is_ident("column") {
                     let lit: LitStr = meta.value()?.parse()?;
                     if lit.value().is_empty() {
@@ -138,9 +188,31 @@ fn model_ir(input: &DeriveInput) -> syn::Result<(ModelSchema, Vec<FieldIr>)> {
                     auto_now = Some(meta.path.span());
                     auto_now_update = meta.path.is_ident("auto_now");
                     Ok(())
+                } else if meta.path.is_ident("related") {
+                    let ident: syn::Ident = meta.value()?.call(syn::ext::IdentExt::parse_any)?;
+                    related = Some(ident);
+                    Ok(())
+                } else if meta.path.is_ident("through") {
+                    through = Some(meta.value()?.parse()?);
+                    Ok(())
+                } else if meta.path.is_ident("on_delete") {
+                    let ident: syn::Ident = meta.value()?.parse()?;
+                    let v = ident.to_string();
+                    if !ON_DELETE.iter().any(|(n, _)| *n == v) {
+                        let names: Vec<&str> = ON_DELETE.iter().map(|(n, _)| *n).collect();
+                        let hint = crate::util::did_you_mean(&v, names.iter().copied())
+                            .map(|s| format!("; did you mean `{s}`?"))
+                            .unwrap_or_default();
+                        return Err(syn::Error::new(
+                            ident.span(),
+                            format!("unknown on_delete `{v}`{hint} (one of: {})", names.join(", ")),
+                        ));
+                    }
+                    on_delete = Some((v, ident.span()));
+                    Ok(())
                 } else {
                     Err(meta.error(
-                        "unknown field attribute: expected `column = \"…\"`, `primary_key`, `default = …`, `auto_now_add` or `auto_now`",
+                        "unknown field attribute: expected `column = \"…\"`, `primary_key`, `default = …`, `auto_now_add`, `auto_now`, `on_delete = …` (foreign keys), `through = …` (many-to-many) or `related = …` (reverse relations)",
                     ))
                 }
             });
@@ -152,6 +224,8 @@ fn model_ir(input: &DeriveInput) -> syn::Result<(ModelSchema, Vec<FieldIr>)> {
             kind,
             nullable,
             target,
+            one_to_one,
+            link,
         } = match classify(&field.ty) {
             Ok(t) => t,
             Err(e) => {
@@ -159,6 +233,114 @@ fn model_ir(input: &DeriveInput) -> syn::Result<(ModelSchema, Vec<FieldIr>)> {
                 continue;
             }
         };
+        let is_key = target.is_some() && link.is_none();
+        if let (Some((_, span)), false) = (&on_delete, is_key) {
+            errors.push(syn::Error::new(
+                *span,
+                format!("`{name}.{fname}`: on_delete applies to a ForeignKey or OneToOne field"),
+            ));
+        }
+        if let Some((v, span)) = &on_delete {
+            if v == "set_null" && !nullable {
+                errors.push(syn::Error::new(
+                    *span,
+                    format!("`{name}.{fname}`: on_delete = set_null needs a nullable key: make the field an `Option<…>`"),
+                ));
+            }
+            if v == "set_default" {
+                errors.push(syn::Error::new(
+                    *span,
+                    format!("`{name}.{fname}`: on_delete = set_default is not supported yet: it needs an SQL default on the column, and #[dunder(default = …)] is a Rust expression the database never sees; use set_null, cascade, protect, restrict or do_nothing"),
+                ));
+            }
+        }
+        if let (Some(r), false) = (
+            &related,
+            matches!(link, Some(LinkKind::Reverse | LinkKind::ReverseOne)),
+        ) {
+            errors.push(syn::Error::new(
+                r.span(),
+                format!("`{name}.{fname}`: `related = …` belongs on a `Reverse<…>` or `ReverseOne<…>` field"),
+            ));
+        }
+        if let (Some(t), false) = (&through, link == Some(LinkKind::ManyToMany)) {
+            errors.push(syn::Error::new(
+                t.span(),
+                format!("`{name}.{fname}`: `through = …` belongs on a `ManyToMany<…>` field"),
+            ));
+        }
+        if let (
+            Some(kind @ (LinkKind::ManyToMany | LinkKind::Reverse | LinkKind::ReverseOne)),
+            Some(path),
+        ) = (link, &target)
+        {
+            if column.is_some() || primary_key || default.is_some() || auto_now.is_some() {
+                errors.push(syn::Error::new(
+                    fident.span(),
+                    format!("`{name}.{fname}` is a relation, not a column: column, primary_key, default and auto_now do not apply"),
+                ));
+            }
+            let target_tokens = match relation_target(path) {
+                Ok(t) => t,
+                Err(e) => {
+                    errors.push(e);
+                    continue;
+                }
+            };
+            let through = match (kind, &through) {
+                (LinkKind::ManyToMany, Some(t)) => match relation_target(t) {
+                    Ok(t) => Some(Through::Model(t)),
+                    Err(e) => {
+                        errors.push(e);
+                        continue;
+                    }
+                },
+                (LinkKind::ManyToMany, None) => {
+                    let model = snake_case(&unraw(name));
+                    let target_model = if path.is_ident("Self") {
+                        model.clone()
+                    } else {
+                        path.segments
+                            .last()
+                            .map(|s| snake_case(&unraw(&s.ident)))
+                            .unwrap_or_default()
+                    };
+                    let (source, target) = if model == target_model {
+                        (format!("from_{model}_id"), format!("to_{model}_id"))
+                    } else {
+                        (format!("{model}_id"), format!("{target_model}_id"))
+                    };
+                    Some(Through::Auto {
+                        table: String::new(), // the table name is known below
+                        source,
+                        target,
+                    })
+                }
+                _ => None,
+            };
+            if matches!(kind, LinkKind::Reverse | LinkKind::ReverseOne) && related.is_none() {
+                errors.push(syn::Error::new(
+                    fident.span(),
+                    format!(
+                        "`{name}.{fname}` is the reverse side of a relation declared on the other model: name that field with #[dunder(related = field)], e.g. #[dunder(related = {})]",
+                        snake_case(&unraw(name))
+                    ),
+                ));
+            }
+            links.push(LinkIr {
+                schema: LinkSchema {
+                    name: fname,
+                    kind,
+                    target: target_tokens,
+                    related: related.as_ref().map(unraw),
+                    through,
+                },
+                ident: fident.clone(),
+                target_ty: path.clone(),
+                related,
+            });
+            continue;
+        }
         let target_tokens = match &target {
             Some(path) => match relation_target(path) {
                 Ok(t) => Some(t),
@@ -209,6 +391,7 @@ fn model_ir(input: &DeriveInput) -> syn::Result<(ModelSchema, Vec<FieldIr>)> {
                 auto_now: auto_now.is_some(),
                 auto_now_update,
                 target: target_tokens,
+                unique: one_to_one,
             },
             ident: fident.clone(),
             span: fident.span(),
@@ -216,6 +399,7 @@ fn model_ir(input: &DeriveInput) -> syn::Result<(ModelSchema, Vec<FieldIr>)> {
             ty: field.ty.clone(),
             vis: field.vis.clone(),
             default,
+            on_delete: on_delete.map(|(v, _)| v),
         });
     }
 
@@ -275,12 +459,24 @@ fn model_ir(input: &DeriveInput) -> syn::Result<(ModelSchema, Vec<FieldIr>)> {
     }
     let fields = errors.finish(fields)?;
 
+    let table = table.unwrap_or_else(|| snake_case(&unraw(name)));
+    for l in &mut links {
+        if let Some(Through::Auto { table: t, .. }) = &mut l.schema.through {
+            *t = format!("{table}_{}", l.schema.name);
+        }
+    }
     let schema = ModelSchema {
+        id: id.to_owned(),
         name: unraw(name),
-        table: table.unwrap_or_else(|| snake_case(&unraw(name))),
+        table,
         fields: fields.iter().map(|f| f.schema.clone()).collect(),
+        links: links.iter().map(|l| l.schema.clone()).collect(),
     };
-    Ok((schema, fields))
+    Ok(ModelIr {
+        schema,
+        fields,
+        links,
+    })
 }
 
 /// Checks a relation target path (DESIGN §2) and returns it as the schema
@@ -331,12 +527,12 @@ fn snake_case(name: &str) -> String {
     out
 }
 
-fn emit(
-    input: &DeriveInput,
-    schema: &ModelSchema,
-    fields: &[FieldIr],
-    location: &str,
-) -> TokenStream {
+fn emit(input: &DeriveInput, ir: &ModelIr) -> TokenStream {
+    let ModelIr {
+        schema,
+        fields,
+        links,
+    } = ir;
     let name = &input.ident;
     let table = &schema.table;
     let pk = schema
@@ -348,6 +544,11 @@ fn emit(
         let ident = &f.ident;
         let column = &f.schema.column;
         quote_spanned!(f.span=> #ident: ::dunder::Row::get(row, #i, #column)?)
+    });
+    // Relations that are not columns start out not loaded.
+    let link_inits = links.iter().map(|l| {
+        let ident = &l.ident;
+        quote!(#ident: ::core::default::Default::default())
     });
     let columns: Vec<TokenStream> = fields.iter().map(|f| {
         let fname = &f.schema.name;
@@ -364,6 +565,19 @@ fn emit(
             ),
             _ => quote!(::core::option::Option::None),
         };
+        let unique = f.schema.unique;
+        let on_delete = match (&f.target_ty, &f.on_delete) {
+            (Some(_), action) => {
+                let action = action.as_deref().unwrap_or("cascade");
+                let variant = ON_DELETE
+                    .iter()
+                    .find(|(n, _)| *n == action)
+                    .map(|(_, v)| format_ident!("{}", v))
+                    .unwrap_or_else(|| format_ident!("Cascade"));
+                quote!(::core::option::Option::Some(::dunder::OnDelete::#variant))
+            }
+            (None, _) => quote!(::core::option::Option::None),
+        };
         quote! {
             ::dunder::Column {
                 field: #fname,
@@ -372,6 +586,8 @@ fn emit(
                 nullable: #nullable,
                 primary_key: #primary_key,
                 references: #references,
+                unique: #unique,
+                on_delete: #on_delete,
             }
         }
     }).collect();
@@ -395,12 +611,40 @@ fn emit(
     });
     let instance_methods = instance::methods(schema, name);
     let new_type = new_type(input, schema, fields);
-    let schema_macro = emit_schema_macro(&input.vis, name, schema, location);
+    let many_to_many = links.iter().filter_map(|l| {
+        let Some(Through::Auto {
+            table: through,
+            source,
+            target,
+        }) = &l.schema.through
+        else {
+            return None;
+        };
+        let field = &l.schema.name;
+        let t = &l.target_ty;
+        let target_table = if t.is_ident("Self") {
+            quote!((#table, #pk))
+        } else {
+            quote_spanned!(t.span()=> (<#t as ::dunder::Model>::TABLE, <#t as ::dunder::Model>::PRIMARY_KEY))
+        };
+        Some(quote! {
+            ::dunder::ManyToManyTable {
+                field: #field,
+                table: #through,
+                source_column: #source,
+                target_column: #target,
+                source: (#table, #pk),
+                target: #target_table,
+            }
+        })
+    });
+    let relations = relation_checks(name, fields, links);
+    let schema_macro = emit_schema_macro(&input.vis, name, schema);
     quote! {
         impl ::dunder::FromRow for #name {
             #[inline]
             fn from_row<R: ::dunder::Row>(row: &R) -> ::dunder::Result<Self> {
-                ::core::result::Result::Ok(Self { #(#getters,)* })
+                ::core::result::Result::Ok(Self { #(#getters,)* #(#link_inits,)* })
             }
         }
 
@@ -413,7 +657,10 @@ fn emit(
             const TABLE: &'static str = #table;
             const PRIMARY_KEY: &'static str = #pk;
             const COLUMNS: &'static [::dunder::Column] = &[#(#columns),*];
+            const MANY_TO_MANY: &'static [::dunder::ManyToManyTable] = &[#(#many_to_many),*];
         }
+
+        #relations
 
         const _: () = {
             #[allow(dead_code)]
@@ -427,6 +674,68 @@ fn emit(
         #new_type
 
         #schema_macro
+    }
+}
+
+/// The relation fields as types the compiler checks: every `ForeignKey`,
+/// `OneToOne` and `ManyToMany` field is `impl Relation<hash(name)>` naming
+/// its target, and every `#[dunder(related = f)]` asserts that the other
+/// model's `f` is such a relation back to this model (on the `related` token).
+fn relation_checks(name: &syn::Ident, fields: &[FieldIr], links: &[LinkIr]) -> TokenStream {
+    let rel_impl = |field: &str, target: &syn::Path, kind: TokenStream| {
+        let hash = fnv1a(field.as_bytes());
+        quote_spanned! {target.span()=>
+            impl ::dunder::__private::Relation<#hash> for #name {
+                type Target = #target;
+                type Kind = ::dunder::__private::#kind;
+            }
+        }
+    };
+    let impls = fields
+        .iter()
+        .filter_map(|f| {
+            let t = f.target_ty.as_ref()?;
+            let kind = if f.schema.unique {
+                quote!(ToOne)
+            } else {
+                quote!(ToMany)
+            };
+            Some(rel_impl(&f.schema.name, t, kind))
+        })
+        .chain(
+            links
+                .iter()
+                .filter(|l| l.schema.kind == LinkKind::ManyToMany)
+                .map(|l| rel_impl(&l.schema.name, &l.target_ty, quote!(ToMany))),
+        );
+    let checks = links.iter().filter_map(|l| {
+        let related = l.related.as_ref()?;
+        let hash = fnv1a(unraw(related).as_bytes());
+        // Errors of the check point at the `related = …` name.
+        let t: TokenStream = quote::ToTokens::to_token_stream(&l.target_ty)
+            .into_iter()
+            .map(|mut tt| {
+                tt.set_span(related.span());
+                tt
+            })
+            .collect();
+        let kind = if l.schema.kind == LinkKind::ReverseOne {
+            quote!(ToOne)
+        } else {
+            quote!(ToMany)
+        };
+        Some(quote_spanned! {related.span()=>
+            ::dunder::__private::assert_related::<#t, #name, ::dunder::__private::#kind, #hash>();
+        })
+    });
+    quote! {
+        #(#impls)*
+        const _: () = {
+            #[allow(dead_code)]
+            fn __dunder_reverse_relations_are_declared() {
+                #(#checks)*
+            }
+        };
     }
 }
 
@@ -495,14 +804,8 @@ fn new_type(input: &DeriveInput, schema: &ModelSchema, fields: &[FieldIr]) -> To
 /// The hidden `macro_rules!` that carries the schema (DESIGN §2): exported
 /// under a unique name and re-exported as the struct's own name, so whatever
 /// path reaches the struct reaches its schema.
-fn emit_schema_macro(
-    vis: &Visibility,
-    name: &syn::Ident,
-    schema: &ModelSchema,
-    location: &str,
-) -> TokenStream {
-    let hash = fnv1a(location.as_bytes());
-    let macro_name = format_ident!("__dunder_schema_{}_{:016x}", name, hash);
+fn emit_schema_macro(vis: &Visibility, name: &syn::Ident, schema: &ModelSchema) -> TokenStream {
+    let macro_name = format_ident!("__dunder_schema_{}_{}", name, schema.id);
     let tokens = schema.to_tokens();
     quote! {
         #[doc(hidden)]
@@ -548,7 +851,7 @@ mod tests {
                 r#type: Option<chrono::NaiveDate>,
             }
         };
-        let (schema, _) = model_ir(&input).expect("valid model");
+        let schema = model_ir(&input, "0").expect("valid model").schema;
         let back: ModelSchema = syn::parse2(schema.to_tokens()).expect("parses back");
         assert_eq!(back.table, "article");
         let cols: Vec<_> = back

@@ -3,17 +3,22 @@
 use syn::spanned::Spanned;
 use syn::{GenericArgument, PathArguments, Type};
 
-use crate::schema::FieldKind;
+use crate::schema::{FieldKind, LinkKind};
 
 /// What a field's type says.
 pub struct FieldType {
     pub kind: FieldKind,
     pub nullable: bool,
-    /// The target of a `ForeignKey<T>`.
+    /// The target of a `ForeignKey<T>`, `OneToOne<T>`, `ManyToMany<T>`,
+    /// `Reverse<T>` or `ReverseOne<T>`.
     pub target: Option<syn::Path>,
+    /// `OneToOne<T>`: a unique foreign key.
+    pub one_to_one: bool,
+    /// A relation that is not a column.
+    pub link: Option<LinkKind>,
 }
 
-const SUPPORTED: &str = "bool, i16, i32, i64, f32, f64, String, Vec<u8>, chrono::NaiveDate, chrono::NaiveDateTime, chrono::DateTime<Utc>, chrono::NaiveTime, ForeignKey<crate::path::Model>, and Option<T> of each";
+const SUPPORTED: &str = "bool, i16, i32, i64, f32, f64, String, Vec<u8>, chrono::NaiveDate, chrono::NaiveDateTime, chrono::DateTime<Utc>, chrono::NaiveTime, ForeignKey<crate::path::Model>, OneToOne<crate::path::Model>, and Option<T> of each; or a relation that is not a column: ManyToMany<crate::path::Model>, Reverse<crate::path::Model>, ReverseOne<crate::path::Model>";
 
 fn unsupported(ty: &Type) -> syn::Error {
     let written = quote::quote!(#ty).to_string().replace(' ', "");
@@ -57,15 +62,29 @@ fn classify_inner(ty: &Type, in_option: bool) -> syn::Result<FieldType> {
             t.nullable = true;
             return Ok(t);
         }
-        "ForeignKey" => {
+        "ForeignKey" | "OneToOne" | "ManyToMany" | "Reverse" | "ReverseOne" => {
             let target = match single_arg(last) {
                 Some(Type::Path(p)) if p.qself.is_none() => p.path.clone(),
                 _ => return Err(unsupported(ty)),
             };
+            let link = match name.as_str() {
+                "ManyToMany" => Some(LinkKind::ManyToMany),
+                "Reverse" => Some(LinkKind::Reverse),
+                "ReverseOne" => Some(LinkKind::ReverseOne),
+                _ => None,
+            };
+            if link.is_some() && in_option {
+                return Err(syn::Error::new(
+                    ty.span(),
+                    format!("`{name}<…>` is not a column and cannot be an `Option`: it holds the related rows when they are loaded, and none otherwise"),
+                ));
+            }
             return Ok(FieldType {
                 kind: FieldKind::ForeignKey,
                 nullable: false,
                 target: Some(target),
+                one_to_one: name == "OneToOne",
+                link,
             });
         }
         "Vec" => match single_arg(last) {
@@ -95,5 +114,7 @@ fn classify_inner(ty: &Type, in_option: bool) -> syn::Result<FieldType> {
         kind,
         nullable: false,
         target: None,
+        one_to_one: false,
+        link: None,
     })
 }

@@ -50,11 +50,37 @@ pub fn render(plan: &Plan, d: &dyn Dialect) -> String {
 }
 
 impl Renderer<'_> {
-    fn column(&self, name: &str) -> String {
-        format!("{}.{}", quote(&self.plan.table), quote(name))
+    fn column(&self, col: &Col) -> String {
+        format!("{}.{}", quote(&col.alias), quote(&col.column))
     }
 
-    /// `SELECT [DISTINCT] cols FROM t [WHERE …] [ORDER BY …] [LIMIT …]`
+    /// `"table" [AS "alias"] [JOIN …]*`.
+    fn from(&self, from: &From) -> String {
+        let mut sql = String::new();
+        for t in &from.tables {
+            if let Some(j) = &t.join {
+                sql.push_str(match j.kind {
+                    JoinKind::Inner => " INNER JOIN ",
+                    JoinKind::Left => " LEFT OUTER JOIN ",
+                });
+            }
+            sql.push_str(&quote(&t.table));
+            if t.alias != t.table {
+                sql.push(' ');
+                sql.push_str(&quote(&t.alias));
+            }
+            if let Some(j) = &t.join {
+                sql.push_str(&format!(
+                    " ON ({} = {})",
+                    self.column(&j.left),
+                    self.column(&Col::new(&t.alias, &j.column))
+                ));
+            }
+        }
+        sql
+    }
+
+    /// `SELECT [DISTINCT] cols FROM … [WHERE …] [ORDER BY …] [LIMIT …]`
     fn select(&self, columns: &str, with_order: bool) -> String {
         let plan = self.plan;
         let mut sql = String::from("SELECT ");
@@ -63,7 +89,7 @@ impl Renderer<'_> {
         }
         sql.push_str(columns);
         sql.push_str(" FROM ");
-        sql.push_str(&quote(&plan.table));
+        sql.push_str(&self.from(&plan.from));
         if let Some(w) = &plan.filter {
             sql.push_str(" WHERE ");
             sql.push_str(&self.where_top(w));
@@ -76,7 +102,7 @@ impl Renderer<'_> {
                 .map(|o| {
                     let dir = if o.desc { " DESC" } else { " ASC" };
                     let nulls = if o.nullable { self.d.nulls(o.desc) } else { "" };
-                    format!("{}{dir}{nulls}", self.column(&o.column))
+                    format!("{}{dir}{nulls}", self.column(&o.col))
                 })
                 .collect();
             sql.push_str(&keys.join(", "));
@@ -92,13 +118,19 @@ impl Renderer<'_> {
         sql
     }
 
-    fn all_columns(&self) -> String {
-        self.plan
+    /// The model's columns (and the extra ones DISTINCT needs).
+    fn all_columns(&self, extra: bool) -> String {
+        let base = &self.plan.from.base().alias;
+        let mut cols: Vec<String> = self
+            .plan
             .columns
             .iter()
-            .map(|c| self.column(c))
-            .collect::<Vec<_>>()
-            .join(", ")
+            .map(|c| self.column(&Col::new(base, c)))
+            .collect();
+        if extra {
+            cols.extend(self.plan.extra_select.iter().map(|c| self.column(c)));
+        }
+        cols.join(", ")
     }
 
     fn statement(&self) -> String {
@@ -108,21 +140,27 @@ impl Renderer<'_> {
         }
         let simple = !plan.distinct && plan.slice.is_empty();
         match plan.select {
-            Select::Model => self.select(&self.all_columns(), true),
+            Select::Model => self.select(&self.all_columns(true), true),
             Select::Count if simple => self.select("COUNT(*)", false),
             Select::Count => format!(
                 "SELECT COUNT(*) FROM ({}) AS \"subquery\"",
-                self.select(&self.all_columns(), true)
+                self.select(&self.all_columns(true), true)
             ),
             Select::Exists if simple => format!("SELECT EXISTS({})", self.select("1", false)),
-            Select::Exists => format!("SELECT EXISTS({})", self.select(&self.all_columns(), true)),
+            Select::Exists => {
+                format!(
+                    "SELECT EXISTS({})",
+                    self.select(&self.all_columns(true), true)
+                )
+            }
         }
     }
 
     /// `UPDATE … SET …`, `DELETE FROM …` (with the WHERE of the plan) or
-    /// `INSERT …`.
+    /// `INSERT …`. A WHERE that joins other tables becomes
+    /// `WHERE pk IN (SELECT pk FROM … JOIN … WHERE …)`, as Django writes it.
     fn write(&self, write: &Write) -> String {
-        let table = quote(&self.plan.table);
+        let table = quote(&self.plan.from.base().table);
         let returning = || {
             let cols: Vec<String> = self.plan.columns.iter().map(|c| quote(c)).collect();
             format!(" RETURNING {}", cols.join(", "))
@@ -162,7 +200,18 @@ impl Renderer<'_> {
         };
         if let Some(w) = &self.plan.filter {
             sql.push_str(" WHERE ");
-            sql.push_str(&self.where_top(w));
+            if self.plan.from.has_joins() {
+                let pk = Col::new(&self.plan.from.base().alias, &self.plan.pk_column);
+                sql.push_str(&format!(
+                    "{} IN (SELECT {} FROM {} WHERE {})",
+                    self.column(&pk),
+                    self.column(&pk),
+                    self.from(&self.plan.from),
+                    self.where_top(w)
+                ));
+            } else {
+                sql.push_str(&self.where_top(w));
+            }
         }
         if matches!(write, Write::UpdateReturning(_)) {
             sql.push_str(&returning());
@@ -240,7 +289,7 @@ impl Renderer<'_> {
                         .map(|i| self.where_(i, true))
                         .collect::<Vec<_>>()
                         .join(" AND "),
-                    Where::Leaf(_) => {
+                    Where::Leaf(_) | Where::In(_) => {
                         let body = self.where_(inner, true);
                         // A guarded leaf is already one parenthesised group.
                         match body.strip_prefix('(').and_then(|b| b.strip_suffix(')')) {
@@ -255,7 +304,31 @@ impl Renderer<'_> {
             Where::Leaf(leaf) => {
                 let sql = self.leaf(leaf);
                 if negated && self.guarded(w) {
-                    format!("({sql} AND {} IS NOT NULL)", self.column(&leaf.lhs.column))
+                    format!("({sql} AND {} IS NOT NULL)", self.column(&leaf.lhs.col))
+                } else {
+                    sql
+                }
+            }
+            Where::In(sub) => {
+                let mut inner = format!(
+                    "SELECT {} FROM {}",
+                    self.column(&sub.select),
+                    self.from(&sub.from)
+                );
+                let mut conds = Vec::new();
+                if let Some(w) = &sub.filter {
+                    conds.push(self.where_top(w));
+                }
+                if sub.not_null {
+                    conds.push(format!("{} IS NOT NULL", self.column(&sub.select)));
+                }
+                if !conds.is_empty() {
+                    inner.push_str(" WHERE ");
+                    inner.push_str(&conds.join(" AND "));
+                }
+                let sql = format!("{} IN ({inner})", self.column(&sub.lhs));
+                if negated && sub.lhs_nullable {
+                    format!("({sql} AND {} IS NOT NULL)", self.column(&sub.lhs))
                 } else {
                     sql
                 }
@@ -265,12 +338,16 @@ impl Renderer<'_> {
 
     /// Whether a leaf needs `AND col IS NOT NULL` under a NOT.
     fn guarded(&self, w: &Where) -> bool {
-        matches!(w, Where::Leaf(leaf) if leaf.lhs.nullable && !matches!(leaf.lookup, Lookup::IsNull(_)))
+        match w {
+            Where::Leaf(leaf) => leaf.lhs.nullable && !matches!(leaf.lookup, Lookup::IsNull(_)),
+            Where::In(sub) => sub.lhs_nullable,
+            _ => false,
+        }
     }
 
     /// The operand with its transforms (all but the last when `drop_last`).
     fn operand(&self, op: &Operand, drop_last: bool) -> String {
-        let col = self.column(&op.column);
+        let col = self.column(&op.col);
         let n = op.transforms.len() - usize::from(drop_last && !op.transforms.is_empty());
         if n == 0 {
             return col;

@@ -7,7 +7,7 @@
 /// that use it are reported as pending.
 pub mod conformance {
     use chrono::{DateTime, NaiveDate, NaiveTime, Utc};
-    use dunder::{ForeignKey, Model};
+    use dunder::{ForeignKey, ManyToMany, Model, Reverse};
 
     /// `author`
     #[derive(Model, Debug, Clone, PartialEq)]
@@ -16,6 +16,12 @@ pub mod conformance {
         pub name: String,
         pub email: Option<String>,
         pub born: Option<NaiveDate>,
+        /// Django's `related_name="articles"` of `Article.author`.
+        #[dunder(related = author)]
+        pub articles: Reverse<crate::conformance::Article>,
+        /// Django's `related_name="edited_articles"` of `Article.editor`.
+        #[dunder(related = editor)]
+        pub edited_articles: Reverse<crate::conformance::Article>,
     }
 
     /// `tag`
@@ -23,6 +29,9 @@ pub mod conformance {
     pub struct Tag {
         pub id: i64,
         pub name: String,
+        /// Django's `related_name="articles"` of `Article.tags`.
+        #[dunder(related = tags)]
+        pub articles: Reverse<crate::conformance::Article>,
     }
 
     /// `article`
@@ -38,7 +47,10 @@ pub mod conformance {
         pub is_featured: bool,
         pub start_time: Option<NaiveTime>,
         pub author: ForeignKey<crate::conformance::Author>,
+        #[dunder(on_delete = set_null)]
         pub editor: Option<ForeignKey<crate::conformance::Author>>,
+        /// The table `article_tags` (`article_id`, `tag_id`), as Django's.
+        pub tags: ManyToMany<crate::conformance::Tag>,
     }
 }
 

@@ -5,11 +5,16 @@ use proc_macro2::Span;
 use syn::spanned::Spanned;
 use syn::{Expr, Lit};
 
+mod relations;
+
+pub use relations::{Need, Schemas};
+
 use super::ast::*;
 use super::parse::Errors;
 use crate::plan::*;
 use crate::schema::{is_auto, FieldKind, FieldSchema, ModelSchema};
 use crate::util::did_you_mean;
+use relations::{no_field, Joins};
 
 const LOOKUPS: &[(&str, Lookup)] = &[
     ("exact", Lookup::Exact),
@@ -107,23 +112,45 @@ enum Given<'a> {
     Bound(SetExpr),
 }
 
+/// Whether `name` is a lookup or a transform.
+fn is_lookup_or_transform(name: &str) -> bool {
+    LOOKUPS.iter().any(|(n, _)| *n == name) || TRANSFORMS.iter().any(|(n, _)| *n == name)
+}
+
 struct Resolver<'s> {
+    schemas: &'s Schemas,
+    /// The query's model.
     schema: &'s ModelSchema,
     errors: Errors,
     bindings: Vec<Binding>,
     next_param: usize,
+    /// The query's FROM list, grown by the relations its paths follow.
+    joins: Joins,
+    /// The `filter()` call being resolved (multi-valued joins are shared
+    /// within one call only).
+    group: usize,
+    /// A related model's schema the query needs first.
+    need: Option<Need>,
 }
 
-/// Resolves a query against its model.
-pub fn resolve(schema: &ModelSchema, ast: &QueryAst) -> syn::Result<Plan> {
+/// Resolves a query against its model and the related models it reaches.
+/// `Err(Need)`: the schema of a related model is needed first.
+pub fn resolve(schemas: &Schemas, ast: &QueryAst) -> Result<syn::Result<Plan>, Need> {
     let mut r = Resolver {
-        schema,
+        schemas,
+        schema: &schemas.root,
         errors: Errors::default(),
         bindings: Vec::new(),
         next_param: 1,
+        joins: Joins::new(&schemas.root.table),
+        group: 0,
+        need: None,
     };
     let plan = r.plan(ast);
-    r.errors.finish(plan)
+    match r.need {
+        Some(need) => Err(need),
+        None => Ok(r.errors.finish(plan)),
+    }
 }
 
 impl<'s> Resolver<'s> {
@@ -166,7 +193,8 @@ impl<'s> Resolver<'s> {
                         ));
                         continue;
                     }
-                    if let Some(w) = self.conds(conds) {
+                    self.group += 1;
+                    if let Some(w) = self.conds(conds, *negate) {
                         filters.push(if *negate { Where::Not(Box::new(w)) } else { w });
                     }
                 }
@@ -261,8 +289,9 @@ impl<'s> Resolver<'s> {
                 // ones also give the created row its values (Django's rule:
                 // lookups without `__`).
                 let mut plain = Vec::new();
+                self.group += 1;
                 for c in &g.lookups {
-                    let w = self.cond(c);
+                    let w = self.cond(c, false);
                     if let (Cond::Leaf(l), Some(Where::Leaf(leaf))) = (c, &w) {
                         if let ([part], Lookup::Exact, true, [(n, k)]) = (
                             l.parts.as_slice(),
@@ -287,7 +316,8 @@ impl<'s> Resolver<'s> {
                         "`.get(…)` cannot follow a slice: filter and get first",
                     ));
                 }
-                if let Some(w) = self.conds(conds) {
+                self.group += 1;
+                if let Some(w) = self.conds(conds, false) {
                     filters.push(w);
                 }
                 (Select::Model, Mode::One)
@@ -299,12 +329,15 @@ impl<'s> Resolver<'s> {
         if matches!(terminal, Some(TerminalAst::First(_))) && order.is_empty() {
             if let Some(pk) = pk {
                 order.push(OrderBy {
-                    column: pk.column.clone(),
+                    col: Col::new(&self.joins.base_alias(), &pk.column),
                     nullable: false,
                     desc: false,
                 });
             }
         }
+        // Counting ignores the order unless a slice or DISTINCT depends on
+        // it (under DISTINCT, ordering by a multi-valued field selects it
+        // and so counts more rows, as Django's count does).
         if matches!(select, Select::Count | Select::Exists)
             && !distinct
             && slice_start.is_none()
@@ -338,8 +371,24 @@ impl<'s> Resolver<'s> {
             1 => filters.pop(),
             _ => Some(Where::And(filters)),
         };
+        let mut from = std::mem::replace(&mut self.joins, Joins::new("")).from;
+        choose_joins(&mut from, filter.as_ref());
+        // DISTINCT selects the keys it is ordered by (PostgreSQL requires
+        // it; Django does it on every backend).
+        let base = from.base().alias.clone();
+        let extra_select = if distinct {
+            order
+                .iter()
+                .filter(|o| o.col.alias != base)
+                .map(|o| o.col.clone())
+                .collect()
+        } else {
+            Vec::new()
+        };
         Plan {
-            table: self.schema.table.clone(),
+            from,
+            extra_select,
+            pk_column: pk.map(|f| f.column.clone()).unwrap_or_default(),
             columns: self
                 .schema
                 .fields
@@ -401,8 +450,9 @@ impl<'s> Resolver<'s> {
         }
     }
 
-    fn conds(&mut self, conds: &[Cond]) -> Option<Where> {
-        let mut items: Vec<Where> = conds.iter().filter_map(|c| self.cond(c)).collect();
+    /// The conditions of one call, ANDed; `negated`: under a NOT.
+    fn conds(&mut self, conds: &[Cond], negated: bool) -> Option<Where> {
+        let mut items: Vec<Where> = conds.iter().filter_map(|c| self.cond(c, negated)).collect();
         match items.len() {
             0 => None,
             1 => items.pop(),
@@ -410,9 +460,9 @@ impl<'s> Resolver<'s> {
         }
     }
 
-    fn cond(&mut self, c: &Cond) -> Option<Where> {
+    fn cond(&mut self, c: &Cond, negated: bool) -> Option<Where> {
         match c {
-            Cond::Leaf(l) => match self.leaf(l) {
+            Cond::Leaf(l) => match self.leaf(l, negated) {
                 Ok(w) => Some(w),
                 Err(e) => {
                     self.errors.push(e);
@@ -420,14 +470,16 @@ impl<'s> Resolver<'s> {
                 }
             },
             Cond::And(items) => {
-                let items: Vec<Where> = items.iter().filter_map(|c| self.cond(c)).collect();
+                let items: Vec<Where> =
+                    items.iter().filter_map(|c| self.cond(c, negated)).collect();
                 Some(Where::And(items))
             }
             Cond::Or(items) => {
-                let items: Vec<Where> = items.iter().filter_map(|c| self.cond(c)).collect();
+                let items: Vec<Where> =
+                    items.iter().filter_map(|c| self.cond(c, negated)).collect();
                 Some(Where::Or(items))
             }
-            Cond::Not(inner) => match self.cond(inner)? {
+            Cond::Not(inner) => match self.cond(inner, !negated)? {
                 // ~~Q(x) is x, as in Django.
                 Where::Not(x) => Some(*x),
                 w => Some(Where::Not(Box::new(w))),
@@ -452,52 +504,36 @@ impl<'s> Resolver<'s> {
         {
             return Ok(f);
         }
-        let names = schema.fields.iter().map(|f| f.name.as_str()).chain(["pk"]);
-        let hint = did_you_mean(&part.name, names)
-            .map(|s| format!("; did you mean `{s}`?"))
-            .unwrap_or_default();
-        let all: Vec<&str> = schema.fields.iter().map(|f| f.name.as_str()).collect();
-        Err(syn::Error::new(
-            part.span,
-            format!(
-                "model `{}` has no field `{}`{hint} (fields: {})",
-                schema.name,
-                part.name,
-                all.join(", ")
-            ),
-        ))
+        if let Some(l) = schema.link(&part.name) {
+            return Err(syn::Error::new(
+                part.span,
+                format!(
+                    "`{}.{}` is a relation, not a column: it cannot be set here",
+                    schema.name, l.name
+                ),
+            ));
+        }
+        Err(no_field(schema, part))
     }
 
-    fn leaf(&mut self, leaf: &LeafAst) -> syn::Result<Where> {
+    /// One condition; `negated`: under a NOT (a path across a multi-valued
+    /// relation then becomes a subquery).
+    fn leaf(&mut self, leaf: &LeafAst, negated: bool) -> syn::Result<Where> {
+        let mut joins = std::mem::replace(&mut self.joins, Joins::new(""));
+        let walked = self.walk(&mut joins, &leaf.parts, Some(self.group), negated);
+        self.joins = joins;
+        let walked = walked?;
+        let first = &leaf.parts[0];
         let model = &self.schema.name;
-        let mut parts = leaf.parts.iter();
-        let first = parts
-            .next()
-            .ok_or_else(|| syn::Error::new(leaf.value.span(), "expected a field name"))?;
-        let field = self.field(first)?;
-        let mut operand = Operand {
-            column: field.column.clone(),
-            column_kind: field.kind,
-            nullable: field.nullable,
-            transforms: Vec::new(),
-        };
-        let mut path = field.name.clone();
+        let mut operand = walked.operand;
+        let mut path = walked.path;
         let mut lookup: Option<(Lookup, Span)> = None;
-        let rest: Vec<&Part> = parts.collect();
+        let rest: Vec<&Part> = leaf.parts[walked.used..].iter().collect();
         let mut i = 0;
         while i < rest.len() {
             let part = rest[i];
             let last = i + 1 == rest.len();
             let kind = operand.kind();
-            if kind == Kind::ForeignKey
-                && operand.transforms.is_empty()
-                && (part.name == "id" || part.name == "pk")
-            {
-                path.push_str("__");
-                path.push_str(&part.name);
-                i += 1;
-                continue;
-            }
             if let Some((_, l)) = LOOKUPS.iter().find(|(n, _)| *n == part.name) {
                 if !last {
                     let next = rest[i + 1];
@@ -529,15 +565,6 @@ impl<'s> Resolver<'s> {
                 path.push_str(&part.name);
                 i += 1;
                 continue;
-            }
-            if kind == Kind::ForeignKey && operand.transforms.is_empty() {
-                return Err(syn::Error::new(
-                    part.span,
-                    format!(
-                        "`{model}.{path}` is a foreign key: following it to `{}` is not supported yet; compare the key itself with `{path} = id` or `{path}__in = ids`",
-                        part.name
-                    ),
-                ));
             }
             let candidates = TRANSFORMS
                 .iter()
@@ -620,17 +647,20 @@ impl<'s> Resolver<'s> {
                 return Err(syn::Error::new(
                     lookup_span,
                     format!(
-                        "`{model}.{}` is not an `Option`, so it is never NULL: `isnull` on it is always {}",
-                        field.name, b.value
+                        "`{model}.{path}` is not an `Option`, so it is never NULL: `isnull` on it is always {}",
+                        b.value
                     ),
                 ));
             }
-            return Ok(Where::Leaf(Leaf {
-                lhs: operand,
-                lookup: Lookup::IsNull(b.value),
-                params: Vec::new(),
-                year_between: false,
-            }));
+            return Ok(split(
+                walked.split,
+                Where::Leaf(Leaf {
+                    lhs: operand,
+                    lookup: Lookup::IsNull(b.value),
+                    params: Vec::new(),
+                    year_between: false,
+                }),
+            ));
         }
 
         let value_kind = kind.value_kind();
@@ -681,12 +711,15 @@ impl<'s> Resolver<'s> {
                 (ps.into_iter().map(|p| (p, value_kind)).collect(), false)
             }
         };
-        Ok(Where::Leaf(Leaf {
-            lhs: operand,
-            lookup,
-            params,
-            year_between,
-        }))
+        Ok(split(
+            walked.split,
+            Where::Leaf(Leaf {
+                lhs: operand,
+                lookup,
+                params,
+                year_between,
+            }),
+        ))
     }
 
     fn assignments(&mut self, assigns: &[Assign]) -> Vec<Assignment> {
@@ -983,7 +1016,7 @@ impl<'s> Resolver<'s> {
                         ),
                     ));
                 }
-                Ok(SetExpr::Column(other.column.clone()))
+                Ok(SetExpr::Column(Col::new(&self.schema.table, &other.column)))
             }
             Expr::Binary(b) => {
                 let op = match b.op {
@@ -1028,35 +1061,68 @@ impl<'s> Resolver<'s> {
     }
 
     fn order_key(&mut self, key: &OrderKey) -> Option<OrderBy> {
-        let mut parts = key.parts.iter();
-        let first = parts.next()?;
-        let field = match self.field(first) {
-            Ok(f) => f,
+        let mut joins = std::mem::replace(&mut self.joins, Joins::new(""));
+        let walked = self.walk(&mut joins, &key.parts, None, false);
+        self.joins = joins;
+        let walked = match walked {
+            Ok(w) => w,
             Err(e) => {
                 self.errors.push(e);
                 return None;
             }
         };
-        let rest: Vec<&Part> = parts.collect();
-        let is_fk_id = field.kind == FieldKind::ForeignKey
-            && rest.len() == 1
-            && (rest[0].name == "id" || rest[0].name == "pk");
-        if let (Some(extra), false) = (rest.first(), is_fk_id) {
+        if let Some(extra) = key.parts.get(walked.used) {
             self.errors.push(syn::Error::new(
                 extra.span,
                 format!(
-                    "order_by takes a field of `{}`: ordering by `{}__{}` (a transform or a related field) is not supported yet",
-                    self.schema.name, field.name, extra.name
+                    "order_by takes a field path of `{}`: ordering by a transform (`{}__{}`) is not supported yet",
+                    self.schema.name, walked.path, extra.name
                 ),
             ));
             return None;
         }
         Some(OrderBy {
-            column: field.column.clone(),
-            nullable: field.nullable,
+            col: walked.operand.col,
+            nullable: walked.operand.nullable,
             desc: key.desc,
         })
     }
+}
+
+/// A condition, inside the subquery of a negated path across a
+/// multi-valued relation when there is one.
+fn split(split: Option<relations::Split>, w: Where) -> Where {
+    let Some(s) = split else {
+        return w;
+    };
+    let mut from = s.joins.from;
+    choose_joins(&mut from, Some(&w));
+    let mut select = s.select;
+    let mut not_null = false;
+    // `pk IN (SELECT U0.pk FROM t U0 INNER JOIN r U1 ON U0.pk = U1.fk …)`
+    // is `pk IN (SELECT U1.fk FROM r U1 …)`: trim the model's own table
+    // when the condition needs a related row (Django's `trim_start`). A
+    // LEFT join stays (`exclude(tags__isnull = true)`).
+    let trim = from
+        .tables
+        .get(1)
+        .and_then(|t| t.join.as_ref())
+        .is_some_and(|j| j.kind == JoinKind::Inner && j.left == select && from.tables.len() > 1);
+    if trim {
+        from.tables.remove(0);
+        if let Some(j) = from.tables[0].join.take() {
+            select = Col::new(&from.tables[0].alias, &j.column);
+            not_null = s.first_column_nullable;
+        }
+    }
+    Where::In(Box::new(InSubquery {
+        lhs: s.lhs,
+        lhs_nullable: s.lhs_nullable,
+        select,
+        from,
+        filter: Some(w),
+        not_null,
+    }))
 }
 
 fn terminal_name(t: &TerminalAst) -> &'static str {

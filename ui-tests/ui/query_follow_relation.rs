@@ -1,6 +1,0 @@
-use dunder::prelude::*;
-use dunder_test_models::conformance::Article;
-
-fn main() {
-    let _q = query!(Article.filter(author__name = "Alice"));
-}
