@@ -461,6 +461,55 @@ pub struct GetOrCreate {
     pub pk_field: String,
 }
 
+/// A related row read with the model's (`select_related`): the columns of
+/// the joined table `alias`, set into the key `field` of the row it hangs
+/// off; its own related rows follow it.
+#[derive(Debug, Clone)]
+pub struct Selected {
+    /// The `ForeignKey`/`OneToOne` field of the model before it.
+    pub field: String,
+    /// The related model's type (`$crate::…` or `::krate::…`; empty: the
+    /// query's own model, for a `ForeignKey<Self>`).
+    pub target: proc_macro2::TokenStream,
+    pub alias: String,
+    pub columns: Vec<String>,
+    pub children: Vec<Selected>,
+}
+
+impl Selected {
+    /// Every column, depth first (the order of the SELECT list).
+    pub fn all_columns(nodes: &[Selected], out: &mut Vec<Col>) {
+        for n in nodes {
+            out.extend(n.columns.iter().map(|c| Col::new(&n.alias, c)));
+            Selected::all_columns(&n.children, out);
+        }
+    }
+}
+
+/// How prefetched rows are set into the rows they belong to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PrefetchKind {
+    /// A `ForeignKey`/`OneToOne` of the row: its loaded target.
+    Key,
+    /// A `Reverse`/`ManyToMany` of the row: every related row.
+    Many,
+    /// A `ReverseOne` of the row: the related row, if any.
+    One,
+}
+
+/// One relation of `prefetch_related`: a query of the related rows whose
+/// link column (selected last) is one of the keys, bound as parameter 1.
+#[derive(Debug, Clone)]
+pub struct Prefetched {
+    /// The relation field of the rows it fills.
+    pub field: String,
+    pub kind: PrefetchKind,
+    /// The related model's type (empty: the query's own model).
+    pub target: proc_macro2::TokenStream,
+    pub query: Box<Plan>,
+    pub children: Vec<Prefetched>,
+}
+
 /// A validated query.
 #[derive(Debug, Clone)]
 pub struct Plan {
@@ -470,6 +519,10 @@ pub struct Plan {
     pub columns: Vec<String>,
     /// The model's primary key column (writes that join select by it).
     pub pk_column: String,
+    /// Related rows selected after the model's columns (`select_related`).
+    pub related: Vec<Selected>,
+    /// Related rows loaded by one more query each (`prefetch_related`).
+    pub prefetch: Vec<Prefetched>,
     /// Columns selected after the model's: the ORDER BY keys of other
     /// tables under DISTINCT (which must be selected, as Django does).
     pub extra_select: Vec<Col>,

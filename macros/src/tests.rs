@@ -529,6 +529,58 @@ fn relation_shapes() {
     insta::assert_snapshot!("relations", out);
 }
 
+/// `select_related` (the joined columns) and `prefetch_related` (one query
+/// per relation, depth first), in both dialects.
+#[test]
+fn loading_shapes() {
+    fn prefetch(nodes: &[crate::plan::Prefetched], depth: usize, out: &mut String) {
+        for n in nodes {
+            let s = crate::sql::Statement::of(&n.query);
+            out.push_str(&format!(
+                "{}prefetch {} ({:?})\n{0}  sqlite:   {}\n{0}  postgres: {}\n",
+                "  ".repeat(depth + 1),
+                n.field,
+                n.kind,
+                s.sqlite,
+                s.postgres
+            ));
+            prefetch(&n.children, depth + 1, out);
+        }
+    }
+    let cases: Vec<(&str, TokenStream)> = vec![
+        ("Article", quote!(.select_related(author, editor))),
+        (
+            "Article",
+            quote!(.select_related(parent__author).filter(author__name = n)),
+        ),
+        ("Article", quote!(.select_related(author).count())),
+        (
+            "Author",
+            quote!(.prefetch_related(articles, articles__tags, edited)),
+        ),
+        ("Author", quote!(.prefetch_related(profile_of))),
+        (
+            "Tag",
+            quote!(.prefetch_related(articles__author).get(name = n)),
+        ),
+        (
+            "Article",
+            quote!(.select_related(author).prefetch_related(tags, parent)),
+        ),
+    ];
+    let mut out = String::new();
+    for (root, chain) in cases {
+        let c = compile_in(model(root), chain.clone())
+            .unwrap_or_else(|e| panic!("{root} `{chain}` failed: {e}"));
+        out.push_str(&format!(
+            "{root} {chain}\n  sqlite:   {}\n  postgres: {}\n",
+            c.sqlite, c.postgres
+        ));
+        prefetch(&c.plan.prefetch, 0, &mut out);
+    }
+    insta::assert_snapshot!("loading", out);
+}
+
 #[test]
 fn relation_errors() {
     let cases: Vec<(&str, TokenStream, &str)> = vec![

@@ -65,7 +65,7 @@ pub trait Executor: Sized {
         self.__run(
             &bulk.one,
             &bulk.columns(values, rows),
-            crate::query::FetchAll(std::marker::PhantomData),
+            crate::query::FetchAll::<R>(std::marker::PhantomData),
         )
     }
 

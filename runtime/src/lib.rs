@@ -53,6 +53,7 @@ mod exec;
 mod get_or_create;
 mod model;
 mod param;
+mod prefetch;
 mod query;
 mod relation;
 pub mod value;
@@ -80,6 +81,7 @@ pub use model::{
     create_table_sql, Column, Decode, Dialect, ForeignKey, FromRow, ManyToMany, ManyToManyTable,
     Model, OnDelete, OneToOne, Reverse, ReverseOne, Row, Sql,
 };
+pub use prefetch::Prefetching;
 pub use query::{All, Command, Mode, One, Optional, Query};
 pub use value::{SqlType, Value};
 
@@ -97,7 +99,8 @@ pub mod __private {
     pub use crate::exec::Cursor;
     pub use crate::get_or_create::GetOrCreateSql;
     pub use crate::param::*;
-    pub use crate::query::Consume;
+    pub use crate::prefetch::{by_key, group, prefetch_rows, Prefetch};
+    pub use crate::query::{Consume, Decoder};
     pub use crate::relation::{assert_related, Relation, ToMany, ToOne};
     pub use chrono;
     pub use dunder_macros::__query_with_schema;

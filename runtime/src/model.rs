@@ -2,7 +2,7 @@
 
 use std::fmt;
 use std::hash::{Hash, Hasher};
-use std::marker::PhantomData;
+use std::sync::Arc;
 
 use crate::error::{Error, Result};
 use crate::value::SqlType;
@@ -313,6 +313,26 @@ fn through_table_sql(m2m: &ManyToManyTable, dialect: Dialect, sql: &mut String) 
 pub trait FromRow: Sized {
     /// Decodes the row.
     fn from_row<R: Row>(row: &R) -> Result<Self>;
+
+    /// Decodes the columns from `offset` on (a related model read by
+    /// `select_related` after the columns of the one before it).
+    #[inline]
+    fn from_row_at<R: Row>(row: &R, offset: usize) -> Result<Self> {
+        Self::from_row(&Offset { row, offset })
+    }
+}
+
+/// A row whose columns are counted from `offset`.
+struct Offset<'r, R> {
+    row: &'r R,
+    offset: usize,
+}
+
+impl<R: Row> Row for Offset<'_, R> {
+    #[inline]
+    fn get<T: Decode>(&self, idx: usize, column: &'static str) -> Result<T> {
+        self.row.get(self.offset + idx, column)
+    }
 }
 
 /// One result row of either backend, read by position.
@@ -375,17 +395,15 @@ macro_rules! key_type {
         $(#[$doc])*
         pub struct $name<T> {
             id: i64,
-            _target: PhantomData<fn() -> T>,
+            /// The target's row, when `select_related` read it with this one.
+            row: Option<Arc<T>>,
         }
 
         impl<T> $name<T> {
             /// A key to the row whose primary key is `id`.
             #[inline]
             pub const fn new(id: i64) -> Self {
-                $name {
-                    id,
-                    _target: PhantomData,
-                }
+                $name { id, row: None }
             }
 
             /// The target's primary key.
@@ -393,14 +411,38 @@ macro_rules! key_type {
             pub const fn id(&self) -> i64 {
                 self.id
             }
-        }
 
-        impl<T> Clone for $name<T> {
-            fn clone(&self) -> Self {
-                *self
+            /// The target's row when the query that read this one loaded it
+            /// (`select_related`), `None` otherwise: reading a relation never
+            /// runs a hidden query.
+            #[inline]
+            pub fn loaded(&self) -> Option<&T> {
+                self.row.as_deref()
+            }
+
+            #[doc(hidden)]
+            #[inline]
+            pub fn __set(&mut self, row: T) {
+                self.row = Some(Arc::new(row));
+            }
+
+            #[doc(hidden)]
+            #[inline]
+            pub fn __set_shared(&mut self, row: Arc<T>) {
+                self.row = Some(row);
             }
         }
-        impl<T> Copy for $name<T> {}
+
+        /// Clones the key; a loaded row is shared, not copied.
+        impl<T> Clone for $name<T> {
+            fn clone(&self) -> Self {
+                $name {
+                    id: self.id,
+                    row: self.row.clone(),
+                }
+            }
+        }
+        /// Keys compare by the target's primary key (a loaded row is a cache).
         impl<T> PartialEq for $name<T> {
             fn eq(&self, other: &Self) -> bool {
                 self.id == other.id
@@ -416,9 +458,10 @@ macro_rules! key_type {
             fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
                 write!(
                     f,
-                    concat!(stringify!($name), "<{}>({})"),
+                    concat!(stringify!($name), "<{}>({}{})"),
                     std::any::type_name::<T>(),
-                    self.id
+                    self.id,
+                    if self.row.is_some() { ", loaded" } else { "" }
                 )
             }
         }
@@ -431,9 +474,17 @@ macro_rules! key_type {
 }
 
 key_type! {
-    /// A foreign key to the model `T`: holds the target's primary key (stored in
-    /// the column `<field>_id`). Following the relation in queries is a later
-    /// feature; the column, its type and its constraint exist now.
+    /// A foreign key to the model `T` (Django's `ForeignKey`): holds the
+    /// target's primary key (stored in the column `<field>_id`), and the
+    /// target's row when the query selected it too (`select_related`; see
+    /// [`ForeignKey::loaded`]). `Option<ForeignKey<T>>` is a nullable key.
+    ///
+    /// ```
+    /// struct Author;
+    /// let k: dunder::ForeignKey<Author> = 3.into();
+    /// assert_eq!(k.id(), 3);
+    /// assert!(k.loaded().is_none());
+    /// ```
     ForeignKey
 }
 

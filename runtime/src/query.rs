@@ -4,8 +4,27 @@ use std::marker::PhantomData;
 
 use crate::error::{Error, Result};
 use crate::exec::{Cursor, Executor};
-use crate::model::{Dialect, FromRow, Sql};
+use crate::model::{Dialect, FromRow, Row, Sql};
 use crate::value::Value;
+
+/// How a query turns a result row into its row type: [`FromRow`] for a
+/// plain query (every `FromRow` type is its own decoder), a decoder the
+/// macro generates for `select_related` (the model, with the related rows
+/// read from the same result row set into its keys).
+#[doc(hidden)]
+pub trait Decoder {
+    /// What a row decodes to.
+    type Row;
+    fn decode<X: Row>(row: &X) -> Result<Self::Row>;
+}
+
+impl<R: FromRow> Decoder for R {
+    type Row = R;
+    #[inline]
+    fn decode<X: Row>(row: &X) -> Result<R> {
+        R::from_row(row)
+    }
+}
 
 /// What a query's terminal asks for: every row ([`All`]), exactly one
 /// ([`One`]: `get()`, `count()`, `exists()`) or at most one ([`Optional`]:
@@ -13,12 +32,15 @@ use crate::value::Value;
 pub trait Mode {
     /// What [`Query::run`] returns for rows of type `R`.
     type Output<R>;
+    /// The rows in an output (for `prefetch_related`).
     #[doc(hidden)]
-    fn run<E: Executor, R: FromRow>(
+    fn rows_mut<R>(out: &mut Self::Output<R>) -> &mut [R];
+    #[doc(hidden)]
+    fn run<E: Executor, R: Decoder>(
         e: E,
         sql: &'static Sql,
         params: &[Value<'_>],
-    ) -> Result<Self::Output<R>>;
+    ) -> Result<Self::Output<R::Row>>;
 }
 
 /// Every row: `run` returns `Vec<R>`.
@@ -33,34 +55,48 @@ pub struct Optional;
 
 impl Mode for All {
     type Output<R> = Vec<R>;
-    fn run<E: Executor, R: FromRow>(
+    fn rows_mut<R>(out: &mut Vec<R>) -> &mut [R] {
+        out
+    }
+    fn run<E: Executor, R: Decoder>(
         e: E,
         sql: &'static Sql,
         params: &[Value<'_>],
-    ) -> Result<Vec<R>> {
-        e.__run(sql, params, FetchAll(PhantomData))
+    ) -> Result<Vec<R::Row>> {
+        e.__run(sql, params, FetchAll::<R>(PhantomData))
     }
 }
 impl Mode for One {
     type Output<R> = R;
-    fn run<E: Executor, R: FromRow>(e: E, sql: &'static Sql, params: &[Value<'_>]) -> Result<R> {
-        e.__run(sql, params, FetchOne(PhantomData))
+    fn rows_mut<R>(out: &mut R) -> &mut [R] {
+        std::slice::from_mut(out)
+    }
+    fn run<E: Executor, R: Decoder>(
+        e: E,
+        sql: &'static Sql,
+        params: &[Value<'_>],
+    ) -> Result<R::Row> {
+        e.__run(sql, params, FetchOne::<R>(PhantomData))
     }
 }
 impl Mode for Optional {
     type Output<R> = Option<R>;
-    fn run<E: Executor, R: FromRow>(
+    fn rows_mut<R>(out: &mut Option<R>) -> &mut [R] {
+        out.as_mut_slice()
+    }
+    fn run<E: Executor, R: Decoder>(
         e: E,
         sql: &'static Sql,
         params: &[Value<'_>],
-    ) -> Result<Option<R>> {
-        e.__run(sql, params, FetchOptional(PhantomData))
+    ) -> Result<Option<R::Row>> {
+        e.__run(sql, params, FetchOptional::<R>(PhantomData))
     }
 }
 
 /// A query built by `query!`: the SQL for every dialect, fixed at compile
 /// time, and the values bound to its parameters. `R` is the row type, `M`
-/// the [`Mode`] its terminal chose.
+/// the [`Mode`] its terminal chose. (With `select_related`, `R` is a decoder
+/// the macro generates, whose rows are the model.)
 ///
 /// ```
 /// use dunder::prelude::*;
@@ -100,7 +136,7 @@ impl<R, M> std::fmt::Debug for Query<'_, R, M> {
     }
 }
 
-impl<'a, R: FromRow, M: Mode> Query<'a, R, M> {
+impl<'a, R: Decoder, M: Mode> Query<'a, R, M> {
     #[doc(hidden)]
     #[inline]
     pub fn __new(sql: &'static Sql, params: Vec<Value<'a>>) -> Self {
@@ -126,38 +162,38 @@ impl<'a, R: FromRow, M: Mode> Query<'a, R, M> {
     /// Runs the query and returns what its terminal asks for: a `Vec` of rows,
     /// one row (`get()`, `count()`, `exists()`), or an `Option` (`first()`).
     #[inline]
-    pub fn run<E: Executor>(&self, executor: E) -> Result<M::Output<R>> {
-        M::run(executor, self.sql, &self.params)
+    pub fn run<E: Executor>(&self, executor: E) -> Result<M::Output<R::Row>> {
+        M::run::<E, R>(executor, self.sql, &self.params)
     }
 
     /// Every row.
     #[inline]
-    pub fn fetch_all<E: Executor>(&self, executor: E) -> Result<Vec<R>> {
-        executor.__run(self.sql, &self.params, FetchAll(PhantomData))
+    pub fn fetch_all<E: Executor>(&self, executor: E) -> Result<Vec<R::Row>> {
+        executor.__run(self.sql, &self.params, FetchAll::<R>(PhantomData))
     }
 
     /// Exactly one row: [`Error::NotFound`] when there is none,
     /// [`Error::MultipleRows`] when there are more.
     #[inline]
-    pub fn fetch_one<E: Executor>(&self, executor: E) -> Result<R> {
-        executor.__run(self.sql, &self.params, FetchOne(PhantomData))
+    pub fn fetch_one<E: Executor>(&self, executor: E) -> Result<R::Row> {
+        executor.__run(self.sql, &self.params, FetchOne::<R>(PhantomData))
     }
 
     /// The first row, if any (the rest are not read).
     #[inline]
-    pub fn fetch_optional<E: Executor>(&self, executor: E) -> Result<Option<R>> {
-        executor.__run(self.sql, &self.params, FetchOptional(PhantomData))
+    pub fn fetch_optional<E: Executor>(&self, executor: E) -> Result<Option<R::Row>> {
+        executor.__run(self.sql, &self.params, FetchOptional::<R>(PhantomData))
     }
 
     /// Streams the rows: each is decoded and handed to `f` as it arrives,
     /// without collecting them. An `Err` from `f` stops the stream and is returned.
     #[inline]
-    pub fn try_for_each<E: Executor, F: FnMut(R) -> Result<()>>(
+    pub fn try_for_each<E: Executor, F: FnMut(R::Row) -> Result<()>>(
         &self,
         executor: E,
         f: F,
     ) -> Result<()> {
-        executor.__run(self.sql, &self.params, ForEach(f, PhantomData))
+        executor.__run(self.sql, &self.params, ForEach::<F, R>(f, PhantomData))
     }
 }
 
@@ -176,32 +212,32 @@ pub(crate) struct FetchOne<R>(pub(crate) PhantomData<fn() -> R>);
 pub(crate) struct FetchOptional<R>(pub(crate) PhantomData<fn() -> R>);
 pub(crate) struct ForEach<F, R>(F, PhantomData<fn() -> R>);
 
-impl<R: FromRow> Consume for FetchAll<R> {
-    type Output = Vec<R>;
-    fn consume<C: Cursor>(self, cursor: &mut C) -> Result<Vec<R>> {
+impl<R: Decoder> Consume for FetchAll<R> {
+    type Output = Vec<R::Row>;
+    fn consume<C: Cursor>(self, cursor: &mut C) -> Result<Vec<R::Row>> {
         let mut out = Vec::new();
         while let Some(row) = cursor.next_row()? {
-            out.push(R::from_row(&row)?);
+            out.push(R::decode(&row)?);
         }
         Ok(out)
     }
 }
 
-impl<R: FromRow> Consume for FetchOptional<R> {
-    type Output = Option<R>;
-    fn consume<C: Cursor>(self, cursor: &mut C) -> Result<Option<R>> {
+impl<R: Decoder> Consume for FetchOptional<R> {
+    type Output = Option<R::Row>;
+    fn consume<C: Cursor>(self, cursor: &mut C) -> Result<Option<R::Row>> {
         match cursor.next_row()? {
-            Some(row) => R::from_row(&row).map(Some),
+            Some(row) => R::decode(&row).map(Some),
             None => Ok(None),
         }
     }
 }
 
-impl<R: FromRow> Consume for FetchOne<R> {
-    type Output = R;
-    fn consume<C: Cursor>(self, cursor: &mut C) -> Result<R> {
+impl<R: Decoder> Consume for FetchOne<R> {
+    type Output = R::Row;
+    fn consume<C: Cursor>(self, cursor: &mut C) -> Result<R::Row> {
         let first = match cursor.next_row()? {
-            Some(row) => R::from_row(&row)?,
+            Some(row) => R::decode(&row)?,
             None => {
                 return Err(Error::NotFound { sql: String::new() });
             }
@@ -220,12 +256,12 @@ impl<R: FromRow> Consume for FetchOne<R> {
     }
 }
 
-impl<R: FromRow, F: FnMut(R) -> Result<()>> Consume for ForEach<F, R> {
+impl<R: Decoder, F: FnMut(R::Row) -> Result<()>> Consume for ForEach<F, R> {
     type Output = ();
     const STREAM: bool = true;
     fn consume<C: Cursor>(mut self, cursor: &mut C) -> Result<()> {
         while let Some(row) = cursor.next_row()? {
-            (self.0)(R::from_row(&row)?)?;
+            (self.0)(R::decode(&row)?)?;
         }
         Ok(())
     }

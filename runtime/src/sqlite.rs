@@ -315,7 +315,7 @@ fn insert_many<R: crate::model::FromRow>(
     let width = bulk.width();
     let per_statement = bulk.rows_per_statement();
     let insert = |values: &[Value<'_>], n: usize, out: &mut Vec<R>| -> Result<()> {
-        let consume = FetchAll(std::marker::PhantomData);
+        let consume = FetchAll::<R>(std::marker::PhantomData);
         out.extend(if n == 1 {
             run(conn, &bulk.one, values, consume)?
         } else {

@@ -74,7 +74,7 @@ fn models_from_other_modules_with_self_and_cross_crate_relations() {
     let q = local::queries::by_title("child");
     let rows = q.fetch_all(&conn).expect("query");
     assert_eq!(rows.len(), 1);
-    assert_eq!(rows[0].parent.map(|p| p.id()), Some(1));
+    assert_eq!(rows[0].parent.as_ref().map(|p| p.id()), Some(1));
     assert!(q
         .sql(Dialect::Sqlite)
         .contains(r#""local_post"."headline" = ?1"#));

@@ -60,6 +60,12 @@ pub fn expand(plan: &Plan, model: &TokenStream, sqlite: &str, postgres: &str) ->
         Select::Count => quote!(i64),
         Select::Exists => quote!(bool),
     };
+    let decoder = related_decoder(plan, model);
+    let row = if decoder.is_empty() {
+        row
+    } else {
+        quote!(__DunderRow)
+    };
     let mode = match plan.mode {
         Mode::All => quote!(::dunder::All),
         Mode::One => quote!(::dunder::One),
@@ -72,11 +78,192 @@ pub fn expand(plan: &Plan, model: &TokenStream, sqlite: &str, postgres: &str) ->
             }};
         }
     };
+    let query = quote!(::dunder::Query::<#row, #mode>::__new(&__DUNDER_SQL, __dunder_params));
+    let query = if plan.prefetch.is_empty() {
+        query
+    } else {
+        let (prefetch, statics) = prefetcher(plan, model);
+        quote! {{
+            #prefetch
+            static __DUNDER_PREFETCH: &[&::dunder::Sql] = &[#(&#statics),*];
+            ::dunder::Prefetching::<#row, #mode, __DunderPrefetch>::__new(#query, __DUNDER_PREFETCH)
+        }}
+    };
     quote! {{
         static __DUNDER_SQL: ::dunder::Sql = ::dunder::Sql { sqlite: #sqlite, postgres: #postgres };
+        #decoder
         #params
-        ::dunder::Query::<#row, #mode>::__new(&__DUNDER_SQL, __dunder_params)
+        #query
     }}
+}
+
+/// `prefetch_related`: the `Prefetch` impl that runs each relation's query
+/// and sets its rows, depth first, and the names of the statics holding
+/// their SQL.
+fn prefetcher(plan: &Plan, model: &TokenStream) -> (TokenStream, Vec<proc_macro2::Ident>) {
+    fn node(
+        n: &Prefetched,
+        rows: &TokenStream,
+        parent: &TokenStream,
+        model: &TokenStream,
+        statics: &mut Vec<(proc_macro2::Ident, TokenStream)>,
+    ) -> TokenStream {
+        let i = statics.len();
+        let sql_name = format_ident!("__DUNDER_PREFETCH_{}", i);
+        let decoder = format_ident!("__DunderPrefetchRow{}", i);
+        let Statement { sqlite, postgres } = Statement::of(&n.query);
+        statics.push((
+            sql_name.clone(),
+            quote!(static #sql_name: ::dunder::Sql = ::dunder::Sql { sqlite: #sqlite, postgres: #postgres };),
+        ));
+        let target = if n.target.is_empty() {
+            model.clone()
+        } else {
+            n.target.clone()
+        };
+        let width = n.query.columns.len();
+        // Each level names its rows apart: a child's would shadow them.
+        let loaded = format_ident!("__dunder_loaded_{}", i);
+        let children: Vec<TokenStream> = n
+            .children
+            .iter()
+            .map(|c| node(c, &quote!(#loaded), &target, model, statics))
+            .collect();
+        let fk = format_ident!("__dunder_fk_{}", n.field);
+        let link = format_ident!("__dunder_link_{}", n.field);
+        let keys = match n.kind {
+            PrefetchKind::Key => quote! {{
+                let mut __keys: ::std::vec::Vec<i64> = #rows
+                    .iter_mut()
+                    .filter_map(|__r| <#parent>::#fk(__r).map(|__k| __k.id()))
+                    .collect();
+                __keys.sort_unstable();
+                __keys.dedup();
+                __keys
+            }},
+            _ => {
+                quote!(#rows.iter().map(<#parent>::__dunder_key).collect::<::std::vec::Vec<i64>>())
+            }
+        };
+        let distribute = match n.kind {
+            PrefetchKind::Key => quote! {
+                let __map = ::dunder::__private::by_key(__links, #loaded);
+                for __r in #rows.iter_mut() {
+                    if let ::core::option::Option::Some(__k) = <#parent>::#fk(__r) {
+                        if let ::core::option::Option::Some(__t) = __map.get(&__k.id()) {
+                            __k.__set_shared(::std::sync::Arc::clone(__t));
+                        }
+                    }
+                }
+            },
+            PrefetchKind::Many => quote! {
+                let mut __map = ::dunder::__private::group(__links, #loaded);
+                for __r in #rows.iter_mut() {
+                    let __k = <#parent>::__dunder_key(__r);
+                    <#parent>::#link(__r).__set(__map.remove(&__k).unwrap_or_default());
+                }
+            },
+            PrefetchKind::One => quote! {
+                let mut __map = ::dunder::__private::group(__links, #loaded);
+                for __r in #rows.iter_mut() {
+                    let __k = <#parent>::__dunder_key(__r);
+                    <#parent>::#link(__r)
+                        .__set(__map.remove(&__k).and_then(|__v| __v.into_iter().next()));
+                }
+            },
+        };
+        quote! {{
+            struct #decoder;
+            impl ::dunder::__private::Decoder for #decoder {
+                type Row = (i64, #target);
+                #[inline]
+                fn decode<X: ::dunder::Row>(row: &X) -> ::dunder::Result<(i64, #target)> {
+                    let __t = <#target as ::dunder::FromRow>::from_row(row)?;
+                    let __k: i64 = ::dunder::Row::get(row, #width, "prefetch key")?;
+                    ::core::result::Result::Ok((__k, __t))
+                }
+            }
+            let __keys = #keys;
+            #[allow(unused_mut)]
+            let (__links, mut #loaded) =
+                ::dunder::__private::prefetch_rows::<_, #decoder, #target>(e.__again(), &#sql_name, __keys)?;
+            #(#children)*
+            #distribute
+        }}
+    }
+    let mut statics = Vec::new();
+    let nodes: Vec<TokenStream> = plan
+        .prefetch
+        .iter()
+        .map(|n| node(n, &quote!(rows), model, model, &mut statics))
+        .collect();
+    let decls = statics.iter().map(|(_, d)| d);
+    let prefetch = quote! {
+        #(#decls)*
+        struct __DunderPrefetch;
+        impl ::dunder::__private::Prefetch<#model> for __DunderPrefetch {
+            fn prefetch<E: ::dunder::Executor>(e: &mut E, rows: &mut [#model]) -> ::dunder::Result<()> {
+                #(#nodes)*
+                ::core::result::Result::Ok(())
+            }
+        }
+    };
+    (prefetch, statics.into_iter().map(|(n, _)| n).collect())
+}
+
+/// `select_related`: a decoder that reads the model, then each related row
+/// from the columns after it, and sets it into its key (only when the key
+/// is not NULL).
+fn related_decoder(plan: &Plan, model: &TokenStream) -> TokenStream {
+    if plan.related.is_empty() {
+        return TokenStream::new();
+    }
+    fn node(
+        n: &Selected,
+        var: &TokenStream,
+        model: &TokenStream,
+        offset: &mut usize,
+    ) -> TokenStream {
+        let accessor = format_ident!("__dunder_fk_{}", n.field);
+        let target = if n.target.is_empty() {
+            model.clone()
+        } else {
+            n.target.clone()
+        };
+        let at = *offset;
+        *offset += n.columns.len();
+        let children: Vec<TokenStream> = n
+            .children
+            .iter()
+            .map(|c| node(c, &quote!(__r), model, offset))
+            .collect();
+        quote! {
+            if let ::core::option::Option::Some(__k) = #var.#accessor() {
+                #[allow(unused_mut)]
+                let mut __r = <#target as ::dunder::FromRow>::from_row_at(row, #at)?;
+                #(#children)*
+                __k.__set(__r);
+            }
+        }
+    }
+    let mut offset = plan.columns.len();
+    let nodes: Vec<TokenStream> = plan
+        .related
+        .iter()
+        .map(|n| node(n, &quote!(__m), model, &mut offset))
+        .collect();
+    quote! {
+        struct __DunderRow;
+        impl ::dunder::__private::Decoder for __DunderRow {
+            type Row = #model;
+            #[inline]
+            fn decode<X: ::dunder::Row>(row: &X) -> ::dunder::Result<#model> {
+                let mut __m = <#model as ::dunder::FromRow>::from_row(row)?;
+                #(#nodes)*
+                ::core::result::Result::Ok(__m)
+            }
+        }
+    }
 }
 
 fn sql(s: &Statement) -> TokenStream {

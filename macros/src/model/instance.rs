@@ -146,6 +146,8 @@ fn plan(
             .map(|f| f.column.clone())
             .unwrap_or_default(),
         extra_select: Vec::new(),
+        related: Vec::new(),
+        prefetch: Vec::new(),
         select: Select::Model,
         write,
         mode,

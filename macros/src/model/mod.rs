@@ -508,6 +508,37 @@ fn relation_target(path: &syn::Path) -> syn::Result<TokenStream> {
     ))
 }
 
+/// The declared type of the field `ident` of the struct.
+fn fields_type_of(input: &DeriveInput, ident: &syn::Ident) -> syn::Type {
+    match &input.data {
+        Data::Struct(s) => s
+            .fields
+            .iter()
+            .find(|f| f.ident.as_ref() == Some(ident))
+            .map(|f| f.ty.clone())
+            .unwrap_or_else(|| syn::parse_quote!(())),
+        _ => syn::parse_quote!(()),
+    }
+}
+
+/// `T` of `Option<T>`.
+fn option_inner(ty: &syn::Type) -> Option<&syn::Type> {
+    let syn::Type::Path(p) = ty else {
+        return None;
+    };
+    let last = p.path.segments.last()?;
+    if last.ident != "Option" {
+        return None;
+    }
+    match &last.arguments {
+        syn::PathArguments::AngleBracketed(a) => match a.args.first() {
+            Some(syn::GenericArgument::Type(t)) => Some(t),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
 fn snake_case(name: &str) -> String {
     let mut out = String::new();
     let chars: Vec<char> = name.chars().collect();
@@ -609,6 +640,49 @@ fn emit(input: &DeriveInput, ir: &ModelIr) -> TokenStream {
             }
         ))
     });
+    // For select_related: the key a related row is set into (None: NULL).
+    let key_accessors = fields.iter().filter(|f| f.target_ty.is_some()).map(|f| {
+        let ident = &f.ident;
+        let fn_name = format_ident!("__dunder_fk_{}", f.schema.name);
+        let (ty, body) = match (f.schema.nullable, option_inner(&f.ty)) {
+            (true, Some(inner)) => (inner.clone(), quote!(self.#ident.as_mut())),
+            _ => (
+                f.ty.clone(),
+                quote!(::core::option::Option::Some(&mut self.#ident)),
+            ),
+        };
+        quote! {
+            #[doc(hidden)]
+            #[inline]
+            pub fn #fn_name(&mut self) -> ::core::option::Option<&mut #ty> {
+                #body
+            }
+        }
+    });
+    // For prefetch_related: the key related rows are found by, and where
+    // they go.
+    let row_key = schema.primary_key().filter(|pk| is_auto(pk)).map(|pk| {
+        let ident = crate::schema::ident(&pk.name);
+        quote! {
+            #[doc(hidden)]
+            #[inline]
+            pub fn __dunder_key(&self) -> i64 {
+                i64::from(self.#ident)
+            }
+        }
+    });
+    let link_accessors = links.iter().map(|l| {
+        let ident = &l.ident;
+        let fn_name = format_ident!("__dunder_link_{}", l.schema.name);
+        let ty = &fields_type_of(input, ident);
+        quote! {
+            #[doc(hidden)]
+            #[inline]
+            pub fn #fn_name(&mut self) -> &mut #ty {
+                &mut self.#ident
+            }
+        }
+    });
     let instance_methods = instance::methods(schema, name);
     let new_type = new_type(input, schema, fields);
     let many_to_many = links.iter().filter_map(|l| {
@@ -651,6 +725,9 @@ fn emit(input: &DeriveInput, ir: &ModelIr) -> TokenStream {
         #[allow(dead_code)]
         impl #name {
             #(#defaults)*
+            #(#key_accessors)*
+            #row_key
+            #(#link_accessors)*
         }
 
         impl ::dunder::Model for #name {

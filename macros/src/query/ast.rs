@@ -88,6 +88,13 @@ pub enum Op {
         span: Span,
     },
     OrderBy(Vec<OrderKey>, Span),
+    /// `.select_related(a, b__c)` (`prefetch: false`) or
+    /// `.prefetch_related(…)` (`prefetch: true`): relation paths.
+    Related {
+        prefetch: bool,
+        paths: Vec<Vec<Part>>,
+        span: Span,
+    },
     Distinct(Span),
     Slice(SliceAst),
     Terminal(TerminalAst),

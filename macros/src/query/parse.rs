@@ -22,6 +22,8 @@ pub(crate) const METHODS: &[&str] = &[
     "exclude",
     "order_by",
     "distinct",
+    "select_related",
+    "prefetch_related",
     "count",
     "exists",
     "first",
@@ -38,8 +40,6 @@ const LATER: &[&str] = &[
     "annotate",
     "aggregate",
     "bulk_create",
-    "select_related",
-    "prefetch_related",
     "last",
     "reverse",
     "only",
@@ -188,6 +188,32 @@ fn method_op(m: &syn::ExprMethodCall, errors: &mut Errors) -> Option<Op> {
                 }
             }
             Op::OrderBy(keys, span)
+        }
+        "select_related" | "prefetch_related" => {
+            let mut paths = Vec::new();
+            for a in &m.args {
+                match single_ident(a) {
+                    Some(ident) => match parts(ident) {
+                        Ok(p) => paths.push(p),
+                        Err(e) => errors.push(e),
+                    },
+                    None => errors.push(syn::Error::new(
+                        a.span(),
+                        format!("`.{name}()` takes relation names, e.g. `.{name}(author, author__profile)`"),
+                    )),
+                }
+            }
+            if m.args.is_empty() {
+                errors.push(syn::Error::new(
+                    span,
+                    format!("`.{name}()` needs the relations to load, e.g. `.{name}(author)`"),
+                ));
+            }
+            Op::Related {
+                prefetch: name == "prefetch_related",
+                paths,
+                span,
+            }
         }
         "distinct" => {
             if let Some(a) = m.args.first() {

@@ -128,6 +128,9 @@ impl Renderer<'_> {
             .map(|c| self.column(&Col::new(base, c)))
             .collect();
         if extra {
+            let mut related = Vec::new();
+            Selected::all_columns(&self.plan.related, &mut related);
+            cols.extend(related.iter().map(|c| self.column(c)));
             cols.extend(self.plan.extra_select.iter().map(|c| self.column(c)));
         }
         cols.join(", ")

@@ -170,6 +170,8 @@ impl<'s> Resolver<'s> {
         let mut slice_stop: Option<Bound> = None;
         let mut sliced: Option<Span> = None;
         let mut terminal: Option<&TerminalAst> = None;
+        let mut select_paths: Vec<&Vec<Part>> = Vec::new();
+        let mut prefetch_paths: Vec<&Vec<Part>> = Vec::new();
 
         for op in &ast.ops {
             if let Some(t) = terminal {
@@ -210,6 +212,15 @@ impl<'s> Resolver<'s> {
                     order = Some(keys);
                 }
                 Op::Distinct(_) => distinct = true,
+                Op::Related {
+                    prefetch, paths, ..
+                } => {
+                    if *prefetch {
+                        prefetch_paths.extend(paths.iter());
+                    } else {
+                        select_paths.extend(paths.iter());
+                    }
+                }
                 Op::Slice(s) => {
                     if sliced.is_some() {
                         match compose_slices(slice_start.take(), slice_stop.take(), s) {
@@ -371,6 +382,26 @@ impl<'s> Resolver<'s> {
             1 => filters.pop(),
             _ => Some(Where::And(filters)),
         };
+        // Related rows are read for rows of the model only (count, exists
+        // and writes ignore them, as Django's do).
+        let mut related = Vec::new();
+        if select == Select::Model && write.is_none() && get_or_create.is_none() {
+            let mut joins = std::mem::replace(&mut self.joins, Joins::new(""));
+            for path in select_paths {
+                if let Err(e) = self.select_related(&mut joins, &mut related, path) {
+                    self.errors.push(e);
+                }
+            }
+            self.joins = joins;
+        }
+        let mut prefetch = Vec::new();
+        if select == Select::Model && write.is_none() && get_or_create.is_none() {
+            for path in prefetch_paths {
+                if let Err(e) = self.prefetch_related(&mut prefetch, path) {
+                    self.errors.push(e);
+                }
+            }
+        }
         let mut from = std::mem::replace(&mut self.joins, Joins::new("")).from;
         choose_joins(&mut from, filter.as_ref());
         // DISTINCT selects the keys it is ordered by (PostgreSQL requires
@@ -387,6 +418,8 @@ impl<'s> Resolver<'s> {
         };
         Plan {
             from,
+            related,
+            prefetch,
             extra_select,
             pk_column: pk.map(|f| f.column.clone()).unwrap_or_default(),
             columns: self
@@ -1202,7 +1235,10 @@ fn is_none(e: &Expr) -> bool {
 
 fn op_span(op: &Op) -> Span {
     match op {
-        Op::Filter { span, .. } | Op::OrderBy(_, span) | Op::Distinct(span) => *span,
+        Op::Filter { span, .. }
+        | Op::OrderBy(_, span)
+        | Op::Distinct(span)
+        | Op::Related { span, .. } => *span,
         Op::Slice(s) => s.span,
         Op::Terminal(
             TerminalAst::Count(s)

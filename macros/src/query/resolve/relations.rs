@@ -628,3 +628,228 @@ fn crate_snake(name: &str) -> String {
     }
     out
 }
+
+impl<'s> Resolver<'s> {
+    /// `select_related(a__b)`: joins each `ForeignKey`/`OneToOne` of the path
+    /// (sharing joins as ordering does) and adds its row to `nodes`.
+    pub(super) fn select_related(
+        &mut self,
+        joins: &mut Joins,
+        nodes: &mut Vec<Selected>,
+        path: &[Part],
+    ) -> syn::Result<()> {
+        let schemas: &'s Schemas = self.schemas;
+        let mut model: &'s ModelSchema = &schemas.root;
+        let mut alias = joins.base_alias();
+        let mut nodes = nodes;
+        // The Rust path of `model` (empty: the query's own model).
+        let mut model_path = TokenStream::new();
+        for part in path {
+            let f = match self.named(model, part)? {
+                Named::Column(f) if f.target.is_some() => f,
+                Named::Column(f) => {
+                    return Err(syn::Error::new(
+                        part.span,
+                        format!(
+                            "select_related follows ForeignKey and OneToOne fields: `{}.{}` is not a relation",
+                            model.name, f.name
+                        ),
+                    ))
+                }
+                Named::Link(l) => {
+                    return Err(syn::Error::new(
+                        part.span,
+                        format!(
+                            "`{}.{}` is a {} relation: load it with `prefetch_related({})` (select_related follows ForeignKey and OneToOne fields, one row each)",
+                            model.name,
+                            l.name,
+                            match l.kind {
+                                LinkKind::ManyToMany => "many-to-many",
+                                LinkKind::Reverse => "reverse (many-valued)",
+                                LinkKind::ReverseOne => "reverse one-to-one",
+                            },
+                            l.name
+                        ),
+                    ))
+                }
+            };
+            let named = Named::Column(f);
+            let hop = self.hop(model, &named, part)?;
+            let step = &hop.steps[0];
+            alias = joins.join(Col::new(&alias, &step.left), step, None, true);
+            let i = match nodes.iter().position(|n| n.field == f.name) {
+                Some(i) => i,
+                None => {
+                    let target = match f.target.as_ref() {
+                        Some(t) if t.to_string() == "Self" => model_path.clone(),
+                        Some(t) => t.clone(),
+                        None => TokenStream::new(),
+                    };
+                    nodes.push(Selected {
+                        field: f.name.clone(),
+                        target,
+                        alias: alias.clone(),
+                        columns: hop.target.fields.iter().map(|c| c.column.clone()).collect(),
+                        children: Vec::new(),
+                    });
+                    nodes.len() - 1
+                }
+            };
+            model_path = nodes[i].target.clone();
+            nodes = &mut nodes[i].children;
+            model = hop.target;
+        }
+        Ok(())
+    }
+}
+
+impl<'s> Resolver<'s> {
+    /// `prefetch_related(a__b)`: for each relation of the path, the query
+    /// of its rows by the keys of the rows before it, added to `nodes`.
+    pub(super) fn prefetch_related(
+        &mut self,
+        nodes: &mut Vec<Prefetched>,
+        path: &[Part],
+    ) -> syn::Result<()> {
+        let schemas: &'s Schemas = self.schemas;
+        let mut model: &'s ModelSchema = &schemas.root;
+        let mut nodes = nodes;
+        let mut model_path = TokenStream::new();
+        for part in path {
+            let named = self.named(model, part)?;
+            let (name, kind, target_path) = match &named {
+                Named::Column(f) if f.target.is_some() => (
+                    f.name.clone(),
+                    PrefetchKind::Key,
+                    f.target.clone().unwrap_or_default(),
+                ),
+                Named::Column(f) => {
+                    return Err(syn::Error::new(
+                        part.span,
+                        format!(
+                            "prefetch_related follows relations: `{}.{}` is not a relation",
+                            model.name, f.name
+                        ),
+                    ))
+                }
+                Named::Link(l) => (
+                    l.name.clone(),
+                    if l.kind == LinkKind::ReverseOne {
+                        PrefetchKind::One
+                    } else {
+                        PrefetchKind::Many
+                    },
+                    l.target.clone(),
+                ),
+            };
+            if kind != PrefetchKind::Key && !model.primary_key().is_some_and(is_auto_key) {
+                return Err(syn::Error::new(
+                    part.span,
+                    format!(
+                        "prefetch_related({}) needs an integer primary key on `{}`",
+                        name, model.name
+                    ),
+                ));
+            }
+            let hop = self.hop(model, &named, part)?;
+            let target_path = if target_path.to_string() == "Self" {
+                model_path.clone()
+            } else {
+                target_path
+            };
+            let i = match nodes.iter().position(|n| n.field == name) {
+                Some(i) => i,
+                None => {
+                    nodes.push(Prefetched {
+                        field: name.clone(),
+                        kind,
+                        target: target_path.clone(),
+                        query: Box::new(prefetch_plan(&hop)),
+                        children: Vec::new(),
+                    });
+                    nodes.len() - 1
+                }
+            };
+            model_path = target_path;
+            nodes = &mut nodes[i].children;
+            model = hop.target;
+        }
+        Ok(())
+    }
+}
+
+/// An integer key, as every relation's column holds.
+fn is_auto_key(f: &FieldSchema) -> bool {
+    matches!(
+        f.kind,
+        FieldKind::I16 | FieldKind::I32 | FieldKind::I64 | FieldKind::ForeignKey
+    )
+}
+
+/// `SELECT <target columns>, <link> FROM target [INNER JOIN through] WHERE
+/// <link> IN <the keys, parameter 1> ORDER BY <target pk>`: the rows a
+/// relation leads to, with the key of the row each belongs to.
+fn prefetch_plan(hop: &Hop<'_>) -> Plan {
+    let target = hop.target;
+    let pk = target
+        .primary_key()
+        .map(|f| f.column.clone())
+        .unwrap_or_default();
+    let mut from = From::single(&target.table);
+    let base = from.base().alias.clone();
+    let last = &hop.steps[hop.steps.len() - 1];
+    let link = match hop.steps.as_slice() {
+        // Through a table (many-to-many): join it back from the target.
+        [through, _] => {
+            let alias = if through.table == target.table {
+                "T2".to_owned()
+            } else {
+                through.table.clone()
+            };
+            from.tables.push(TableRef {
+                table: through.table.clone(),
+                alias: alias.clone(),
+                join: Some(Join {
+                    kind: JoinKind::Inner,
+                    left: Col::new(&base, &last.column),
+                    column: last.left.clone(),
+                    nullable: false,
+                }),
+            });
+            Col::new(&alias, &through.column)
+        }
+        // One table: the column the relation joins it on.
+        _ => Col::new(&base, &last.column),
+    };
+    Plan {
+        columns: target.fields.iter().map(|f| f.column.clone()).collect(),
+        pk_column: pk.clone(),
+        extra_select: vec![link.clone()],
+        related: Vec::new(),
+        prefetch: Vec::new(),
+        select: Select::Model,
+        write: None,
+        mode: Mode::All,
+        filter: Some(Where::Leaf(Leaf {
+            lhs: Operand {
+                col: link,
+                column_kind: FieldKind::ForeignKey,
+                nullable: false,
+                transforms: Vec::new(),
+            },
+            lookup: Lookup::In,
+            params: vec![(1, FieldKind::I64)],
+            year_between: false,
+        })),
+        order: vec![OrderBy {
+            col: Col::new(&base, &pk),
+            nullable: false,
+            desc: false,
+        }],
+        distinct: false,
+        slice: Slice::default(),
+        bindings: Vec::new(),
+        get_or_create: None,
+        from,
+    }
+}

@@ -1,0 +1,257 @@
+//! Loading related rows: `select_related` (one query, joined) and
+//! `prefetch_related` (one more query per relation), on SQLite and
+//! PostgreSQL, against answers computed here from the conformance data set
+//! (`tests/conformance/dataset.json`), not by dunder.
+
+use std::collections::BTreeMap;
+
+use dunder::prelude::*;
+use dunder_test_models::conformance::{Article, Author, Tag};
+use serde_json::Value;
+
+/// The data set's relations, read from the JSON.
+struct Data {
+    author_name: BTreeMap<i64, String>,
+    tag_name: BTreeMap<i64, String>,
+    /// article id → (author id, editor id)
+    article: BTreeMap<i64, (i64, Option<i64>)>,
+    /// (article id, tag id)
+    article_tags: Vec<(i64, i64)>,
+}
+
+fn data() -> Data {
+    let json = dunder_tests::conformance::dataset();
+    let rows = |t: &str| json[t].as_array().expect("rows").clone();
+    let id = |r: &Value, k: &str| r[k].as_i64();
+    Data {
+        author_name: rows("author")
+            .iter()
+            .map(|r| (id(r, "id").unwrap(), r["name"].as_str().unwrap().to_owned()))
+            .collect(),
+        tag_name: rows("tag")
+            .iter()
+            .map(|r| (id(r, "id").unwrap(), r["name"].as_str().unwrap().to_owned()))
+            .collect(),
+        article: rows("article")
+            .iter()
+            .map(|r| {
+                (
+                    id(r, "id").unwrap(),
+                    (id(r, "author_id").unwrap(), id(r, "editor_id")),
+                )
+            })
+            .collect(),
+        article_tags: rows("article_tags")
+            .iter()
+            .map(|r| (id(r, "article_id").unwrap(), id(r, "tag_id").unwrap()))
+            .collect(),
+    }
+}
+
+impl Data {
+    fn articles_of(&self, author: i64) -> Vec<i64> {
+        let mut v: Vec<i64> = (self.article.iter())
+            .filter(|(_, (a, _))| *a == author)
+            .map(|(id, _)| *id)
+            .collect();
+        v.sort_unstable();
+        v
+    }
+    fn edited_by(&self, author: i64) -> Vec<i64> {
+        (self.article.iter())
+            .filter(|(_, (_, e))| *e == Some(author))
+            .map(|(id, _)| *id)
+            .collect()
+    }
+    fn tags_of(&self, article: i64) -> Vec<String> {
+        let mut ids: Vec<i64> = (self.article_tags.iter())
+            .filter(|(a, _)| *a == article)
+            .map(|(_, t)| *t)
+            .collect();
+        ids.sort_unstable();
+        ids.iter().map(|t| self.tag_name[t].clone()).collect()
+    }
+    fn articles_tagged(&self, tag: i64) -> Vec<i64> {
+        let mut v: Vec<i64> = (self.article_tags.iter())
+            .filter(|(_, t)| *t == tag)
+            .map(|(a, _)| *a)
+            .collect();
+        v.sort_unstable();
+        v
+    }
+}
+
+/// One backend's connection, as every executor type the tests use.
+enum Runner<'c> {
+    Sqlite(&'c rusqlite::Connection),
+    Pg(&'c mut postgres::Client),
+}
+
+macro_rules! run {
+    ($runner:expr, $q:expr, $method:ident) => {
+        match $runner {
+            Runner::Sqlite(c) => $q.$method(*c),
+            Runner::Pg(c) => $q.$method(&mut **c),
+        }
+    };
+}
+
+/// Runs `f` on a loaded SQLite connection and, when a server is there, on
+/// PostgreSQL.
+fn backends(mut f: impl FnMut(&str, &mut Runner<'_>)) {
+    let conn = dunder_tests::sqlite();
+    dunder_tests::load_conformance_sqlite(&conn);
+    f("sqlite", &mut Runner::Sqlite(&conn));
+    if let Some(mut db) = dunder_tests::pg() {
+        dunder_tests::load_conformance_pg(&mut db);
+        f("postgres", &mut Runner::Pg(&mut db));
+    }
+}
+
+#[test]
+fn select_related_reads_keys_targets_from_the_same_row() {
+    let d = data();
+    backends(|backend, r| {
+        let q = query!(Article.select_related(author, editor).order_by(id));
+        // One statement: the article's columns, then the author's, then the editor's.
+        let sql = q.sql(Dialect::Sqlite);
+        assert!(
+            sql.contains(r#"INNER JOIN "author" ON ("article"."author_id" = "author"."id")"#),
+            "{sql}"
+        );
+        assert!(
+            sql.contains(r#"LEFT OUTER JOIN "author" "T3" ON ("article"."editor_id" = "T3"."id")"#),
+            "{sql}"
+        );
+        let rows: Vec<Article> = run!(r, q, fetch_all).unwrap_or_else(|e| panic!("{backend}: {e}"));
+        assert_eq!(rows.len(), d.article.len(), "{backend}");
+        for a in &rows {
+            let (author, editor) = d.article[&a.id];
+            let loaded = a.author.loaded().expect("author loaded");
+            assert_eq!(
+                (loaded.id, &loaded.name),
+                (author, &d.author_name[&author]),
+                "{backend}"
+            );
+            match (editor, &a.editor) {
+                (None, None) => {}
+                (Some(e), Some(k)) => {
+                    let ed = k.loaded().expect("editor loaded");
+                    assert_eq!((ed.id, &ed.name), (e, &d.author_name[&e]), "{backend}");
+                }
+                other => panic!("{backend}: article {}: editor {other:?}", a.id),
+            }
+            // Relations not named stay unloaded: no hidden query.
+            assert!(!a.tags.is_loaded());
+        }
+        // Without select_related nothing is loaded.
+        let plain: Vec<Article> = run!(r, query!(Article.order_by(id)), fetch_all).unwrap();
+        assert!(plain.iter().all(|a| a.author.loaded().is_none()));
+        // With get(), first() and a filter across the same relation (one join).
+        let one = query!(Article
+            .select_related(author)
+            .get(author__name = "bob", rating = 0));
+        let a: Article = run!(r, one, fetch_one).unwrap_or_else(|e| panic!("{backend}: {e}"));
+        assert_eq!(a.author.loaded().map(|x| x.name.as_str()), Some("bob"));
+        assert_eq!(
+            one.sql(Dialect::Postgres).matches("JOIN").count(),
+            1,
+            "{}",
+            one.sql(Dialect::Postgres)
+        );
+        let first = query!(Article
+            .select_related(editor)
+            .filter(editor__isnull = true)
+            .first());
+        let f: Option<Article> = run!(r, first, run).unwrap();
+        let f = f.expect("an article without editor");
+        assert!(f.editor.is_none());
+        // count() ignores select_related, as Django's does.
+        let n: i64 = run!(r, query!(Article.select_related(author).count()), run).unwrap();
+        assert_eq!(n as usize, d.article.len());
+    });
+}
+
+#[test]
+fn prefetch_related_fills_reverse_many_to_many_and_nested_relations() {
+    let d = data();
+    backends(|backend, r| {
+        let q = query!(Author
+            .prefetch_related(articles, articles__tags, edited_articles__author)
+            .order_by(id));
+        // articles, their tags, edited articles, their authors: one query each.
+        assert_eq!(q.prefetch_sql(Dialect::Sqlite).len(), 4);
+        let authors: Vec<Author> =
+            run!(r, q, fetch_all).unwrap_or_else(|e| panic!("{backend}: {e}"));
+        assert_eq!(authors.len(), d.author_name.len());
+        for a in &authors {
+            let articles = a.articles.loaded().expect("articles loaded");
+            let ids: Vec<i64> = articles.iter().map(|x| x.id).collect();
+            assert_eq!(ids, d.articles_of(a.id), "{backend}: articles of {}", a.id);
+            for x in articles {
+                let tags: Vec<String> = x
+                    .tags
+                    .loaded()
+                    .expect("tags loaded")
+                    .iter()
+                    .map(|t| t.name.clone())
+                    .collect();
+                assert_eq!(tags, d.tags_of(x.id), "{backend}: tags of {}", x.id);
+            }
+            let edited = a.edited_articles.loaded().expect("edited loaded");
+            assert_eq!(
+                edited.iter().map(|x| x.id).collect::<Vec<_>>(),
+                d.edited_by(a.id),
+                "{backend}"
+            );
+            // Nested forward key: each edited article's author.
+            for x in edited {
+                let (author, _) = d.article[&x.id];
+                assert_eq!(x.author.loaded().map(|y| y.id), Some(author), "{backend}");
+            }
+        }
+        // The reverse side of the many-to-many, on one row.
+        let rust = query!(Tag.prefetch_related(articles).get(name = "Rust"));
+        let t: Tag = run!(r, rust, fetch_one).unwrap();
+        let ids: Vec<i64> = t.articles.loaded().unwrap().iter().map(|a| a.id).collect();
+        assert_eq!(ids, d.articles_tagged(t.id), "{backend}");
+        // Nothing found: nothing to prefetch, and no error.
+        let none = query!(Tag.prefetch_related(articles).filter(name = "no such tag"));
+        let v: Vec<Tag> = run!(r, none, fetch_all).unwrap();
+        assert!(v.is_empty());
+        // A tag on no article is loaded and empty.
+        let unused = query!(Tag.prefetch_related(articles).get(name = "unused"));
+        let u: Tag = run!(r, unused, run).unwrap();
+        assert_eq!(u.articles.loaded().map(<[Article]>::len), Some(0));
+    });
+}
+
+#[test]
+fn select_and_prefetch_together() {
+    let d = data();
+    backends(|backend, r| {
+        let q = query!(Article
+            .select_related(author)
+            .prefetch_related(tags, editor)
+            .filter(tags__name__in = ["python", "Rust"])
+            .distinct()
+            .order_by(id));
+        let rows: Vec<Article> = run!(r, q, fetch_all).unwrap_or_else(|e| panic!("{backend}: {e}"));
+        assert!(!rows.is_empty());
+        for a in &rows {
+            assert_eq!(a.author.loaded().map(|x| x.id), Some(d.article[&a.id].0));
+            let tags: Vec<String> = a
+                .tags
+                .loaded()
+                .unwrap()
+                .iter()
+                .map(|t| t.name.clone())
+                .collect();
+            // Prefetch loads every tag of the article, not only the filtered ones (as Django).
+            assert_eq!(tags, d.tags_of(a.id), "{backend}");
+            if let Some(e) = &a.editor {
+                assert_eq!(e.loaded().map(|x| x.id), Some(e.id()), "{backend}");
+            }
+        }
+    });
+}
