@@ -55,6 +55,7 @@ mod model;
 mod param;
 mod prefetch;
 mod query;
+mod related;
 mod relation;
 pub mod value;
 
@@ -83,6 +84,7 @@ pub use model::{
 };
 pub use prefetch::Prefetching;
 pub use query::{All, Command, Mode, One, Optional, Query};
+pub use related::{IntoKey, RelatedManager, RowKey};
 pub use value::{SqlType, Value};
 
 /// What most code needs: `use dunder::prelude::*;`.
@@ -101,6 +103,7 @@ pub mod __private {
     pub use crate::param::*;
     pub use crate::prefetch::{by_key, group, prefetch_rows, Prefetch};
     pub use crate::query::{Consume, Decoder};
+    pub use crate::related::ManyToManySql;
     pub use crate::relation::{assert_related, Relation, ToMany, ToOne};
     pub use chrono;
     pub use dunder_macros::__query_with_schema;

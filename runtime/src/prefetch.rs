@@ -43,20 +43,22 @@ pub trait Prefetch<T> {
 ///     pub shelf: ForeignKey<crate::Shelf>,
 /// }
 ///
-/// let conn = rusqlite::Connection::open_in_memory()?;
-/// dunder::create_table::<Shelf, _>(&conn)?;
-/// dunder::create_table::<Book, _>(&conn)?;
-/// conn.execute_batch(
-///     "INSERT INTO shelf (name) VALUES ('fiction'), ('empty');
-///      INSERT INTO book (title, shelf_id) VALUES ('Dune', 1), ('Emma', 1);",
-/// )?;
-/// let q = query!(Shelf.prefetch_related(books).order_by(id));
-/// let shelves = q.fetch_all(&conn)?; // two queries: shelves, then their books
-/// let titles: Vec<&str> = shelves[0].books.loaded().unwrap().iter().map(|b| b.title.as_str()).collect();
-/// assert_eq!(titles, ["Dune", "Emma"]);
-/// assert_eq!(shelves[1].books.loaded().map(|b| b.len()), Some(0));
-/// assert_eq!(q.prefetch_sql(Dialect::Sqlite).len(), 1);
-/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// fn main() -> Result<(), Box<dyn std::error::Error>> {
+///     let conn = rusqlite::Connection::open_in_memory()?;
+///     dunder::create_table::<Shelf, _>(&conn)?;
+///     dunder::create_table::<Book, _>(&conn)?;
+///     conn.execute_batch(
+///         "INSERT INTO shelf (name) VALUES ('fiction'), ('empty');
+///          INSERT INTO book (title, shelf_id) VALUES ('Dune', 1), ('Emma', 1);",
+///     )?;
+///     let q = query!(Shelf.prefetch_related(books).order_by(id));
+///     let shelves = q.fetch_all(&conn)?; // two queries: shelves, then their books
+///     let titles: Vec<&str> = shelves[0].books.loaded().unwrap().iter().map(|b| b.title.as_str()).collect();
+///     assert_eq!(titles, ["Dune", "Emma"]);
+///     assert_eq!(shelves[1].books.loaded().map(|b| b.len()), Some(0));
+///     assert_eq!(q.prefetch_sql(Dialect::Sqlite).len(), 1);
+///     Ok(())
+/// }
 /// ```
 #[must_use = "a query does nothing until it is run: call `fetch_all`, `fetch_one`, `run`, …"]
 pub struct Prefetching<'a, R, M, P> {

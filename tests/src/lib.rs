@@ -345,6 +345,15 @@ pub mod conformance {
                     .execute(&stmt, &refs)
                     .unwrap_or_else(|e| panic!("insert into {table} {row}: {e}"));
             }
+            // Explicit ids do not advance the identity sequence: move it
+            // past them, so rows created later get fresh ids (as Django's
+            // sequence reset does).
+            client
+                .batch_execute(&format!(
+                    "SELECT setval(pg_get_serial_sequence('\"{table}\"', 'id'), \
+                     (SELECT COALESCE(MAX(\"id\"), 0) + 1 FROM \"{table}\"), false)"
+                ))
+                .unwrap_or_else(|e| panic!("reset the sequence of {table}: {e}"));
         }
     }
 }

@@ -45,7 +45,7 @@ fn check(notes: &[Note], started: DateTime<Utc>) {
         (b.priority, b.status.as_str(), b.body.as_deref(), b.weight),
         (9, "done", Some("text"), None)
     );
-    assert_eq!(c.author.map(|p| p.id()), Some(1));
+    assert_eq!(c.author.as_ref().map(|p| p.id()), Some(1));
     for n in notes {
         let age = Utc::now() - n.created;
         assert!(

@@ -255,3 +255,77 @@ fn select_and_prefetch_together() {
         }
     });
 }
+
+/// The tags of article `id`, read back through prefetch_related.
+fn tag_ids(r: &mut Runner<'_>, id: i64) -> Vec<i64> {
+    let q = query!(Article.prefetch_related(tags).get(pk = id));
+    let a: Article = run!(r, q, fetch_one).expect("article");
+    a.tags
+        .loaded()
+        .expect("loaded")
+        .iter()
+        .map(|t| t.id)
+        .collect()
+}
+
+macro_rules! write {
+    ($runner:expr, |$c:ident| $body:expr) => {
+        match $runner {
+            Runner::Sqlite($c) => {
+                let $c = *$c;
+                $body
+            }
+            Runner::Pg($c) => {
+                let $c = &mut **$c;
+                $body
+            }
+        }
+    };
+}
+
+#[test]
+fn many_to_many_add_remove_set_clear() {
+    backends(|backend, r| {
+        // Article 5 has no tags; 12 has python, Rust, django_orm.
+        let a5: Article = run!(r, query!(Article.get(pk = 5)), fetch_one).unwrap();
+        let rust: Tag = run!(r, query!(Tag.get(name = "Rust")), fetch_one).unwrap();
+        assert!(tag_ids(r, 5).is_empty());
+        let n =
+            write!(r, |c| a5.tags().add(c, [&rust])).unwrap_or_else(|e| panic!("{backend}: {e}"));
+        assert_eq!(n, 1);
+        // Adding what is there already adds nothing; keys, rows and
+        // ForeignKeys name rows alike.
+        let n = write!(r, |c| a5.tags().add(c, [2_i64, 4, 4])).unwrap();
+        assert_eq!(n, 1, "{backend}: only tag 4 was new");
+        assert_eq!(tag_ids(r, 5), [2, 4], "{backend}");
+        let n = write!(r, |c| a5.tags().add(c, [dunder::ForeignKey::<Tag>::new(6)])).unwrap();
+        assert_eq!(n, 1);
+        // Filters see the new rows.
+        let found: Vec<Article> = run!(
+            r,
+            query!(Article.filter(tags__name = "Rust", pk = 5)),
+            fetch_all
+        )
+        .unwrap();
+        assert_eq!(found.len(), 1, "{backend}");
+        let n = write!(r, |c| a5.tags().remove(c, [2_i64, 7])).unwrap();
+        assert_eq!(n, 1, "{backend}: tag 7 was not related");
+        assert_eq!(tag_ids(r, 5), [4, 6], "{backend}");
+        write!(r, |c| a5.tags().set(c, [6_i64, 8, 1])).unwrap_or_else(|e| panic!("{backend}: {e}"));
+        assert_eq!(tag_ids(r, 5), [1, 6, 8], "{backend}");
+        write!(r, |c| a5.tags().set(c, Vec::<i64>::new())).unwrap();
+        assert!(tag_ids(r, 5).is_empty(), "{backend}");
+        write!(r, |c| a5.tags().add(c, [1_i64, 2])).unwrap();
+        let n = write!(r, |c| a5.tags().clear(c)).unwrap();
+        assert_eq!(n, 2, "{backend}");
+        // Other articles' tags are untouched.
+        assert_eq!(tag_ids(r, 12), [1, 2, 3], "{backend}");
+        // A key that names no row is a foreign key violation, and adds nothing.
+        let err = write!(r, |c| a5.tags().add(c, [999_i64])).unwrap_err();
+        assert!(
+            matches!(err, dunder::Error::ForeignKeyViolation { .. }),
+            "{backend}: {err:?}"
+        );
+        assert!(tag_ids(r, 5).is_empty(), "{backend}");
+    });
+}

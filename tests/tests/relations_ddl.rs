@@ -274,11 +274,11 @@ fn key_types_and_caches() {
     assert_eq!(k.id(), 7);
     assert!(format!("{k:?}").starts_with("OneToOne<") && format!("{k:?}").ends_with("Toy>(7)"));
     assert_eq!(
-        dunder::__private::value::<i64, _>(k),
+        dunder::__private::value::<i64, _>(&k),
         dunder::Value::BigInt(7)
     );
     assert_eq!(
-        dunder::__private::value::<i64, _>(&k),
+        dunder::__private::value::<i64, _>(k.clone()),
         dunder::Value::BigInt(7)
     );
     assert_eq!(

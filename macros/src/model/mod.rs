@@ -683,6 +683,56 @@ fn emit(input: &DeriveInput, ir: &ModelIr) -> TokenStream {
             }
         }
     });
+    // Django's related manager for each many-to-many with an automatic
+    // through table: `row.tags().add(&conn, [a, b])`.
+    let managers = links.iter().filter_map(|l| {
+        let Some(Through::Auto {
+            table: through,
+            source,
+            target,
+        }) = &l.schema.through
+        else {
+            return None;
+        };
+        schema.primary_key().filter(|pk| is_auto(pk))?;
+        let ident = &l.ident;
+        let t = &l.target_ty;
+        let m = crate::sql::many_to_many(through, source, target);
+        let sql = |s: &crate::sql::Statement| {
+            let (a, b) = (&s.sqlite, &s.postgres);
+            quote!(::dunder::Sql { sqlite: #a, postgres: #b })
+        };
+        let (add, remove, keep_only, clear) =
+            (sql(&m.add), sql(&m.remove), sql(&m.keep_only), sql(&m.clear));
+        let set = &m.set_postgres;
+        let doc = format!(
+            "The rows related to this one through `{}` (table `{through}`): `add`, `remove`, `set`, `clear`, as Django's related manager.",
+            l.schema.name
+        );
+        Some(quote! {
+            #[doc = #doc]
+            pub fn #ident(&self) -> ::dunder::RelatedManager<#t> {
+                static SQL: ::dunder::__private::ManyToManySql = ::dunder::__private::ManyToManySql {
+                    add: #add,
+                    remove: #remove,
+                    keep_only: #keep_only,
+                    clear: #clear,
+                    set_postgres: ::dunder::Sql { sqlite: #set, postgres: #set },
+                };
+                ::dunder::RelatedManager::__new(self.__dunder_key(), &SQL)
+            }
+        })
+    });
+    let row_key_impl = schema.primary_key().filter(|pk| is_auto(pk)).map(|_| {
+        quote! {
+            impl ::dunder::RowKey for #name {
+                #[inline]
+                fn row_key(&self) -> i64 {
+                    self.__dunder_key()
+                }
+            }
+        }
+    });
     let instance_methods = instance::methods(schema, name);
     let new_type = new_type(input, schema, fields);
     let many_to_many = links.iter().filter_map(|l| {
@@ -728,7 +778,10 @@ fn emit(input: &DeriveInput, ir: &ModelIr) -> TokenStream {
             #(#key_accessors)*
             #row_key
             #(#link_accessors)*
+            #(#managers)*
         }
+
+        #row_key_impl
 
         impl ::dunder::Model for #name {
             const TABLE: &'static str = #table;

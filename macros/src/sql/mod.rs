@@ -498,3 +498,52 @@ pub fn insert_unnest(table: &str, columns: &[(String, Kind)], returning: &[Strin
         ret.join(", ")
     )
 }
+
+/// The statements of a many-to-many field's related manager on its through
+/// `table` (`source`: the column of the row's key, parameter 1; `target`:
+/// the related keys, parameter 2, a list).
+pub struct ManyToManyStatements {
+    pub add: Statement,
+    pub remove: Statement,
+    pub keep_only: Statement,
+    pub clear: Statement,
+    pub set_postgres: String,
+}
+
+pub fn many_to_many(table: &str, source: &str, target: &str) -> ManyToManyStatements {
+    let t = quote(table);
+    let (s, d) = (quote(source), quote(target));
+    let kind = Kind::I64;
+    let per = |dl: &dyn Dialect| {
+        let key = dl.placeholder(1, kind, false);
+        let list = dl.placeholder(2, kind, true);
+        let col = |c: &str| format!("{t}.{c}");
+        let values = match dl.placeholder(1, kind, false).starts_with('?') {
+            // SQLite's `rarray` has one column, `value`; an upsert after a
+            // SELECT needs a WHERE.
+            true => format!("SELECT {key}, \"value\" FROM rarray({list}) WHERE true"),
+            false => format!("SELECT {key}, \"k\" FROM UNNEST({list}) AS \"k\""),
+        };
+        // Only a pair already there is skipped: any other conflict is an error.
+        let add = format!("INSERT INTO {t} ({s}, {d}) {values} ON CONFLICT ({s}, {d}) DO NOTHING");
+        let in_list = dl.in_list(&col(&d), &list, kind);
+        let remove = format!("DELETE FROM {t} WHERE {} = {key} AND {in_list}", col(&s));
+        let keep_only = format!(
+            "DELETE FROM {t} WHERE {} = {key} AND NOT ({in_list})",
+            col(&s)
+        );
+        let clear = format!("DELETE FROM {t} WHERE {} = {key}", col(&s));
+        (add, remove, keep_only, clear)
+    };
+    let (a1, r1, k1, c1) = per(&Sqlite);
+    let (a2, r2, k2, c2) = per(&Postgres);
+    let set_postgres = format!("WITH \"removed\" AS ({k2}) {a2}");
+    let st = |sqlite: String, postgres: String| Statement { sqlite, postgres };
+    ManyToManyStatements {
+        add: st(a1, a2),
+        remove: st(r1, r2),
+        keep_only: st(k1, k2),
+        clear: st(c1, c2),
+        set_postgres,
+    }
+}
