@@ -1,5 +1,6 @@
-//! The dunder demo: an SQLite file, two tables, a few rows, and queries that
-//! print their SQL and their results. No server needed:
+//! The dunder demo: an SQLite file, three tables and a many-to-many, a few
+//! rows, and queries — across relations too — that print their SQL and
+//! their results. No server needed:
 //!
 //! ```text
 //! cargo run --example blog
@@ -15,6 +16,19 @@ pub struct Author {
     pub id: i64,
     pub name: String,
     pub email: Option<String>,
+    /// The other side of `Article.author` (not a column).
+    #[dunder(related = author)]
+    pub articles: Reverse<crate::Article>,
+}
+
+/// A tag on articles.
+#[derive(Model, Debug)]
+pub struct Tag {
+    pub id: i64,
+    pub name: String,
+    /// The other side of `Article.tags`.
+    #[dunder(related = tags)]
+    pub articles: Reverse<crate::Article>,
 }
 
 /// A blog post.
@@ -25,6 +39,8 @@ pub struct Article {
     pub published_date: NaiveDate,
     pub rating: Option<i32>,
     pub author: ForeignKey<crate::Author>,
+    /// Through the table `article_tags`.
+    pub tags: ManyToMany<crate::Tag>,
 }
 
 fn show<T: std::fmt::Debug>(label: &str, sql: &str, rows: T) {
@@ -38,7 +54,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     println!("database: {}", path.display());
 
     dunder::create_table::<Author, _>(&conn)?;
-    dunder::create_table::<Article, _>(&conn)?;
+    dunder::create_table::<Tag, _>(&conn)?;
+    dunder::create_table::<Article, _>(&conn)?; // and article_tags
     println!("{}", dunder::create_table_sql::<Article>(Dialect::Sqlite));
     // Rows go in through `query!` too: `create` returns the stored row.
     let ada = query!(Author.create(name = "Ada", email = Some("ada@example.com"))).run(&conn)?;
@@ -63,6 +80,92 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         ))
         .run(&conn)?;
     }
+    let rust = query!(Tag.create(name = "rust")).run(&conn)?;
+    let history = query!(Tag.create(name = "history")).run(&conn)?;
+    for a in query!(Article.order_by(id)).fetch_all(&conn)? {
+        // Django's related manager: one INSERT each.
+        match a.title.as_str() {
+            "Notes on the Analytical Engine" => a.tags().add(&conn, [&history])?,
+            "100% safe Rust" | "Just for fun" => a.tags().add(&conn, [&rust])?,
+            _ => a.tags().add(&conn, [&rust, &history])?,
+        };
+    }
+
+    // Across relations: a join, checked at compile time like any lookup.
+    let q = query!(Article
+        .filter(author__name__icontains = "ada", tags__name = "history")
+        .order_by(title));
+    show(
+        "by an author whose name contains 'ada', tagged history",
+        q.sql(Dialect::Sqlite),
+        q.fetch_all(&conn)?
+            .into_iter()
+            .map(|a| a.title)
+            .collect::<Vec<_>>(),
+    );
+
+    // The reverse side, declared on Author: a row per matching article.
+    let q = query!(Author.filter(articles__rating__gte = 4).distinct());
+    show(
+        "authors with an article rated 4 or more",
+        q.sql(Dialect::Sqlite),
+        q.fetch_all(&conn)?
+            .into_iter()
+            .map(|a| a.name)
+            .collect::<Vec<_>>(),
+    );
+
+    // select_related: the author read from the same row, typed, no second query.
+    let q = query!(Article.select_related(author).order_by(-published_date)[..2]);
+    let latest: Vec<(String, String)> = q
+        .fetch_all(&conn)?
+        .into_iter()
+        .map(|a| {
+            let by = a
+                .author
+                .loaded()
+                .map(|x| x.name.clone())
+                .unwrap_or_default();
+            (a.title, by)
+        })
+        .collect();
+    show(
+        "latest two, with their author",
+        q.sql(Dialect::Sqlite),
+        latest,
+    );
+
+    // prefetch_related: one more query per relation, nested.
+    let q = query!(Author
+        .prefetch_related(articles, articles__tags)
+        .order_by(name));
+    let mut sql = vec![q.sql(Dialect::Sqlite)];
+    sql.extend(q.prefetch_sql(Dialect::Sqlite));
+    let authors = q.fetch_all(&conn)?;
+    let listing: Vec<String> = authors
+        .iter()
+        .flat_map(|au| {
+            au.articles
+                .loaded()
+                .unwrap_or_default()
+                .iter()
+                .map(move |ar| {
+                    let tags: Vec<&str> = ar
+                        .tags
+                        .loaded()
+                        .unwrap_or_default()
+                        .iter()
+                        .map(|t| t.name.as_str())
+                        .collect();
+                    format!("{}: {} [{}]", au.name, ar.title, tags.join(", "))
+                })
+        })
+        .collect();
+    show(
+        "every author's articles with their tags (3 queries)",
+        &sql.join(";\n        "),
+        listing,
+    );
 
     let q = query!(Article
         .filter(published_date__year = 2023)

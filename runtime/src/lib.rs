@@ -37,6 +37,47 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 //!
+//! Relations: keys, many-to-many, and the reverse sides declared on their
+//! targets; lookups through them, `select_related` and `prefetch_related`.
+//!
+//! ```
+//! use dunder::prelude::*;
+//!
+//! #[derive(Model, Debug)]
+//! pub struct Author {
+//!     pub id: i64,
+//!     pub name: String,
+//!     #[dunder(related = author)]
+//!     pub books: Reverse<crate::Book>,
+//! }
+//!
+//! #[derive(Model, Debug)]
+//! pub struct Book {
+//!     pub id: i64,
+//!     pub title: String,
+//!     pub author: ForeignKey<crate::Author>,
+//! }
+//!
+//! fn main() -> Result<(), Box<dyn std::error::Error>> {
+//!     let conn = rusqlite::Connection::open_in_memory()?;
+//!     dunder::create_table::<Author, _>(&conn)?;
+//!     dunder::create_table::<Book, _>(&conn)?;
+//!     let le_guin = query!(Author.create(name = "Ursula K. Le Guin")).run(&conn)?;
+//!     query!(Book.create(title = "The Dispossessed", author = le_guin.id)).run(&conn)?;
+//!
+//!     // A lookup through the key: a join, checked at compile time.
+//!     let q = query!(Book.select_related(author).filter(author__name__startswith = "Ursula"));
+//!     assert!(q.sql(Dialect::Sqlite).contains("INNER JOIN \"author\""));
+//!     let book = q.fetch_one(&conn)?;
+//!     assert_eq!(book.author.loaded().map(|a| a.name.as_str()), Some("Ursula K. Le Guin"));
+//!
+//!     // The reverse side, declared on Author.
+//!     let n: i64 = query!(Author.filter(books__title__icontains = "dispossessed").count()).run(&conn)?;
+//!     assert_eq!(n, 1);
+//!     Ok(())
+//! }
+//! ```
+//!
 //! See the README for the query language, the lookup table with the SQL of
 //! every lookup per dialect, and where dunder deliberately differs from Django.
 #![warn(missing_docs)]

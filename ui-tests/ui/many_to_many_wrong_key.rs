@@ -1,8 +1,21 @@
-use dunder_test_models::conformance::{Article, Author};
+use dunder::{ManyToMany, Model, Reverse};
 
-fn write(conn: &rusqlite::Connection, article: &Article, author: &Author) -> dunder::Result<u64> {
-    // A tag is named by a Tag, its i64 key or a ForeignKey<Tag>: not by an author.
-    article.tags().add(conn, [author])
+#[derive(Model)]
+pub struct Label {
+    pub id: i64,
+    #[dunder(related = labels)]
+    pub notes: Reverse<crate::Note>,
+}
+
+#[derive(Model)]
+pub struct Note {
+    pub id: i64,
+    pub labels: ManyToMany<crate::Label>,
+}
+
+fn write(conn: &rusqlite::Connection, note: &Note, other: &Note) -> dunder::Result<u64> {
+    // A label is named by a Label, its i64 key or a ForeignKey<Label>: not by a note.
+    note.labels().add(conn, [other])
 }
 
 fn main() {}
