@@ -7,6 +7,7 @@
 
 mod codegen;
 mod expand;
+mod lookups;
 mod model;
 mod plan;
 mod query;

@@ -1,28 +1,12 @@
 //! The validated plan: what the SQL renderer and the code generator read.
 //! Nothing here refers to user syntax except the value expressions to bind.
 
+use crate::lookups::Output;
+pub use crate::lookups::{Lookup, Transform};
 use crate::schema::FieldKind;
 
 /// The type of a value in SQL: a column's kind, or what a transform yields.
 pub type Kind = FieldKind;
-
-/// A transform (`__year`, `__date`, …).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Transform {
-    Date,
-    Time,
-    Year,
-    IsoYear,
-    Month,
-    Day,
-    Week,
-    WeekDay,
-    IsoWeekDay,
-    Quarter,
-    Hour,
-    Minute,
-    Second,
-}
 
 /// A column of one of the tables of a FROM list, by the table's alias.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -223,11 +207,12 @@ impl Operand {
 }
 
 impl Transform {
+    /// The kind of what it yields.
     pub fn output(self) -> Kind {
-        match self {
-            Transform::Date => Kind::Date,
-            Transform::Time => Kind::Time,
-            _ => Kind::I32,
+        match self.def().output {
+            Output::Date => Kind::Date,
+            Output::Time => Kind::Time,
+            Output::Int => Kind::I32,
         }
     }
 }
@@ -238,28 +223,6 @@ pub enum YearEnds {
     Both,
     First,
     Last,
-}
-
-/// A comparison.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Lookup {
-    Exact,
-    IExact,
-    Contains,
-    IContains,
-    StartsWith,
-    IStartsWith,
-    EndsWith,
-    IEndsWith,
-    In,
-    Gt,
-    Gte,
-    Lt,
-    Lte,
-    Range,
-    IsNull(bool),
-    Regex,
-    IRegex,
 }
 
 /// One condition of the WHERE clause.

@@ -103,6 +103,23 @@ impl FieldKind {
         }
     }
 
+    /// What lookups and transforms see of it.
+    pub fn class(self) -> crate::lookups::Class {
+        use crate::lookups::Class;
+        match self {
+            FieldKind::Bool => Class::Bool,
+            FieldKind::I16 | FieldKind::I32 | FieldKind::I64 | FieldKind::F32 | FieldKind::F64 => {
+                Class::Number
+            }
+            FieldKind::Text => Class::Text,
+            FieldKind::Bytes => Class::Bytes,
+            FieldKind::Date => Class::Date,
+            FieldKind::DateTime | FieldKind::DateTimeUtc => Class::DateTime,
+            FieldKind::Time => Class::Time,
+            FieldKind::ForeignKey => Class::Key,
+        }
+    }
+
     /// The variant of `dunder::SqlType`.
     pub fn sql_type(self) -> &'static str {
         match self {

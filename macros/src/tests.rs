@@ -5,6 +5,7 @@ use proc_macro2::TokenStream;
 use quote::quote;
 
 use crate::expand::{Compiled, Outcome};
+use crate::lookups::{LOOKUPS, TRANSFORMS};
 use crate::query::resolve::Schemas;
 use crate::schema::{FieldKind, ModelSchema};
 
@@ -176,53 +177,18 @@ fn err(chain: TokenStream) -> String {
     }
 }
 
-const LOOKUPS: &[&str] = &[
-    "exact",
-    "iexact",
-    "contains",
-    "icontains",
-    "in",
-    "gt",
-    "gte",
-    "lt",
-    "lte",
-    "startswith",
-    "istartswith",
-    "endswith",
-    "iendswith",
-    "range",
-    "isnull",
-    "regex",
-    "iregex",
-];
-const TRANSFORMS: &[&str] = &[
-    "date",
-    "time",
-    "year",
-    "iso_year",
-    "month",
-    "day",
-    "week",
-    "week_day",
-    "iso_week_day",
-    "quarter",
-    "hour",
-    "minute",
-    "second",
-];
-
 /// Every lookup and transform on one field: what compiles renders both
 /// dialects, what does not shows the error. One snapshot per field kind.
 fn lookup_table(field: &str) -> String {
     let mut out = String::new();
     let names = LOOKUPS
         .iter()
-        .map(|l| format!("{field}__{l}"))
-        .chain(TRANSFORMS.iter().map(|t| format!("{field}__{t}")))
+        .map(|l| format!("{field}__{}", l.name))
+        .chain(TRANSFORMS.iter().map(|t| format!("{field}__{}", t.name)))
         .chain(
             TRANSFORMS
                 .iter()
-                .flat_map(|t| ["gte", "in"].map(|l| format!("{field}__{t}__{l}"))),
+                .flat_map(|t| ["gte", "in"].map(|l| format!("{field}__{}__{l}", t.name))),
         );
     for name in names {
         let ident = syn::Ident::new(&name, proc_macro2::Span::call_site());

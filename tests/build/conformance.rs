@@ -3,14 +3,13 @@
 //! `tests/conformance.rs`.
 //!
 //! Every case is classified by one rule, in this order:
-//! * **pending**: it needs something dunder has not built yet: a lookup path
-//!   through a relation other than comparing the foreign key column itself
-//!   (`author__name`, `tags__…`, `articles__…`; but `author`, `author_id`,
-//!   `author__id`, `author__pk`, `editor__isnull` compare the column and are
-//!   generated), ordering by a related field, `$F`/`$op` (F expressions),
-//!   `$sub` (subqueries), `$decimal` and the `price` field (no decimal type),
-//!   a model other than Article/Author/Tag, an option key the generator does
-//!   not know, or a lookup/transform name it does not know;
+//! * **pending**: it needs something dunder has not built yet: `$F`/`$op`
+//!   (F expressions), `$sub` (subqueries), `$decimal` and the `price` field
+//!   (no decimal type), a model other than Article/Author/Tag, an option key
+//!   the generator does not know, or a name that is neither a field, a
+//!   relation (walked as Django does: `author__name`, `tags__…`,
+//!   `articles__…`, field names before lookups), a lookup nor a transform of
+//!   the macro's own table (`macros/src/lookups.rs`, included here);
 //! * **rejected**: dunder refuses it at compile time by design (a value Django
 //!   coerces: a float or an out-of-range number for an `i32`, `None` as a
 //!   value, `isnull` on a field that is not an `Option`, a pattern lookup on a
@@ -28,6 +27,12 @@ use std::collections::BTreeSet;
 use std::fmt::Write as _;
 
 use serde_json::{Map, Value};
+
+/// The lookups and transforms, from the macro's own table.
+#[path = "../../macros/src/lookups.rs"]
+mod lookups;
+
+use lookups::{find_lookup, find_transform, Class, Output, TransformDef};
 
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 enum Ty {
@@ -164,54 +169,6 @@ fn walk(model: &str, parts: &[&str], key: &str) -> Gen<Walked> {
 /// Django fields dunder's models leave out.
 const UNSUPPORTED_FIELDS: &[(&str, &str)] = &[("price", "decimal")];
 
-const LOOKUPS: &[&str] = &[
-    "exact",
-    "iexact",
-    "contains",
-    "icontains",
-    "in",
-    "gt",
-    "gte",
-    "lt",
-    "lte",
-    "startswith",
-    "istartswith",
-    "endswith",
-    "iendswith",
-    "range",
-    "isnull",
-    "regex",
-    "iregex",
-];
-/// Lookups dunder accepts on text fields only.
-const TEXT_LOOKUPS: &[&str] = &[
-    "iexact",
-    "contains",
-    "icontains",
-    "startswith",
-    "istartswith",
-    "endswith",
-    "iendswith",
-    "regex",
-    "iregex",
-];
-/// Lookups Django (and dunder) accept on a foreign key.
-const FK_LOOKUPS: &[&str] = &["exact", "in", "gt", "gte", "lt", "lte", "isnull"];
-const TRANSFORMS: &[&str] = &[
-    "date",
-    "time",
-    "year",
-    "iso_year",
-    "month",
-    "day",
-    "week",
-    "week_day",
-    "iso_week_day",
-    "quarter",
-    "hour",
-    "minute",
-    "second",
-];
 /// The keys of a case the generator understands.
 const CASE_KEYS: &[&str] = &[
     "id", "model", "filter", "exclude", "distinct", "order_by", "slice", "note",
@@ -234,23 +191,33 @@ fn rejected<T>(why: impl Into<String>) -> Gen<T> {
     Err(Skip::Rejected(why.into()))
 }
 
-/// The type a transform yields, or a rejection when it cannot apply.
-fn transform_out(t: &str, ty: Ty) -> Gen<Ty> {
-    match t {
-        "date" if ty == Ty::DateTimeUtc => Ok(Ty::Date),
-        "time" if ty == Ty::DateTimeUtc => Ok(Ty::Time),
-        "year" | "iso_year" | "month" | "day" | "week" | "week_day" | "iso_week_day"
-        | "quarter"
-            if matches!(ty, Ty::Date | Ty::DateTimeUtc) =>
-        {
-            Ok(Ty::I32)
-        }
-        "hour" | "minute" | "second" if matches!(ty, Ty::DateTimeUtc | Ty::Time) => Ok(Ty::I32),
-        _ => rejected(format!(
-            "transform `{t}` cannot apply to {} (Django: FieldError)",
-            ty_name(ty)
-        )),
+/// What the lookup table (`macros/src/lookups.rs`) sees of a field type.
+fn class(ty: Ty) -> Class {
+    match ty {
+        Ty::I32 | Ty::I64 | Ty::F64 => Class::Number,
+        Ty::Bool => Class::Bool,
+        Ty::Text => Class::Text,
+        Ty::Date => Class::Date,
+        Ty::DateTimeUtc => Class::DateTime,
+        Ty::Time => Class::Time,
+        Ty::Fk => Class::Key,
     }
+}
+
+/// The type a transform yields, or a rejection when it cannot apply.
+fn transform_out(t: &TransformDef, ty: Ty) -> Gen<Ty> {
+    if !t.applies.contains(&class(ty)) {
+        return rejected(format!(
+            "transform `{}` cannot apply to {} (Django: FieldError)",
+            t.name,
+            ty_name(ty)
+        ));
+    }
+    Ok(match t.output {
+        Output::Int => Ty::I32,
+        Output::Date => Ty::Date,
+        Output::Time => Ty::Time,
+    })
 }
 
 fn ty_name(ty: Ty) -> &'static str {
@@ -439,10 +406,10 @@ fn leaf(model: &str, key: &str, value: &Value) -> Gen<String> {
     let mut transformed = false;
     let mut lookup = "exact";
     for (i, p) in rest.iter().enumerate() {
-        if LOOKUPS.contains(p) && i + 1 == rest.len() {
+        if find_lookup(p).is_some() && i + 1 == rest.len() {
             lookup = p;
-        } else if TRANSFORMS.contains(p) {
-            ty = transform_out(p, ty)?;
+        } else if let Some(t) = find_transform(p) {
+            ty = transform_out(t, ty)?;
             transformed = true;
         } else {
             return pending(
@@ -451,14 +418,15 @@ fn leaf(model: &str, key: &str, value: &Value) -> Gen<String> {
             );
         }
     }
-    if TEXT_LOOKUPS.contains(&lookup) && ty != Ty::Text {
+    let applies = find_lookup(lookup).is_some_and(|l| l.applies.contains(&class(ty)));
+    if !applies && ty != Ty::Fk {
         return rejected(format!(
             "`{lookup}` on {}: pattern and regex lookups apply to text fields only \
              (Django matches the column's text form, which differs per backend)",
             ty_name(ty)
         ));
     }
-    if ty == Ty::Fk && !FK_LOOKUPS.contains(&lookup) {
+    if !applies && ty == Ty::Fk {
         return rejected(format!("`{lookup}` on a foreign key (Django: FieldError)"));
     }
     let rhs = match lookup {

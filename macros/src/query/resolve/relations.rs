@@ -497,7 +497,7 @@ impl<'s> Resolver<'s> {
                     && (hop.target.field(&n.name).is_some() || hop.target.link(&n.name).is_some())
             });
             if let Some(n) = next {
-                if !goes_on && !next_is_pk && !super::is_lookup_or_transform(&n.name) {
+                if !goes_on && !next_is_pk && !crate::lookups::is_lookup_or_transform(&n.name) {
                     return Err(no_field(hop.target, n));
                 }
             }

@@ -1,0 +1,284 @@
+//! What writes set: `.update(…)`, `.create(…)` and the rows of
+//! `get_or_create`, with `F()` expressions.
+
+use proc_macro2::Span;
+use syn::spanned::Spanned;
+use syn::Expr;
+
+use super::{is_none, Resolver};
+use crate::plan::*;
+use crate::query::ast::*;
+use crate::schema::{is_auto, FieldSchema};
+
+/// A value of an INSERT: an expression to bind, or one bound already.
+pub(super) enum Given<'a> {
+    Expr(&'a Expr),
+    Bound(SetExpr),
+}
+
+impl<'s> Resolver<'s> {
+    pub(super) fn assignments(&mut self, assigns: &[Assign]) -> Vec<Assignment> {
+        let mut out: Vec<Assignment> = Vec::new();
+        let mut seen: Vec<&str> = Vec::new();
+        for a in assigns {
+            let field = match self.field(&a.field) {
+                Ok(f) => f,
+                Err(e) => {
+                    self.errors.push(e);
+                    continue;
+                }
+            };
+            if seen.contains(&field.name.as_str()) {
+                self.errors.push(syn::Error::new(
+                    a.field.span,
+                    format!("`{}` is set twice in this `.update()`", field.name),
+                ));
+                continue;
+            }
+            seen.push(&field.name);
+            match self.set_value(field, &a.value) {
+                Ok(value) => out.push(Assignment {
+                    column: field.column.clone(),
+                    value,
+                }),
+                Err(e) => self.errors.push(e),
+            }
+        }
+        out
+    }
+
+    /// The fields `assigns` set, each checked: known, given once, not an
+    /// auto primary key, and (unless `f_ok`) no `F(…)`. `within` names
+    /// where they are given, for errors (“this `.create()`”).
+    pub(super) fn given<'a>(
+        &mut self,
+        assigns: &'a [Assign],
+        within: &str,
+        f_ok: bool,
+    ) -> Vec<(&'s FieldSchema, &'a Assign)> {
+        let model = &self.schema.name;
+        let mut given: Vec<(&'s FieldSchema, &'a Assign)> = Vec::new();
+        for a in assigns {
+            match self.field(&a.field) {
+                Ok(f) if given.iter().any(|(g, _)| g.name == f.name) => self.errors.push(syn::Error::new(
+                    a.field.span,
+                    format!("`{}` is given twice in {within}", f.name),
+                )),
+                Ok(f) if f.primary_key && is_auto(f) => self.errors.push(syn::Error::new(
+                    a.field.span,
+                    format!(
+                        "`{model}.{}` is an auto-increment primary key: the database sets it, leave it out",
+                        f.name
+                    ),
+                )),
+                Ok(_) if !f_ok && uses_f(&a.value) => self.errors.push(syn::Error::new(
+                    a.value.span(),
+                    "`F(…)` refers to the row's own columns: a new row has none yet",
+                )),
+                Ok(f) => given.push((f, a)),
+                Err(e) => self.errors.push(e),
+            }
+        }
+        given
+    }
+
+    /// The columns of an INSERT: the given values, defaults, `now` for
+    /// auto_now fields; every required field missing is named in one error.
+    pub(super) fn insert(&mut self, assigns: &[Assign], span: Span) -> Vec<Assignment> {
+        let given = self
+            .given(assigns, "this `.create()`", false)
+            .into_iter()
+            .map(|(f, a)| (f, Given::Expr(&a.value)))
+            .collect();
+        let model = self.schema.name.clone();
+        self.insert_row(given, span, |missing, them| {
+            format!("`{model}.create(…)` is missing required {missing}: give {them} a value, or a default with #[dunder(default = …)]")
+        })
+    }
+
+    /// The columns of an INSERT from checked values (bound here, in field
+    /// order, or already bound), then defaults and `now` for the rest.
+    /// `missing` words the error naming the required fields left out.
+    pub(super) fn insert_row(
+        &mut self,
+        given: Vec<(&'s FieldSchema, Given<'_>)>,
+        span: Span,
+        missing_error: impl FnOnce(&str, &str) -> String,
+    ) -> Vec<Assignment> {
+        let mut out = Vec::new();
+        let mut missing = Vec::new();
+        for f in &self.schema.fields {
+            let kind = f.kind.value_kind();
+            if let Some((_, value)) = given.iter().find(|(g, _)| g.name == f.name) {
+                let value = match value {
+                    Given::Expr(e) => self.set_value(f, e),
+                    Given::Bound(x) => Ok(x.clone()),
+                };
+                match value {
+                    Ok(value) => out.push(Assignment {
+                        column: f.column.clone(),
+                        value,
+                    }),
+                    Err(e) => self.errors.push(e),
+                }
+            } else if f.default {
+                let p = self.bind(Binding::Default {
+                    field: f.name.clone(),
+                    kind,
+                    nullable: f.nullable,
+                });
+                out.push(Assignment {
+                    column: f.column.clone(),
+                    value: SetExpr::Param(p[0], kind),
+                });
+            } else if f.auto_now {
+                let p = self.bind(Binding::Now { kind });
+                out.push(Assignment {
+                    column: f.column.clone(),
+                    value: SetExpr::Param(p[0], kind),
+                });
+            } else if !(f.nullable || (f.primary_key && is_auto(f))) {
+                missing.push(f.name.as_str());
+            }
+        }
+        if !missing.is_empty() {
+            let fields = format!(
+                "field{} {}",
+                if missing.len() > 1 { "s" } else { "" },
+                missing
+                    .iter()
+                    .map(|m| format!("`{m}`"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            );
+            let them = if missing.len() > 1 { "them" } else { "it" };
+            self.errors
+                .push(syn::Error::new(span, missing_error(&fields, them)));
+        }
+        out
+    }
+
+    /// The value an UPDATE gives `field`.
+    pub(super) fn set_value(
+        &mut self,
+        field: &'s FieldSchema,
+        value: &Expr,
+    ) -> syn::Result<SetExpr> {
+        let model = &self.schema.name;
+        let kind = field.kind.value_kind();
+        if is_none(value) {
+            if !field.nullable {
+                return Err(syn::Error::new(
+                    value.span(),
+                    format!(
+                        "`{model}.{}` is not an `Option`: it cannot be set to NULL",
+                        field.name
+                    ),
+                ));
+            }
+            return Ok(SetExpr::Null);
+        }
+        if !uses_f(value) {
+            let p = self.bind(Binding::Set {
+                expr: value.clone(),
+                kind,
+                nullable: field.nullable,
+            });
+            return Ok(SetExpr::Param(p[0], kind));
+        }
+        self.f_expr(field, kind, value)
+    }
+
+    /// An expression with `F(field)`: columns, `+ - * /`, and bound values.
+    fn f_expr(&mut self, target: &'s FieldSchema, kind: Kind, e: &Expr) -> syn::Result<SetExpr> {
+        let model = &self.schema.name;
+        match e {
+            Expr::Call(c) if matches!(&*c.func, Expr::Path(p) if p.path.is_ident("F")) => {
+                let arg = match (c.args.len(), c.args.first()) {
+                    (1, Some(Expr::Path(p))) => p.path.get_ident().cloned(),
+                    _ => None,
+                };
+                let Some(ident) = arg else {
+                    return Err(syn::Error::new(
+                        c.span(),
+                        "`F(…)` takes one field name of this model, e.g. `F(rating)`",
+                    ));
+                };
+                let part = Part {
+                    name: crate::schema::unraw(&ident),
+                    span: ident.span(),
+                };
+                let other = self.field(&part)?;
+                let other_kind = other.kind.value_kind();
+                if other_kind != kind && !(is_numeric(other_kind) && is_numeric(kind)) {
+                    return Err(syn::Error::new(
+                        ident.span(),
+                        format!(
+                            "`F({})` is `{}` but `{model}.{}` is `{}`",
+                            other.name,
+                            other_kind.rust_name(),
+                            target.name,
+                            kind.rust_name()
+                        ),
+                    ));
+                }
+                Ok(SetExpr::Column(Col::new(&self.schema.table, &other.column)))
+            }
+            Expr::Binary(b) => {
+                let op = match b.op {
+                    syn::BinOp::Add(_) => '+',
+                    syn::BinOp::Sub(_) => '-',
+                    syn::BinOp::Mul(_) => '*',
+                    syn::BinOp::Div(_) => '/',
+                    _ => {
+                        return Err(syn::Error::new(
+                            b.op.span(),
+                            "with `F(…)`, use `+`, `-`, `*` and `/` (computed by the database)",
+                        ))
+                    }
+                };
+                if !is_numeric(kind) {
+                    return Err(syn::Error::new(
+                        b.op.span(),
+                        format!(
+                            "arithmetic needs a number: `{model}.{}` is `{}`",
+                            target.name,
+                            kind.rust_name()
+                        ),
+                    ));
+                }
+                let l = self.f_expr(target, kind, &b.left)?;
+                let r = self.f_expr(target, kind, &b.right)?;
+                Ok(SetExpr::Binary(Box::new(l), op, Box::new(r)))
+            }
+            Expr::Paren(p) => self.f_expr(target, kind, &p.expr),
+            Expr::Group(g) => self.f_expr(target, kind, &g.expr),
+            Expr::Unary(u) if matches!(u.op, syn::UnOp::Neg(_)) && uses_f(&u.expr) => {
+                Ok(SetExpr::Neg(Box::new(self.f_expr(target, kind, &u.expr)?)))
+            }
+            other => {
+                let p = self.bind(Binding::Value {
+                    expr: other.clone(),
+                    kind,
+                });
+                Ok(SetExpr::Param(p[0], kind))
+            }
+        }
+    }
+}
+
+fn is_numeric(k: Kind) -> bool {
+    matches!(k, Kind::I16 | Kind::I32 | Kind::I64 | Kind::F32 | Kind::F64)
+}
+
+/// Whether an expression uses `F(…)`.
+pub(super) fn uses_f(e: &Expr) -> bool {
+    match e {
+        Expr::Call(c) => matches!(&*c.func, Expr::Path(p) if p.path.is_ident("F")),
+        Expr::Binary(b) => uses_f(&b.left) || uses_f(&b.right),
+        Expr::Paren(p) => uses_f(&p.expr),
+        Expr::Group(g) => uses_f(&g.expr),
+        Expr::Unary(u) => uses_f(&u.expr),
+        _ => false,
+    }
+}
