@@ -82,6 +82,12 @@ impl Db {
                 } else {
                     rusqlite::Connection::open(path)
                 };
+                // Foreign keys (and so `on_delete`) are enforced whatever the
+                // SQLite build's default, as Django sets it on every connection.
+                let conn = conn.and_then(|c| {
+                    c.pragma_update(None, "foreign_keys", true)?;
+                    Ok(c)
+                });
                 return conn.map(Db::Sqlite).map_err(|e| Error::Connection {
                     source: Box::new(e),
                 });

@@ -14,7 +14,8 @@ use crate::schema::{FieldKind, FieldSchema, ModelSchema};
 use crate::util::did_you_mean;
 
 impl<'s> Resolver<'s> {
-    /// The conditions of one call, ANDed; `negated`: under a NOT.
+    /// The conditions of one call, ANDed; `negated`: under a NOT (any
+    /// number of them).
     pub(super) fn conds(&mut self, conds: &[Cond], negated: bool) -> Option<Where> {
         let mut items: Vec<Where> = conds.iter().filter_map(|c| self.cond(c, negated)).collect();
         match items.len() {
@@ -43,10 +44,12 @@ impl<'s> Resolver<'s> {
                     items.iter().filter_map(|c| self.cond(c, negated)).collect();
                 Some(Where::Or(items))
             }
-            Cond::Not(inner) => match self.cond(inner, !negated)? {
-                // ~~Q(x) is x, as in Django.
-                Where::Not(x) => Some(*x),
-                w => Some(Where::Not(Box::new(w))),
+            // `!!c` is `c` (Django's `~~Q(c)` is `Q(c)`); under any other
+            // NOT, a path across a multi-valued relation is a subquery,
+            // however many NOTs enclose it (Django's `branch_negated`).
+            Cond::Not(inner) => match &**inner {
+                Cond::Not(c) => self.cond(c, negated),
+                _ => Some(Where::Not(Box::new(self.cond(inner, true)?))),
             },
         }
     }

@@ -64,7 +64,7 @@ impl<'s> Resolver<'s> {
 
     fn plan(&mut self, ast: &QueryAst) -> Plan {
         let mut filters: Vec<Where> = Vec::new();
-        let mut order: Option<Vec<OrderBy>> = None;
+        let mut order_keys: Option<&Vec<OrderKey>> = None;
         let mut distinct = false;
         let mut slice_start: Option<Bound> = None;
         let mut slice_stop: Option<Bound> = None;
@@ -108,8 +108,9 @@ impl<'s> Resolver<'s> {
                         ));
                         continue;
                     }
-                    let keys = keys.iter().filter_map(|k| self.order_key(k)).collect();
-                    order = Some(keys);
+                    // Resolved once the terminal is known: counting and
+                    // writing ignore the order (and so its joins).
+                    order_keys = Some(keys);
                 }
                 Op::Distinct(_) => distinct = true,
                 Op::Related {
@@ -236,7 +237,17 @@ impl<'s> Resolver<'s> {
         };
 
         let pk = self.schema.primary_key();
-        let mut order = order.unwrap_or_default();
+        // Counting ignores the order unless a slice depends on it, as
+        // Django's count() clears it (with its joins: ordering by a
+        // multi-valued relation adds rows, and count() does not count them);
+        // writes ignore it too.
+        let sliced_query = slice_start.is_some() || slice_stop.is_some();
+        let keep_order = write.is_none()
+            && !(matches!(select, Select::Count | Select::Exists) && !sliced_query);
+        let mut order: Vec<OrderBy> = match (keep_order, order_keys) {
+            (true, Some(keys)) => keys.iter().filter_map(|k| self.order_key(k)).collect(),
+            _ => Vec::new(),
+        };
         if matches!(terminal, Some(TerminalAst::First(_))) && order.is_empty() {
             if let Some(pk) = pk {
                 order.push(OrderBy {
@@ -246,17 +257,6 @@ impl<'s> Resolver<'s> {
                 });
             }
         }
-        // Counting ignores the order unless a slice or DISTINCT depends on
-        // it (under DISTINCT, ordering by a multi-valued field selects it
-        // and so counts more rows, as Django's count does).
-        if matches!(select, Select::Count | Select::Exists)
-            && !distinct
-            && slice_start.is_none()
-            && slice_stop.is_none()
-        {
-            order.clear();
-        }
-
         let mut slice = self.slice(slice_start, slice_stop);
         match terminal {
             Some(TerminalAst::First(_)) => {
@@ -271,12 +271,6 @@ impl<'s> Resolver<'s> {
             }
             _ => {}
         }
-        if (matches!(select, Select::Count | Select::Exists) && slice.is_empty() && !distinct)
-            || write.is_some()
-        {
-            order.clear();
-        }
-
         let filter = match filters.len() {
             0 => None,
             1 => filters.pop(),

@@ -161,6 +161,44 @@ struct Hop<'s> {
     trim: (Option<usize>, String),
 }
 
+/// A many-to-many hop from `model` to `target` through `table`: its row
+/// joined on `near` (the column holding `model`'s key), then `target` on
+/// `far`; ending there compares `far` without joining `target`.
+fn via_through<'s>(
+    model: &ModelSchema,
+    target: &'s ModelSchema,
+    table: String,
+    near: String,
+    far: String,
+) -> Hop<'s> {
+    let pk = |m: &ModelSchema| {
+        m.primary_key()
+            .map(|f| f.column.clone())
+            .unwrap_or_default()
+    };
+    Hop {
+        target,
+        steps: vec![
+            Step {
+                left: pk(model),
+                table,
+                column: near,
+                nullable: true,
+                column_nullable: false,
+            },
+            Step {
+                left: far.clone(),
+                table: target.table.clone(),
+                column: pk(target),
+                nullable: false,
+                column_nullable: false,
+            },
+        ],
+        multi: true,
+        trim: (Some(0), far),
+    }
+}
+
 /// Where a path through relations ended.
 pub struct Walked {
     pub operand: Operand,
@@ -272,27 +310,7 @@ impl<'s> Resolver<'s> {
                 match l.kind {
                     LinkKind::ManyToMany => {
                         let (table, source, dest) = self.through(model, l, target, part)?;
-                        Ok(Hop {
-                            target,
-                            steps: vec![
-                                Step {
-                                    left: pk_col(model),
-                                    table,
-                                    column: source,
-                                    nullable: true,
-                                    column_nullable: false,
-                                },
-                                Step {
-                                    left: dest.clone(),
-                                    table: target.table.clone(),
-                                    column: pk_col(target),
-                                    nullable: false,
-                                    column_nullable: false,
-                                },
-                            ],
-                            multi: true,
-                            trim: (Some(0), dest),
-                        })
+                        Ok(via_through(model, target, table, source, dest))
                     }
                     LinkKind::Reverse | LinkKind::ReverseOne => {
                         let related = l.related.clone().unwrap_or_default();
@@ -359,27 +377,7 @@ impl<'s> Resolver<'s> {
                             }),
                             Named::Link(m) => {
                                 let (table, source, dest) = self.through(target, m, model, part)?;
-                                Ok(Hop {
-                                    target,
-                                    steps: vec![
-                                        Step {
-                                            left: pk_col(model),
-                                            table,
-                                            column: dest,
-                                            nullable: true,
-                                            column_nullable: false,
-                                        },
-                                        Step {
-                                            left: source.clone(),
-                                            table: target.table.clone(),
-                                            column: pk_col(target),
-                                            nullable: false,
-                                            column_nullable: false,
-                                        },
-                                    ],
-                                    multi: true,
-                                    trim: (Some(0), source),
-                                })
+                                Ok(via_through(model, target, table, dest, source))
                             }
                         }
                     }
