@@ -3,7 +3,9 @@
 //!   (`conformance/cases.json`) as real `query!` invocations, included by
 //!   `tests/conformance.rs` (see `build/conformance.rs`);
 //! * `$OUT_DIR/differential_cases.rs`: random filter trees for
-//!   `tests/differential.rs` (see `build/differential.rs`).
+//!   `tests/differential.rs`, over one table and across relations (see
+//!   `build/differential.rs`; `DUNDER_DIFF_SEED`, `DUNDER_DIFF_CASES`,
+//!   `DUNDER_DIFF_REL_CASES`).
 
 use std::path::Path;
 
@@ -40,9 +42,14 @@ fn main() {
         .ok()
         .and_then(|s| s.parse().ok())
         .unwrap_or(2000);
+    println!("cargo:rerun-if-env-changed=DUNDER_DIFF_REL_CASES");
+    let rel_count = std::env::var("DUNDER_DIFF_REL_CASES")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(1000);
     std::fs::write(
         out_dir.join("differential_cases.rs"),
-        differential::generate(seed, count),
+        differential::generate(seed, count, rel_count),
     )
     .expect("write differential_cases.rs");
 }

@@ -16,6 +16,8 @@ mod sql;
 mod util;
 
 #[cfg(test)]
+mod expansion;
+#[cfg(test)]
 mod fuzz;
 #[cfg(test)]
 mod tests;
@@ -27,7 +29,7 @@ use proc_macro::TokenStream;
 pub fn derive_model(input: TokenStream) -> TokenStream {
     let location = location(&input);
     model::derive(input.into(), &location)
-        .unwrap_or_else(syn::Error::into_compile_error)
+        .unwrap_or_else(model::Failed::into_tokens)
         .into()
 }
 

@@ -93,6 +93,10 @@ pub struct InSubquery {
     pub filter: Option<Where>,
     /// `select` can be NULL: keep NULLs out, or `NOT IN` would find nothing.
     pub not_null: bool,
+    /// The condition holds for a row with no related row (the subquery kept
+    /// its LEFT join: `isnull = true`, …): a NULL `lhs` (no row to relate
+    /// from) matches too (Django's `contains_louter`).
+    pub null_matches: bool,
 }
 
 /// Chooses each join's kind as Django's join promotion does: a join is
@@ -133,7 +137,7 @@ fn votes(from: &From, w: &Where, negated: bool) -> Vec<String> {
             }
         }
         Where::In(sub) => {
-            if negated {
+            if negated || sub.null_matches {
                 Vec::new()
             } else {
                 from.path_to(&sub.lhs.alias)
@@ -420,8 +424,6 @@ pub struct GetOrCreate {
     pub update: Vec<Assignment>,
     /// The primary key column and kind, to update the row found by.
     pub pk: (String, Kind),
-    /// The primary key's Rust field.
-    pub pk_field: String,
 }
 
 /// A related row read with the model's (`select_related`): the columns of

@@ -10,7 +10,7 @@ use crate::query::resolve::Schemas;
 use crate::schema::{FieldKind, ModelSchema};
 
 /// The models the tests' relations lead to, by struct name.
-fn registry() -> Vec<ModelSchema> {
+pub(crate) fn registry() -> Vec<ModelSchema> {
     let models: Vec<syn::DeriveInput> = vec![
         syn::parse_quote! {
             struct Author {
@@ -435,6 +435,7 @@ fn relation_shapes() {
             quote!(.exclude(tags__name__startswith = a, tags__name__endswith = b)),
         ),
         ("Article", quote!(.exclude(parent__tags__name = a))),
+        ("Article", quote!(.exclude(parent__tags__isnull = true))),
         ("Article", quote!(.filter(tags__isnull = true))),
         ("Article", quote!(.exclude(tags__isnull = true))),
         ("Author", quote!(.exclude(articles__isnull = true))),
@@ -652,6 +653,7 @@ fn compile_errors() {
         (quote!(.update(text = F(text) + 1)), "arithmetic needs a number: `Item.text` is `String`"),
         (quote!(.update(int = F(text))), "`F(text)` is `String` but `Item.int` is `i32`"),
         (quote!(.update(int = F(nope) + 1)), "has no field `nope`"),
+        (quote!(.update(text = F(author__name))), "`F(author__name)` reaches across the relation `author`"),
         (quote!(.update(int = F(int) % 2)), "use `+`, `-`, `*` and `/`"),
         (quote!(.update(int = F(int, big))), "`F(…)` takes one field name"),
         (quote!(.update(int)), "expected `field = value`"),

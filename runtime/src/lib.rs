@@ -142,7 +142,7 @@ pub mod __private {
     pub use crate::exec::Cursor;
     pub use crate::get_or_create::GetOrCreateSql;
     pub use crate::param::*;
-    pub use crate::prefetch::{by_key, group, prefetch_rows, Prefetch};
+    pub use crate::prefetch::{by_key, group, group_of, prefetch_rows, Prefetch};
     pub use crate::query::{Consume, Decoder};
     pub use crate::related::ManyToManySql;
     pub use crate::relation::{assert_related, Relation, ToMany, ToOne};

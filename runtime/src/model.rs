@@ -509,7 +509,9 @@ macro_rules! rows_cache {
     ($(#[$doc:meta])* $name:ident) => {
         $(#[$doc])*
         pub struct $name<T> {
-            rows: Option<Vec<T>>,
+            /// Shared: the same related rows may belong to several rows
+            /// (a row read twice, a tag on many articles).
+            rows: Option<Arc<[T]>>,
         }
 
         impl<T> Default for $name<T> {
@@ -544,11 +546,19 @@ macro_rules! rows_cache {
             #[doc(hidden)]
             #[inline]
             pub fn __set(&mut self, rows: Vec<T>) {
+                self.rows = Some(Arc::from(rows));
+            }
+
+            /// Stores loaded rows shared with other rows.
+            #[doc(hidden)]
+            #[inline]
+            pub fn __set_shared(&mut self, rows: Arc<[T]>) {
                 self.rows = Some(rows);
             }
         }
 
-        impl<T: Clone> Clone for $name<T> {
+        /// Clones the handle; loaded rows are shared, not copied.
+        impl<T> Clone for $name<T> {
             fn clone(&self) -> Self {
                 $name {
                     rows: self.rows.clone(),
@@ -627,7 +637,7 @@ rows_cache! {
 /// assert_eq!(format!("{r:?}"), "ReverseOne(not loaded)");
 /// ```
 pub struct ReverseOne<T> {
-    row: Option<Option<T>>,
+    row: Option<Option<Arc<T>>>,
 }
 
 impl<T> Default for ReverseOne<T> {
@@ -650,7 +660,7 @@ impl<T> ReverseOne<T> {
     /// one.
     #[inline]
     pub fn loaded(&self) -> Option<Option<&T>> {
-        self.row.as_ref().map(Option::as_ref)
+        self.row.as_ref().map(Option::as_deref)
     }
 
     /// Whether the related row was loaded (found or not).
@@ -663,11 +673,19 @@ impl<T> ReverseOne<T> {
     #[doc(hidden)]
     #[inline]
     pub fn __set(&mut self, row: Option<T>) {
+        self.row = Some(row.map(Arc::new));
+    }
+
+    /// Stores a loaded row shared with other rows.
+    #[doc(hidden)]
+    #[inline]
+    pub fn __set_shared(&mut self, row: Option<Arc<T>>) {
         self.row = Some(row);
     }
 }
 
-impl<T: Clone> Clone for ReverseOne<T> {
+/// Clones the handle; a loaded row is shared, not copied.
+impl<T> Clone for ReverseOne<T> {
     fn clone(&self) -> Self {
         ReverseOne {
             row: self.row.clone(),

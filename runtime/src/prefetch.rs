@@ -150,14 +150,24 @@ pub fn prefetch_rows<E: Executor, D: Decoder<Row = (i64, T)>, T>(
     Ok(pairs.into_iter().unzip())
 }
 
-/// The rows grouped by their link key, each group in order.
+/// The rows grouped by their link key, each group in order, shared: a key
+/// may stand for several rows (a row read twice by a join), and each gets
+/// the group (as Django's prefetch does).
 #[doc(hidden)]
-pub fn group<T>(links: Vec<i64>, rows: Vec<T>) -> HashMap<i64, Vec<T>> {
+pub fn group<T>(links: Vec<i64>, rows: Vec<T>) -> HashMap<i64, Arc<[T]>> {
     let mut map: HashMap<i64, Vec<T>> = HashMap::new();
     for (k, r) in links.into_iter().zip(rows) {
         map.entry(k).or_default().push(r);
     }
-    map
+    map.into_iter().map(|(k, v)| (k, Arc::from(v))).collect()
+}
+
+/// The group of `key`, empty when there is none.
+#[doc(hidden)]
+pub fn group_of<T>(map: &HashMap<i64, Arc<[T]>>, key: i64) -> Arc<[T]> {
+    map.get(&key)
+        .cloned()
+        .unwrap_or_else(|| Arc::from(Vec::new()))
 }
 
 /// The rows by their key, shared (a row may be the target of many keys).

@@ -613,7 +613,10 @@ fn case_chain(case: &Map<String, Value>) -> Gen<(String, String)> {
 /// then it counts the distinct rows under `.distinct()`, and cannot be told
 /// from the rows without it.
 fn count_rule(case: &Map<String, Value>) -> &'static str {
-    let model = case.get("model").and_then(Value::as_str).unwrap_or_default();
+    let model = case
+        .get("model")
+        .and_then(Value::as_str)
+        .unwrap_or_default();
     let many = case
         .get("order_by")
         .and_then(Value::as_array)

@@ -329,3 +329,47 @@ fn many_to_many_add_remove_set_clear() {
         assert!(tag_ids(r, 5).is_empty(), "{backend}");
     });
 }
+
+/// A row read twice (a join's duplicates) and a related row reached from
+/// several rows (a tag on many articles) each get their related rows, as
+/// Django's prefetch gives every copy its list.
+#[test]
+fn prefetch_fills_every_copy_of_a_row() {
+    let d = data();
+    backends(|backend, r| {
+        let q = query!(Article
+            .filter(tags__name__in = ["python", "Rust"])
+            .prefetch_related(tags)
+            .order_by(id));
+        let rows: Vec<Article> = run!(r, q, fetch_all).unwrap_or_else(|e| panic!("{backend}: {e}"));
+        let ids: Vec<i64> = rows.iter().map(|a| a.id).collect();
+        assert!(
+            ids.windows(2).any(|w| w[0] == w[1]),
+            "{backend}: duplicates expected: {ids:?}"
+        );
+        for a in &rows {
+            let tags: Vec<String> = a
+                .tags
+                .loaded()
+                .unwrap()
+                .iter()
+                .map(|t| t.name.clone())
+                .collect();
+            assert_eq!(tags, d.tags_of(a.id), "{backend}: article {}", a.id);
+        }
+        let q = query!(Article.prefetch_related(tags__articles).order_by(id));
+        let rows: Vec<Article> = run!(r, q, fetch_all).unwrap();
+        for a in &rows {
+            for t in a.tags.loaded().unwrap() {
+                let back: Vec<i64> = t.articles.loaded().unwrap().iter().map(|x| x.id).collect();
+                assert_eq!(
+                    back,
+                    d.articles_tagged(t.id),
+                    "{backend}: tag {} of article {}",
+                    t.id,
+                    a.id
+                );
+            }
+        }
+    });
+}

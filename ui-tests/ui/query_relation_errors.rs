@@ -16,6 +16,9 @@ fn main() {
     let _q = query!(Article.order_by(author__born__year));
     // `isnull` on a column that can never be NULL.
     let _q = query!(Article.filter(author__name__isnull = true));
+    // A write uses the row's own columns (Django: joined field references
+    // are not permitted).
+    let _q = query!(Article.update(title = F(author__name)));
     // The value has the related field's type.
     let _q = query!(Article.filter(author__born__year = "1990"));
 }

@@ -157,18 +157,17 @@ fn prefetcher(plan: &Plan, model: &TokenStream) -> (TokenStream, Vec<proc_macro2
                 }
             },
             PrefetchKind::Many => quote! {
-                let mut __map = ::dunder::__private::group(__links, #loaded);
+                let __map = ::dunder::__private::group(__links, #loaded);
                 for __r in #rows.iter_mut() {
                     let __k = <#parent>::__dunder_key(__r);
-                    <#parent>::#link(__r).__set(__map.remove(&__k).unwrap_or_default());
+                    <#parent>::#link(__r).__set_shared(::dunder::__private::group_of(&__map, __k));
                 }
             },
             PrefetchKind::One => quote! {
-                let mut __map = ::dunder::__private::group(__links, #loaded);
+                let __map = ::dunder::__private::by_key(__links, #loaded);
                 for __r in #rows.iter_mut() {
                     let __k = <#parent>::__dunder_key(__r);
-                    <#parent>::#link(__r)
-                        .__set(__map.remove(&__k).and_then(|__v| __v.into_iter().next()));
+                    <#parent>::#link(__r).__set_shared(__map.get(&__k).cloned());
                 }
             },
         };
@@ -296,8 +295,8 @@ pub fn get_or_create(
     let insert_strict = sql(&g.insert_strict);
     let get_params = &g.get_params;
     let insert_params = &g.insert_params;
-    let (pk, pk_kind) = match &plan.get_or_create {
-        Some(p) => (crate::schema::ident(&p.pk_field), marker(p.pk.1)),
+    let pk_kind = match &plan.get_or_create {
+        Some(p) => marker(p.pk.1),
         None => return quote!(::core::compile_error!("dunder: not a get_or_create")),
     };
     quote! {{
@@ -310,7 +309,7 @@ pub fn get_or_create(
             insert_params: &[#(#insert_params),*],
         };
         fn __dunder_pk(row: &#model) -> ::dunder::Value<'_> {
-            ::dunder::__private::value::<#pk_kind, _>(&row.#pk)
+            ::dunder::__private::value::<#pk_kind, _>(row.__dunder_pk_ref())
         }
         #params
         ::dunder::GetOrCreate::<#model>::__new(&__DUNDER_SQL, __dunder_params, __dunder_pk)

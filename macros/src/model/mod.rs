@@ -49,11 +49,126 @@ const ON_DELETE: &[(&str, &str)] = &[
 ];
 
 /// Derives `Model` for `input`. `location` makes the schema macro's name unique.
-pub fn derive(input: TokenStream, location: &str) -> syn::Result<TokenStream> {
-    let input: DeriveInput = syn::parse2(input)?;
+/// On errors, `Failed` holds them and, when the struct could be read, the
+/// fallback to emit next to them.
+pub fn derive(input: TokenStream, location: &str) -> Result<TokenStream, Failed> {
+    let unreadable = |errors| Failed {
+        errors,
+        fallback: None,
+    };
+    let input: DeriveInput = syn::parse2(input).map_err(unreadable)?;
     let id = format!("{:016x}", fnv1a(location.as_bytes()));
-    let ir = model_ir(&input, &id)?;
-    Ok(emit(&input, &ir))
+    match read_model(&input, &id).map_err(unreadable)? {
+        (ir, None) => Ok(emit(&input, &ir)),
+        (ir, Some(errors)) => Err(Failed {
+            errors,
+            fallback: Some(fallback(&input, &ir)),
+        }),
+    }
+}
+
+/// A derive in error: the errors, and what is emitted next to them.
+#[derive(Debug)]
+pub struct Failed {
+    pub errors: syn::Error,
+    /// `None` when nothing of the struct could be read.
+    pub fallback: Option<TokenStream>,
+}
+
+impl Failed {
+    /// The errors as `compile_error!`s, then the fallback.
+    pub fn into_tokens(self) -> TokenStream {
+        let mut out = self.errors.into_compile_error();
+        out.extend(self.fallback);
+        out
+    }
+}
+
+impl std::fmt::Display for Failed {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        std::fmt::Display::fmt(&self.errors, f)
+    }
+}
+
+/// What a derive in error emits next to its errors (as thiserror's
+/// fallback), from what could be read of the struct: the schema macro,
+/// `FromRow` and `Model`, `New<Model>`, the instance methods and the hidden
+/// items `query!` expansions call. So a query on this model shows no
+/// knock-on error (a query on a field left out is told the field does not
+/// exist). Nothing here runs: with the errors, the crate does not compile;
+/// the bodies that would need the fields in error are stubs.
+fn fallback(input: &DeriveInput, ir: &ModelIr) -> TokenStream {
+    let ModelIr {
+        schema,
+        fields,
+        links,
+    } = ir;
+    let name = &input.ident;
+    let table = &schema.table;
+    let pk = schema
+        .primary_key()
+        .map(|f| f.column.clone())
+        .unwrap_or_default();
+    // A key in error (an `Option`, a foreign key) would only add errors to
+    // the methods that use it: they are left out.
+    let valid_pk = schema
+        .primary_key()
+        .filter(|pk| !pk.nullable && pk.kind != FieldKind::ForeignKey);
+    let columns = fields.iter().map(|f| {
+        let FieldSchema {
+            name: field,
+            column,
+            nullable,
+            primary_key,
+            unique,
+            ..
+        } = &f.schema;
+        let sql_type = format_ident!("{}", f.schema.kind.sql_type());
+        quote! {
+            ::dunder::Column {
+                field: #field,
+                name: #column,
+                sql_type: ::dunder::SqlType::#sql_type,
+                nullable: #nullable,
+                primary_key: #primary_key,
+                references: ::core::option::Option::None,
+                unique: #unique,
+                on_delete: ::core::option::Option::None,
+            }
+        }
+    });
+    let (hidden, row_key_impl) = hidden_items(input, ir, valid_pk);
+    let relations = relation_checks(name, fields, links);
+    let instance_methods = valid_pk.map(|_| instance::methods(schema, name));
+    let new_type = new_type(input, schema, fields);
+    let schema_macro = emit_schema_macro(&input.vis, name, schema);
+    quote! {
+        impl ::dunder::FromRow for #name {
+            fn from_row<R: ::dunder::Row>(_: &R) -> ::dunder::Result<Self> {
+                ::core::result::Result::Err(::dunder::Error::NotFound {
+                    sql: ::std::string::String::new(),
+                })
+            }
+        }
+
+        impl ::dunder::Model for #name {
+            const TABLE: &'static str = #table;
+            const PRIMARY_KEY: &'static str = #pk;
+            const COLUMNS: &'static [::dunder::Column] = &[#(#columns),*];
+        }
+
+        #hidden
+
+        #row_key_impl
+
+        #relations
+
+        #instance_methods
+
+        #new_type
+
+        #schema_macro
+    }
 }
 
 /// The schema of a struct, as the derive would emit it (for tests).
@@ -70,7 +185,20 @@ struct ModelIr {
     links: Vec<LinkIr>,
 }
 
+/// The IR of a valid model, or its errors (for tests).
+#[cfg(test)]
 fn model_ir(input: &DeriveInput, id: &str) -> syn::Result<ModelIr> {
+    match read_model(input, id)? {
+        (ir, None) => Ok(ir),
+        (_, Some(errors)) => Err(errors),
+    }
+}
+
+/// The IR of a struct with named fields, and its errors: with errors, the IR
+/// holds what could be read (a field whose type or relation target is in
+/// error is left out). `Err` when nothing can be read (not a struct with
+/// named fields, generics).
+fn read_model(input: &DeriveInput, id: &str) -> syn::Result<(ModelIr, Option<syn::Error>)> {
     let name = &input.ident;
     if !input.generics.params.is_empty() {
         return Err(syn::Error::new(
@@ -110,12 +238,20 @@ fn model_ir(input: &DeriveInput, id: &str) -> syn::Result<ModelIr> {
     };
 
     let mut table = None;
+    // Kept apart from the fields' errors, which decide whether "no primary
+    // key" is said (the key may be a field in error).
+    let mut model_errors = Errors::default();
+    // Each attribute once: a repeated one is an error, not "the last wins".
+    let mut table_seen = false;
     for attr in &input.attrs {
         if !attr.path().is_ident("dunder") {
             continue;
         }
-        attr.parse_nested_meta(|meta| {
+        let res = attr.parse_nested_meta(|meta| {
             if meta.path.is_ident("table") {
+                if std::mem::replace(&mut table_seen, true) {
+                    return Err(meta.error(format!("`{name}`: `table` is given twice; keep one")));
+                }
                 let lit: LitStr = meta.value()?.parse()?;
                 if lit.value().is_empty() {
                     return Err(syn::Error::new(
@@ -128,7 +264,10 @@ fn model_ir(input: &DeriveInput, id: &str) -> syn::Result<ModelIr> {
             } else {
                 Err(meta.error("unknown model attribute: expected `table = \"…\"`"))
             }
-        })?;
+        });
+        if let Err(e) = res {
+            model_errors.push(e);
+        }
     }
 
     let mut errors = Errors::default();
@@ -457,7 +596,9 @@ fn model_ir(input: &DeriveInput, id: &str) -> syn::Result<ModelIr> {
             ));
         }
     }
-    let fields = errors.finish(fields)?;
+    if let Err(e) = errors.finish(()) {
+        model_errors.push(e);
+    }
 
     let table = table.unwrap_or_else(|| snake_case(&unraw(name)));
     for l in &mut links {
@@ -472,11 +613,12 @@ fn model_ir(input: &DeriveInput, id: &str) -> syn::Result<ModelIr> {
         fields: fields.iter().map(|f| f.schema.clone()).collect(),
         links: links.iter().map(|l| l.schema.clone()).collect(),
     };
-    Ok(ModelIr {
+    let ir = ModelIr {
         schema,
         fields,
         links,
-    })
+    };
+    Ok((ir, model_errors.finish(()).err()))
 }
 
 /// Checks a relation target path (DESIGN §2) and returns it as the schema
@@ -558,6 +700,147 @@ fn snake_case(name: &str) -> String {
     out
 }
 
+/// The hidden items `query!` expansions call on a model, and Django's
+/// related managers: `#[dunder(default = …)]` functions; for
+/// `select_related`, the key a related row is set into (None: NULL); for
+/// `prefetch_related`, the row's key and where related rows go; the primary
+/// key by reference (`get_or_create`); and `row.tags()` for each
+/// many-to-many with an automatic through table. `pk`: the primary key, if
+/// usable. Also the `RowKey` impl (models with an integer key).
+fn hidden_items(
+    input: &DeriveInput,
+    ir: &ModelIr,
+    pk: Option<&FieldSchema>,
+) -> (TokenStream, Option<TokenStream>) {
+    let ModelIr { fields, links, .. } = ir;
+    let name = &input.ident;
+    let auto_pk = pk.filter(|pk| is_auto(pk));
+    let defaults = fields.iter().filter_map(|f| {
+        let expr = f.default.as_ref()?;
+        let fn_name = format_ident!("__dunder_default_{}", f.schema.name);
+        let ty = &f.ty;
+        Some(quote_spanned!(expr.span()=>
+            #[doc(hidden)]
+            #[allow(clippy::default_trait_access)]
+            pub fn #fn_name() -> #ty {
+                #expr
+            }
+        ))
+    });
+    let key_accessors = fields.iter().filter(|f| f.target_ty.is_some()).map(|f| {
+        let ident = &f.ident;
+        let fn_name = format_ident!("__dunder_fk_{}", f.schema.name);
+        let (ty, body) = match (f.schema.nullable, option_inner(&f.ty)) {
+            (true, Some(inner)) => (inner.clone(), quote!(self.#ident.as_mut())),
+            _ => (
+                f.ty.clone(),
+                quote!(::core::option::Option::Some(&mut self.#ident)),
+            ),
+        };
+        quote! {
+            #[doc(hidden)]
+            #[inline]
+            pub fn #fn_name(&mut self) -> ::core::option::Option<&mut #ty> {
+                #body
+            }
+        }
+    });
+    let pk_ref = pk.and_then(|pk| {
+        let f = fields.iter().find(|f| f.schema.name == pk.name)?;
+        let ident = &f.ident;
+        let ty = &f.ty;
+        Some(quote! {
+            #[doc(hidden)]
+            #[inline]
+            pub fn __dunder_pk_ref(&self) -> &#ty {
+                &self.#ident
+            }
+        })
+    });
+    let row_key = auto_pk.map(|pk| {
+        let ident = crate::schema::ident(&pk.name);
+        quote! {
+            #[doc(hidden)]
+            #[inline]
+            pub fn __dunder_key(&self) -> i64 {
+                i64::from(self.#ident)
+            }
+        }
+    });
+    let link_accessors = links.iter().map(|l| {
+        let ident = &l.ident;
+        let fn_name = format_ident!("__dunder_link_{}", l.schema.name);
+        let ty = &fields_type_of(input, ident);
+        quote! {
+            #[doc(hidden)]
+            #[inline]
+            pub fn #fn_name(&mut self) -> &mut #ty {
+                &mut self.#ident
+            }
+        }
+    });
+    let managers = links.iter().filter_map(|l| {
+        let Some(Through::Auto {
+            table: through,
+            source,
+            target,
+        }) = &l.schema.through
+        else {
+            return None;
+        };
+        auto_pk?;
+        let ident = &l.ident;
+        let t = &l.target_ty;
+        let m = crate::sql::many_to_many(through, source, target);
+        let sql = |s: &crate::sql::Statement| {
+            let (a, b) = (&s.sqlite, &s.postgres);
+            quote!(::dunder::Sql { sqlite: #a, postgres: #b })
+        };
+        let (add, remove, keep_only, clear) =
+            (sql(&m.add), sql(&m.remove), sql(&m.keep_only), sql(&m.clear));
+        let set = &m.set_postgres;
+        let doc = format!(
+            "The rows related to this one through `{}` (table `{through}`): `add`, `remove`, `set`, `clear`, as Django's related manager.",
+            l.schema.name
+        );
+        Some(quote! {
+            #[doc = #doc]
+            pub fn #ident(&self) -> ::dunder::RelatedManager<#t> {
+                static SQL: ::dunder::__private::ManyToManySql = ::dunder::__private::ManyToManySql {
+                    add: #add,
+                    remove: #remove,
+                    keep_only: #keep_only,
+                    clear: #clear,
+                    set_postgres: ::dunder::Sql { sqlite: #set, postgres: #set },
+                };
+                ::dunder::RelatedManager::__new(self.__dunder_key(), &SQL)
+            }
+        })
+    });
+    let row_key_impl = auto_pk.map(|_| {
+        quote! {
+            impl ::dunder::RowKey for #name {
+                #[inline]
+                fn row_key(&self) -> i64 {
+                    self.__dunder_key()
+                }
+            }
+        }
+    });
+    let items = quote! {
+        #[allow(dead_code)]
+        impl #name {
+            #(#defaults)*
+            #(#key_accessors)*
+            #pk_ref
+            #row_key
+            #(#link_accessors)*
+            #(#managers)*
+        }
+    };
+    (items, row_key_impl)
+}
+
 fn emit(input: &DeriveInput, ir: &ModelIr) -> TokenStream {
     let ModelIr {
         schema,
@@ -628,111 +911,7 @@ fn emit(input: &DeriveInput, ir: &ModelIr) -> TokenStream {
         .filter(|t| !t.is_ident("Self"))
         .map(|t| quote_spanned!(t.span()=> ::dunder::__private::assert_model::<#t>();));
 
-    let defaults = fields.iter().filter_map(|f| {
-        let expr = f.default.as_ref()?;
-        let fn_name = format_ident!("__dunder_default_{}", f.schema.name);
-        let ty = &f.ty;
-        Some(quote_spanned!(expr.span()=>
-            #[doc(hidden)]
-            #[allow(clippy::default_trait_access)]
-            pub fn #fn_name() -> #ty {
-                #expr
-            }
-        ))
-    });
-    // For select_related: the key a related row is set into (None: NULL).
-    let key_accessors = fields.iter().filter(|f| f.target_ty.is_some()).map(|f| {
-        let ident = &f.ident;
-        let fn_name = format_ident!("__dunder_fk_{}", f.schema.name);
-        let (ty, body) = match (f.schema.nullable, option_inner(&f.ty)) {
-            (true, Some(inner)) => (inner.clone(), quote!(self.#ident.as_mut())),
-            _ => (
-                f.ty.clone(),
-                quote!(::core::option::Option::Some(&mut self.#ident)),
-            ),
-        };
-        quote! {
-            #[doc(hidden)]
-            #[inline]
-            pub fn #fn_name(&mut self) -> ::core::option::Option<&mut #ty> {
-                #body
-            }
-        }
-    });
-    // For prefetch_related: the key related rows are found by, and where
-    // they go.
-    let row_key = schema.primary_key().filter(|pk| is_auto(pk)).map(|pk| {
-        let ident = crate::schema::ident(&pk.name);
-        quote! {
-            #[doc(hidden)]
-            #[inline]
-            pub fn __dunder_key(&self) -> i64 {
-                i64::from(self.#ident)
-            }
-        }
-    });
-    let link_accessors = links.iter().map(|l| {
-        let ident = &l.ident;
-        let fn_name = format_ident!("__dunder_link_{}", l.schema.name);
-        let ty = &fields_type_of(input, ident);
-        quote! {
-            #[doc(hidden)]
-            #[inline]
-            pub fn #fn_name(&mut self) -> &mut #ty {
-                &mut self.#ident
-            }
-        }
-    });
-    // Django's related manager for each many-to-many with an automatic
-    // through table: `row.tags().add(&conn, [a, b])`.
-    let managers = links.iter().filter_map(|l| {
-        let Some(Through::Auto {
-            table: through,
-            source,
-            target,
-        }) = &l.schema.through
-        else {
-            return None;
-        };
-        schema.primary_key().filter(|pk| is_auto(pk))?;
-        let ident = &l.ident;
-        let t = &l.target_ty;
-        let m = crate::sql::many_to_many(through, source, target);
-        let sql = |s: &crate::sql::Statement| {
-            let (a, b) = (&s.sqlite, &s.postgres);
-            quote!(::dunder::Sql { sqlite: #a, postgres: #b })
-        };
-        let (add, remove, keep_only, clear) =
-            (sql(&m.add), sql(&m.remove), sql(&m.keep_only), sql(&m.clear));
-        let set = &m.set_postgres;
-        let doc = format!(
-            "The rows related to this one through `{}` (table `{through}`): `add`, `remove`, `set`, `clear`, as Django's related manager.",
-            l.schema.name
-        );
-        Some(quote! {
-            #[doc = #doc]
-            pub fn #ident(&self) -> ::dunder::RelatedManager<#t> {
-                static SQL: ::dunder::__private::ManyToManySql = ::dunder::__private::ManyToManySql {
-                    add: #add,
-                    remove: #remove,
-                    keep_only: #keep_only,
-                    clear: #clear,
-                    set_postgres: ::dunder::Sql { sqlite: #set, postgres: #set },
-                };
-                ::dunder::RelatedManager::__new(self.__dunder_key(), &SQL)
-            }
-        })
-    });
-    let row_key_impl = schema.primary_key().filter(|pk| is_auto(pk)).map(|_| {
-        quote! {
-            impl ::dunder::RowKey for #name {
-                #[inline]
-                fn row_key(&self) -> i64 {
-                    self.__dunder_key()
-                }
-            }
-        }
-    });
+    let (hidden, row_key_impl) = hidden_items(input, ir, schema.primary_key());
     let instance_methods = instance::methods(schema, name);
     let new_type = new_type(input, schema, fields);
     let many_to_many = links.iter().filter_map(|l| {
@@ -772,14 +951,7 @@ fn emit(input: &DeriveInput, ir: &ModelIr) -> TokenStream {
             }
         }
 
-        #[allow(dead_code)]
-        impl #name {
-            #(#defaults)*
-            #(#key_accessors)*
-            #row_key
-            #(#link_accessors)*
-            #(#managers)*
-        }
+        #hidden
 
         #row_key_impl
 
@@ -887,7 +1059,7 @@ fn new_type(input: &DeriveInput, schema: &ModelSchema, fields: &[FieldIr]) -> To
         quote!(#fvis #ident: #ty)
     });
     let doc = format!(
-        "A `{name}` not stored yet: every field but the auto-increment key and the `auto_now` ones. `insert` stores it; `{name}::bulk_create` stores many."
+        "An unsaved `{name}`: every field but the auto-increment key and the `auto_now` ones. `insert` stores it; `{name}::bulk_create` stores many."
     );
     let insert = instance::insert(
         schema,

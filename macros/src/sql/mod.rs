@@ -329,11 +329,16 @@ impl Renderer<'_> {
                     inner.push_str(" WHERE ");
                     inner.push_str(&conds.join(" AND "));
                 }
-                let sql = format!("{} IN ({inner})", self.column(&sub.lhs));
-                if negated && sub.lhs_nullable {
-                    format!("({sql} AND {} IS NOT NULL)", self.column(&sub.lhs))
-                } else {
-                    sql
+                let lhs = self.column(&sub.lhs);
+                let sql = format!("{lhs} IN ({inner})");
+                match (sub.lhs_nullable, sub.null_matches, negated) {
+                    // No row to relate from matches a condition that holds
+                    // without related rows…
+                    (true, true, _) => format!("({sql} OR {lhs} IS NULL)"),
+                    // …and no other: under a NOT, keep `NOT (NULL IN …)`
+                    // from being NULL.
+                    (true, false, true) => format!("({sql} AND {lhs} IS NOT NULL)"),
+                    _ => sql,
                 }
             }
         }
@@ -343,6 +348,7 @@ impl Renderer<'_> {
     fn guarded(&self, w: &Where) -> bool {
         match w {
             Where::Leaf(leaf) => leaf.lhs.nullable && !matches!(leaf.lookup, Lookup::IsNull(_)),
+            // Both forms of a nullable left side are one parenthesised group.
             Where::In(sub) => sub.lhs_nullable,
             _ => false,
         }

@@ -326,5 +326,6 @@ fn split(split: Option<Split>, w: Where) -> Where {
         from,
         filter: Some(w),
         not_null,
+        null_matches: !trim,
     }))
 }

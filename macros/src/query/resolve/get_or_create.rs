@@ -97,7 +97,6 @@ impl<'s> Resolver<'s> {
             insert,
             update,
             pk: (pk.column.clone(), pk_kind),
-            pk_field: pk.name.clone(),
         })
     }
 }

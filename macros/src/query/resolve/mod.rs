@@ -242,8 +242,8 @@ impl<'s> Resolver<'s> {
         // multi-valued relation adds rows, and count() does not count them);
         // writes ignore it too.
         let sliced_query = slice_start.is_some() || slice_stop.is_some();
-        let keep_order = write.is_none()
-            && !(matches!(select, Select::Count | Select::Exists) && !sliced_query);
+        let counting = matches!(select, Select::Count | Select::Exists);
+        let keep_order = write.is_none() && (sliced_query || !counting);
         let mut order: Vec<OrderBy> = match (keep_order, order_keys) {
             (true, Some(keys)) => keys.iter().filter_map(|k| self.order_key(k)).collect(),
             _ => Vec::new(),

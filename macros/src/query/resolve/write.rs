@@ -204,8 +204,21 @@ impl<'s> Resolver<'s> {
                         "`F(…)` takes one field name of this model, e.g. `F(rating)`",
                     ));
                 };
+                let name = crate::schema::unraw(&ident);
+                if let Some((first, _)) = name.split_once("__") {
+                    let relation = self.schema.field(first).is_some_and(|f| f.target.is_some())
+                        || self.schema.link(first).is_some();
+                    if relation {
+                        return Err(syn::Error::new(
+                            ident.span(),
+                            format!(
+                                "`F({name})` reaches across the relation `{first}`: a write can only use the row's own columns (Django refuses joined field references here too); filter on `{name}` instead, or read the value first"
+                            ),
+                        ));
+                    }
+                }
                 let part = Part {
-                    name: crate::schema::unraw(&ident),
+                    name,
                     span: ident.span(),
                 };
                 let other = self.field(&part)?;
