@@ -59,6 +59,7 @@ fn raw_insert(
             id: r.get(0),
             name: r.get(1),
             hair_color: r.get(2),
+            posts: Default::default(),
         })
         .collect()
 }

@@ -1,7 +1,10 @@
 //! Benchmarks of dunder against hand-written driver code doing the same work.
 //! Run `cargo bench -p dunder-bench`; see `bench/README.md`.
 
-use dunder::Model;
+use dunder::{ForeignKey, Model, Reverse};
+
+pub mod relations;
+pub mod relations_pg;
 
 /// The 3-column table of the fetch benchmark.
 #[derive(Model, Debug, Clone, PartialEq)]
@@ -12,13 +15,38 @@ pub struct Item {
     pub qty: i32,
 }
 
-/// The `users` table of diesel_bench's insert scenario.
+/// The `users` table of diesel_bench's scenarios.
 #[derive(Model, Debug, Clone, PartialEq)]
 #[dunder(table = "users")]
 pub struct User {
     pub id: i64,
     pub name: String,
     pub hair_color: Option<String>,
+    /// The other side of `Post.user` (not a column: `prefetch_related` fills it).
+    #[dunder(related = user)]
+    pub posts: Reverse<crate::Post>,
+}
+
+/// diesel_bench's `posts(id, user_id, title, body NULL)`.
+#[derive(Model, Debug, Clone, PartialEq)]
+#[dunder(table = "posts")]
+pub struct Post {
+    pub id: i64,
+    pub user: ForeignKey<crate::User>,
+    pub title: String,
+    pub body: Option<String>,
+    /// The other side of `Comment.post`.
+    #[dunder(related = post)]
+    pub comments: Reverse<crate::Comment>,
+}
+
+/// diesel_bench's `comments(id, post_id, text)`.
+#[derive(Model, Debug, Clone, PartialEq)]
+#[dunder(table = "comments")]
+pub struct Comment {
+    pub id: i64,
+    pub post: ForeignKey<crate::Post>,
+    pub text: String,
 }
 
 /// An in-memory SQLite database with `rows` items (ids 1..=rows).
@@ -108,6 +136,7 @@ pub fn raw_insert(conn: &rusqlite::Connection, sql: &str, rows: &[NewUser]) -> V
                 id: r.get(0)?,
                 name: r.get(1)?,
                 hair_color: r.get(2)?,
+                posts: Reverse::new(),
             })
         })
         .expect("query")

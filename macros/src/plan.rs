@@ -462,8 +462,21 @@ pub enum PrefetchKind {
     One,
 }
 
+/// Where a prefetched row's link key (the key of the row it belongs to)
+/// is read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PrefetchLink {
+    /// The related row's own primary key (a forward key's target).
+    Pk,
+    /// The related row's key field of that name, at that column (the
+    /// reverse of a key).
+    Key(String, usize),
+    /// The column selected after the row's (a through table's).
+    Extra,
+}
+
 /// One relation of `prefetch_related`: a query of the related rows whose
-/// link column (selected last) is one of the keys, bound as parameter 1.
+/// link column is one of the keys, bound as parameter 1.
 #[derive(Debug, Clone)]
 pub struct Prefetched {
     /// The relation field of the rows it fills.
@@ -472,6 +485,7 @@ pub struct Prefetched {
     /// The related model's type (empty: the query's own model).
     pub target: proc_macro2::TokenStream,
     pub query: Box<Plan>,
+    pub link: PrefetchLink,
     pub children: Vec<Prefetched>,
 }
 

@@ -187,22 +187,33 @@ impl Row for PgRow {
     fn get<T: Decode>(&self, idx: usize, column: &'static str) -> Result<T> {
         match self.0.try_get::<_, T::Pg>(idx) {
             Ok(v) => Ok(T::from_pg(v)),
-            Err(e) => {
-                let was_null = e
-                    .source()
-                    .is_some_and(|s| s.downcast_ref::<postgres::types::WasNull>().is_some());
-                let found = if was_null {
-                    "NULL".to_owned()
-                } else {
-                    match self.0.columns().get(idx) {
-                        Some(c) => format!("a value of type {}", c.type_()),
-                        None => "no such column in the result".to_owned(),
-                    }
-                };
-                Err(decode_error(column, T::EXPECTED, found))
-            }
+            Err(e) => Err(pg_decode_error(&self.0, idx, column, T::EXPECTED, &e)),
         }
     }
+}
+
+/// The error of a column that did not decode, out of the hot path.
+#[cold]
+#[inline(never)]
+fn pg_decode_error(
+    row: &postgres::Row,
+    idx: usize,
+    column: &'static str,
+    expected: &'static str,
+    e: &postgres::Error,
+) -> Error {
+    let was_null = e
+        .source()
+        .is_some_and(|s| s.downcast_ref::<postgres::types::WasNull>().is_some());
+    let found = if was_null {
+        "NULL".to_owned()
+    } else {
+        match row.columns().get(idx) {
+            Some(c) => format!("a value of type {}", c.type_()),
+            None => "no such column in the result".to_owned(),
+        }
+    };
+    decode_error(column, expected, found)
 }
 
 /// Rows from the server: streamed (`try_for_each`), or fetched in one go,

@@ -121,7 +121,22 @@ fn prefetcher(plan: &Plan, model: &TokenStream) -> (TokenStream, Vec<proc_macro2
         } else {
             n.target.clone()
         };
+        // The link key: read from the decoded row, or the column after it.
         let width = n.query.columns.len();
+        let link_key = match &n.link {
+            PrefetchLink::Pk => quote!(<#target>::__dunder_key(&__t)),
+            PrefetchLink::Key(field, at) => {
+                let fk = format_ident!("__dunder_fk_{}", field);
+                quote! {
+                    match <#target>::#fk(&mut __t) {
+                        ::core::option::Option::Some(__k) => __k.id(),
+                        // NULL: not in `IN (…)`; read it for a typed error.
+                        ::core::option::Option::None => ::dunder::Row::get::<i64>(row, #at, #field)?,
+                    }
+                }
+            }
+            PrefetchLink::Extra => quote!(::dunder::Row::get::<i64>(row, #width, "prefetch key")?),
+        };
         // Each level names its rows apart: a child's would shadow them.
         let loaded = format_ident!("__dunder_loaded_{}", i);
         let children: Vec<TokenStream> = n
@@ -177,8 +192,9 @@ fn prefetcher(plan: &Plan, model: &TokenStream) -> (TokenStream, Vec<proc_macro2
                 type Row = (i64, #target);
                 #[inline]
                 fn decode<X: ::dunder::Row>(row: &X) -> ::dunder::Result<(i64, #target)> {
-                    let __t = <#target as ::dunder::FromRow>::from_row(row)?;
-                    let __k: i64 = ::dunder::Row::get(row, #width, "prefetch key")?;
+                    #[allow(unused_mut)]
+                    let mut __t = <#target as ::dunder::FromRow>::from_row(row)?;
+                    let __k: i64 = #link_key;
                     ::core::result::Result::Ok((__k, __t))
                 }
             }

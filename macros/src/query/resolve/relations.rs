@@ -763,6 +763,7 @@ impl<'s> Resolver<'s> {
                         kind,
                         target: target_path.clone(),
                         query: Box::new(prefetch_plan(&hop)),
+                        link: prefetch_link(&hop),
                         children: Vec::new(),
                     });
                     nodes.len() - 1
@@ -773,6 +774,23 @@ impl<'s> Resolver<'s> {
             model = hop.target;
         }
         Ok(())
+    }
+}
+
+/// Where a prefetched row's link key is read (see [`PrefetchLink`]).
+fn prefetch_link(hop: &Hop<'_>) -> PrefetchLink {
+    if hop.steps.len() > 1 {
+        return PrefetchLink::Extra;
+    }
+    let column = &hop.steps[0].column;
+    match hop.target.fields.iter().position(|f| f.column == *column) {
+        Some(i) if hop.target.fields[i].primary_key && is_auto_key(&hop.target.fields[i]) => {
+            PrefetchLink::Pk
+        }
+        Some(i) if hop.target.fields[i].target.is_some() => {
+            PrefetchLink::Key(hop.target.fields[i].name.clone(), i)
+        }
+        _ => PrefetchLink::Extra,
     }
 }
 
@@ -819,10 +837,17 @@ fn prefetch_plan(hop: &Hop<'_>) -> Plan {
         // One table: the column the relation joins it on.
         _ => Col::new(&base, &last.column),
     };
+    let columns: Vec<String> = target.fields.iter().map(|f| f.column.clone()).collect();
+    // The link of a target's own column is read from the decoded row; a
+    // through table's is selected after the row's columns.
+    let extra_select = match prefetch_link(hop) {
+        PrefetchLink::Extra => vec![link.clone()],
+        _ => Vec::new(),
+    };
     Plan {
-        columns: target.fields.iter().map(|f| f.column.clone()).collect(),
+        columns,
         pk_column: pk.clone(),
-        extra_select: vec![link.clone()],
+        extra_select,
         related: Vec::new(),
         prefetch: Vec::new(),
         select: Select::Model,
