@@ -373,3 +373,59 @@ fn prefetch_fills_every_copy_of_a_row() {
         }
     });
 }
+
+/// The same loading through `dunder::Db` (both backends) and the cached
+/// `dunder::postgres::Client`: every executor runs the prefetch queries on
+/// the same connection.
+#[test]
+fn loading_through_db_and_the_cached_client() {
+    let d = data();
+    fn check(backend: &str, authors: Vec<Author>, d: &Data) {
+        assert_eq!(authors.len(), d.author_name.len(), "{backend}");
+        for a in &authors {
+            let ids: Vec<i64> = a.articles.loaded().unwrap().iter().map(|x| x.id).collect();
+            assert_eq!(ids, d.articles_of(a.id), "{backend}");
+            for x in a.articles.loaded().unwrap() {
+                assert_eq!(x.author.loaded().map(|y| y.id), Some(a.id), "{backend}");
+            }
+        }
+    }
+    let q = query!(Author
+        .prefetch_related(articles, articles__author)
+        .order_by(id));
+    let mut db = dunder::Db::connect("sqlite::memory:").expect("sqlite");
+    if let dunder::Db::Sqlite(conn) = &db {
+        dunder_tests::load_conformance_sqlite(conn);
+    }
+    check("Db sqlite", q.fetch_all(&mut db).expect("Db sqlite"), &d);
+    if let Some(pg) = dunder_tests::pg() {
+        let mut client = dunder_tests::pg_connect(&pg);
+        dunder_tests::load_conformance_pg(&mut client);
+        let mut cached = dunder::postgres::Client::new(client);
+        for round in 0..2 {
+            let rows = q.fetch_all(&mut cached).expect("cached client");
+            check(&format!("cached client, round {round}"), rows, &d);
+        }
+        let mut config_url = dunder_tests::postgres_url();
+        if let Some(i) = config_url.rfind('/') {
+            config_url.truncate(i + 1);
+        }
+        config_url.push_str(pg.dbname());
+        let mut db = dunder::Db::connect(&config_url).expect("Db postgres");
+        check(
+            "Db postgres",
+            q.fetch_all(&mut db).expect("Db postgres"),
+            &d,
+        );
+        // Inside a transaction: the prefetch queries see its writes.
+        let mut tx = cached.transaction().expect("tx");
+        query!(Article.filter(author = 7).delete())
+            .run(&mut tx)
+            .expect("noop delete");
+        let zed = query!(Author.prefetch_related(articles).get(pk = 7))
+            .run(&mut tx)
+            .expect("in tx");
+        assert_eq!(zed.articles.loaded().map(<[Article]>::len), Some(0));
+        tx.rollback().expect("rollback");
+    }
+}
