@@ -438,6 +438,9 @@ pub struct Selected {
     pub target: proc_macro2::TokenStream,
     pub alias: String,
     pub columns: Vec<String>,
+    /// A reverse one-to-one (`ReverseOne`): the row may be absent; its
+    /// primary key's position among `columns` tells (NULL: none).
+    pub reverse: Option<usize>,
     pub children: Vec<Selected>,
 }
 

@@ -521,6 +521,7 @@ fn loading_shapes() {
             quote!(.select_related(parent__author).filter(author__name = n)),
         ),
         ("Article", quote!(.select_related(author).count())),
+        ("Author", quote!(.select_related(profile_of))),
         (
             "Author",
             quote!(.prefetch_related(articles, articles__tags, edited)),

@@ -429,3 +429,93 @@ fn loading_through_db_and_the_cached_client() {
         tx.rollback().expect("rollback");
     }
 }
+
+/// `select_related` of one-to-one relations both ways: the forward key
+/// (`Profile.user`) and the reverse side (`Person.profile`, a LEFT join:
+/// no profile reads as `Some(None)`), nested (`post.author.profile`).
+#[test]
+fn select_related_one_to_one_both_ways() {
+    use dunder_test_models::relations::{Blog, Person, Post, Profile};
+    let setup = |r: &mut Runner<'_>| {
+        macro_rules! exec {
+            ($q:expr) => {
+                match r {
+                    Runner::Sqlite(c) => $q.run(*c),
+                    Runner::Pg(c) => $q.run(&mut **c),
+                }
+            };
+        }
+        let ann = exec!(query!(Person.create(name = "Ann"))).unwrap();
+        let bob = exec!(query!(Person.create(name = "Bob"))).unwrap();
+        exec!(query!(Profile.create(bio = "ann's", user = ann.id))).unwrap();
+        let blog = exec!(query!(Blog.create(name = "b", owner = ann.id))).unwrap();
+        for (title, author) in [("by ann", ann.id), ("by bob", bob.id)] {
+            exec!(query!(Post.create(
+                title = title,
+                rating = 1,
+                blog = blog.id,
+                author = author
+            )))
+            .unwrap();
+        }
+    };
+    let check = |backend: &str, r: &mut Runner<'_>| {
+        let people: Vec<Person> = run!(
+            r,
+            query!(Person.select_related(profile).order_by(name)),
+            fetch_all
+        )
+        .unwrap_or_else(|e| panic!("{backend}: {e}"));
+        let bios: Vec<Option<Option<&str>>> = people
+            .iter()
+            .map(|p| p.profile.loaded().map(|x| x.map(|x| x.bio.as_str())))
+            .collect();
+        assert_eq!(bios, [Some(Some("ann's")), Some(None)], "{backend}");
+        let profiles: Vec<Profile> =
+            run!(r, query!(Profile.select_related(user)), fetch_all).unwrap();
+        assert_eq!(
+            profiles[0].user.loaded().map(|u| u.name.as_str()),
+            Some("Ann")
+        );
+        let posts: Vec<Post> = run!(
+            r,
+            query!(Post.select_related(author__profile).order_by(title)),
+            fetch_all
+        )
+        .unwrap();
+        let got: Vec<(&str, Option<Option<&str>>)> = posts
+            .iter()
+            .map(|p| {
+                let a = p.author.loaded().expect("author loaded");
+                (
+                    a.name.as_str(),
+                    a.profile.loaded().map(|x| x.map(|x| x.bio.as_str())),
+                )
+            })
+            .collect();
+        assert_eq!(
+            got,
+            [("Ann", Some(Some("ann's"))), ("Bob", Some(None))],
+            "{backend}"
+        );
+    };
+    let conn = dunder_tests::sqlite();
+    dunder::create_table::<Person, _>(&conn).unwrap();
+    dunder::create_table::<Profile, _>(&conn).unwrap();
+    dunder::create_table::<Blog, _>(&conn).unwrap();
+    dunder::create_table::<dunder_test_models::relations::Tag, _>(&conn).unwrap();
+    dunder::create_table::<Post, _>(&conn).unwrap();
+    let mut r = Runner::Sqlite(&conn);
+    setup(&mut r);
+    check("sqlite", &mut r);
+    if let Some(mut db) = dunder_tests::pg() {
+        dunder::create_table::<Person, _>(&mut *db).unwrap();
+        dunder::create_table::<Profile, _>(&mut *db).unwrap();
+        dunder::create_table::<Blog, _>(&mut *db).unwrap();
+        dunder::create_table::<dunder_test_models::relations::Tag, _>(&mut *db).unwrap();
+        dunder::create_table::<Post, _>(&mut *db).unwrap();
+        let mut r = Runner::Pg(&mut db);
+        setup(&mut r);
+        check("postgres", &mut r);
+    }
+}

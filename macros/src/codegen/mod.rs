@@ -252,12 +252,32 @@ fn related_decoder(plan: &Plan, model: &TokenStream) -> TokenStream {
             .iter()
             .map(|c| node(c, &quote!(__r), model, offset))
             .collect();
-        quote! {
-            if let ::core::option::Option::Some(__k) = #var.#accessor() {
-                #[allow(unused_mut)]
-                let mut __r = <#target as ::dunder::FromRow>::from_row_at(row, #at)?;
-                #(#children)*
-                __k.__set(__r);
+        match n.reverse {
+            None => quote! {
+                if let ::core::option::Option::Some(__k) = #var.#accessor() {
+                    #[allow(unused_mut)]
+                    let mut __r = <#target as ::dunder::FromRow>::from_row_at(row, #at)?;
+                    #(#children)*
+                    __k.__set(__r);
+                }
+            },
+            Some(pk) => {
+                let link = format_ident!("__dunder_link_{}", n.field);
+                let pk_at = at + pk;
+                quote! {{
+                    // Taken before `__r` names the related row.
+                    let __slot = #var.#link();
+                    let __present: ::core::option::Option<i64> =
+                        ::dunder::Row::get(row, #pk_at, "select_related key")?;
+                    if __present.is_some() {
+                        #[allow(unused_mut)]
+                        let mut __r = <#target as ::dunder::FromRow>::from_row_at(row, #at)?;
+                        #(#children)*
+                        __slot.__set(::core::option::Option::Some(__r));
+                    } else {
+                        __slot.__set(::core::option::Option::None);
+                    }
+                }}
             }
         }
     }

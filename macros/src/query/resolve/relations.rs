@@ -643,8 +643,13 @@ impl<'s> Resolver<'s> {
         // The Rust path of `model` (empty: the query's own model).
         let mut model_path = TokenStream::new();
         for part in path {
-            let f = match self.named(model, part)? {
-                Named::Column(f) if f.target.is_some() => f,
+            let named = self.named(model, part)?;
+            // A key of this row, or the one row whose one-to-one key points
+            // here (its absence reads as NULL columns: `None`).
+            let (name, reverse, target_path) = match &named {
+                Named::Column(f) if f.target.is_some() => {
+                    (f.name.clone(), false, f.target.clone().unwrap_or_default())
+                }
                 Named::Column(f) => {
                     return Err(syn::Error::new(
                         part.span,
@@ -654,6 +659,9 @@ impl<'s> Resolver<'s> {
                         ),
                     ))
                 }
+                Named::Link(l) if l.kind == LinkKind::ReverseOne => {
+                    (l.name.clone(), true, l.target.clone())
+                }
                 Named::Link(l) => {
                     return Err(syn::Error::new(
                         part.span,
@@ -661,33 +669,34 @@ impl<'s> Resolver<'s> {
                             "`{}.{}` is a {} relation: load it with `prefetch_related({})` (select_related follows ForeignKey and OneToOne fields, one row each)",
                             model.name,
                             l.name,
-                            match l.kind {
-                                LinkKind::ManyToMany => "many-to-many",
-                                LinkKind::Reverse => "reverse (many-valued)",
-                                LinkKind::ReverseOne => "reverse one-to-one",
+                            if l.kind == LinkKind::ManyToMany {
+                                "many-to-many"
+                            } else {
+                                "reverse (many-valued)"
                             },
                             l.name
                         ),
                     ))
                 }
             };
-            let named = Named::Column(f);
             let hop = self.hop(model, &named, part)?;
             let step = &hop.steps[0];
             alias = joins.join(Col::new(&alias, &step.left), step, None, true);
-            let i = match nodes.iter().position(|n| n.field == f.name) {
+            let i = match nodes.iter().position(|n| n.field == name) {
                 Some(i) => i,
                 None => {
-                    let target = match f.target.as_ref() {
-                        Some(t) if t.to_string() == "Self" => model_path.clone(),
-                        Some(t) => t.clone(),
-                        None => TokenStream::new(),
+                    let target = if target_path.to_string() == "Self" {
+                        model_path.clone()
+                    } else {
+                        target_path
                     };
+                    let pk_at = hop.target.fields.iter().position(|c| c.primary_key);
                     nodes.push(Selected {
-                        field: f.name.clone(),
+                        field: name,
                         target,
                         alias: alias.clone(),
                         columns: hop.target.fields.iter().map(|c| c.column.clone()).collect(),
+                        reverse: reverse.then_some(pk_at.unwrap_or(0)),
                         children: Vec::new(),
                     });
                     nodes.len() - 1
