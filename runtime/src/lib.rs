@@ -145,7 +145,7 @@ pub mod __private {
     pub use crate::prefetch::{by_key, group, group_of, prefetch_rows, Prefetch};
     pub use crate::query::{Consume, Decoder};
     pub use crate::related::ManyToManySql;
-    pub use crate::relation::{assert_related, Relation, ToMany, ToOne};
+    pub use crate::relation::{assert_related, NoManager, Relation, ToMany, ToOne};
     pub use chrono;
     pub use dunder_macros::__query_with_schema;
     pub use std::vec::Vec;

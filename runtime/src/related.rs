@@ -107,6 +107,9 @@ impl<T> IntoKey<T> for &ForeignKey<T> {
 ///     assert_eq!(post.tags().add(&conn, [rust.id])?, 0); // already there
 ///     let n: i64 = query!(Post.filter(tags__name = "orm").count()).run(&conn)?;
 ///     assert_eq!(n, 1);
+///     // The other side writes the same table.
+///     assert_eq!(rust.posts().remove(&conn, [&post])?, 1);
+///     assert_eq!(rust.posts().add(&conn, [post.id])?, 1);
 ///     post.tags().set(&conn, [orm.id])?;        // removes rust
 ///     post.tags().remove(&conn, [&orm])?;
 ///     assert_eq!(post.tags().clear(&conn)?, 0); // nothing left

@@ -13,7 +13,19 @@ pub trait Relation<const NAME: u64> {
     /// [`ToOne`] for a `OneToOne`, [`ToMany`] for a `ForeignKey` or `ManyToMany`
     /// (seen from the target: one related row, or many).
     type Kind;
+    /// What the target's reverse side writes through: a
+    /// [`RelatedManager`](crate::RelatedManager) of this model for a
+    /// many-to-many with an automatic through table, [`NoManager`] otherwise.
+    type Manager;
+    /// The manager of the target row whose key is `key`.
+    fn manager(key: i64) -> Self::Manager;
 }
+
+/// The reverse side of a key, or of a many-to-many through a model of its
+/// own, is written from the other side: set the key (`update`), or create
+/// the through model's rows. This has no methods.
+#[derive(Debug, Clone, Copy)]
+pub struct NoManager;
 
 /// The reverse side of a `OneToOne`: at most one related row.
 #[derive(Debug)]

@@ -519,3 +519,30 @@ fn select_related_one_to_one_both_ways() {
         check("postgres", &mut r);
     }
 }
+
+/// The reverse side of a many-to-many writes the same through table.
+#[test]
+fn reverse_many_to_many_writes() {
+    backends(|backend, r| {
+        let unused: Tag = run!(r, query!(Tag.get(name = "unused")), fetch_one).unwrap();
+        let n = write!(r, |c| unused.articles().add(c, [1_i64, 2])).unwrap();
+        assert_eq!(n, 2, "{backend}");
+        let tagged: Vec<Article> = run!(
+            r,
+            query!(Article.filter(tags__name = "unused").order_by(id)),
+            fetch_all
+        )
+        .unwrap();
+        assert_eq!(
+            tagged.iter().map(|a| a.id).collect::<Vec<_>>(),
+            [1, 2],
+            "{backend}"
+        );
+        assert!(tag_ids(r, 1).contains(&unused.id), "{backend}");
+        write!(r, |c| unused.articles().set(c, [3_i64])).unwrap();
+        assert_eq!(tag_ids(r, 3), [4, unused.id], "{backend}");
+        assert!(!tag_ids(r, 1).contains(&unused.id), "{backend}");
+        let n = write!(r, |c| unused.articles().clear(c)).unwrap();
+        assert_eq!(n, 1, "{backend}");
+    });
+}

@@ -700,6 +700,32 @@ fn snake_case(name: &str) -> String {
     out
 }
 
+/// The statements of a related manager on a through `table` whose `near`
+/// column holds the row's key and `far` the related keys.
+fn many_to_many_sql(table: &str, near: &str, far: &str) -> TokenStream {
+    let m = crate::sql::many_to_many(table, near, far);
+    let sql = |s: &crate::sql::Statement| {
+        let (a, b) = (&s.sqlite, &s.postgres);
+        quote!(::dunder::Sql { sqlite: #a, postgres: #b })
+    };
+    let (add, remove, keep_only, clear) = (
+        sql(&m.add),
+        sql(&m.remove),
+        sql(&m.keep_only),
+        sql(&m.clear),
+    );
+    let set = &m.set_postgres;
+    quote! {
+        ::dunder::__private::ManyToManySql {
+            add: #add,
+            remove: #remove,
+            keep_only: #keep_only,
+            clear: #clear,
+            set_postgres: ::dunder::Sql { sqlite: #set, postgres: #set },
+        }
+    }
+}
+
 /// The hidden items `query!` expansions call on a model, and Django's
 /// related managers: `#[dunder(default = …)]` functions; for
 /// `select_related`, the key a related row is set into (None: NULL); for
@@ -791,14 +817,7 @@ fn hidden_items(
         auto_pk?;
         let ident = &l.ident;
         let t = &l.target_ty;
-        let m = crate::sql::many_to_many(through, source, target);
-        let sql = |s: &crate::sql::Statement| {
-            let (a, b) = (&s.sqlite, &s.postgres);
-            quote!(::dunder::Sql { sqlite: #a, postgres: #b })
-        };
-        let (add, remove, keep_only, clear) =
-            (sql(&m.add), sql(&m.remove), sql(&m.keep_only), sql(&m.clear));
-        let set = &m.set_postgres;
+        let sql = many_to_many_sql(through, source, target);
         let doc = format!(
             "The rows related to this one through `{}` (table `{through}`): `add`, `remove`, `set`, `clear`, as Django's related manager.",
             l.schema.name
@@ -806,14 +825,34 @@ fn hidden_items(
         Some(quote! {
             #[doc = #doc]
             pub fn #ident(&self) -> ::dunder::RelatedManager<#t> {
-                static SQL: ::dunder::__private::ManyToManySql = ::dunder::__private::ManyToManySql {
-                    add: #add,
-                    remove: #remove,
-                    keep_only: #keep_only,
-                    clear: #clear,
-                    set_postgres: ::dunder::Sql { sqlite: #set, postgres: #set },
-                };
+                static SQL: ::dunder::__private::ManyToManySql = #sql;
                 ::dunder::RelatedManager::__new(self.__dunder_key(), &SQL)
+            }
+        })
+    });
+    // The reverse side of a many-to-many writes too (`tag.articles().add(…)`);
+    // for the reverse of a key the manager has no methods.
+    let reverse_managers = links.iter().filter_map(|l| {
+        let related = l.related.as_ref()?;
+        if l.schema.kind != LinkKind::Reverse {
+            return None;
+        }
+        auto_pk?;
+        let hash = fnv1a(unraw(related).as_bytes());
+        let ident = &l.ident;
+        let t = &l.target_ty;
+        let doc = format!(
+            "The rows of `{}` related to this one (the other side of its `{}`): for a many-to-many with an automatic through table, `add`, `remove`, `set`, `clear`, as Django's related manager.",
+            quote!(#t).to_string().replace(' ', ""),
+            unraw(related)
+        );
+        // A wrong `related` is reported once, by the check on that name;
+        // here it would only repeat: the same span lets the compiler merge them.
+        let rel = quote_spanned!(related.span()=> <#t as ::dunder::__private::Relation<#hash>>);
+        Some(quote! {
+            #[doc = #doc]
+            pub fn #ident(&self) -> #rel::Manager {
+                #rel::manager(self.__dunder_key())
             }
         })
     });
@@ -836,6 +875,7 @@ fn hidden_items(
             #row_key
             #(#link_accessors)*
             #(#managers)*
+            #(#reverse_managers)*
         }
     };
     (items, row_key_impl)
@@ -984,12 +1024,19 @@ fn emit(input: &DeriveInput, ir: &ModelIr) -> TokenStream {
 /// its target, and every `#[dunder(related = f)]` asserts that the other
 /// model's `f` is such a relation back to this model (on the `related` token).
 fn relation_checks(name: &syn::Ident, fields: &[FieldIr], links: &[LinkIr]) -> TokenStream {
-    let rel_impl = |field: &str, target: &syn::Path, kind: TokenStream| {
+    let no_manager = quote! {
+        type Manager = ::dunder::__private::NoManager;
+        fn manager(_: i64) -> ::dunder::__private::NoManager {
+            ::dunder::__private::NoManager
+        }
+    };
+    let rel_impl = |field: &str, target: &syn::Path, kind: TokenStream, manager: TokenStream| {
         let hash = fnv1a(field.as_bytes());
         quote_spanned! {target.span()=>
             impl ::dunder::__private::Relation<#hash> for #name {
                 type Target = #target;
                 type Kind = ::dunder::__private::#kind;
+                #manager
             }
         }
     };
@@ -1002,13 +1049,34 @@ fn relation_checks(name: &syn::Ident, fields: &[FieldIr], links: &[LinkIr]) -> T
             } else {
                 quote!(ToMany)
             };
-            Some(rel_impl(&f.schema.name, t, kind))
+            Some(rel_impl(&f.schema.name, t, kind, no_manager.clone()))
         })
         .chain(
             links
                 .iter()
                 .filter(|l| l.schema.kind == LinkKind::ManyToMany)
-                .map(|l| rel_impl(&l.schema.name, &l.target_ty, quote!(ToMany))),
+                .map(|l| {
+                    // The target's side writes the same through table, its
+                    // key first (`tag.articles().add(…)`).
+                    let manager = match &l.schema.through {
+                        Some(Through::Auto {
+                            table,
+                            source,
+                            target,
+                        }) => {
+                            let sql = many_to_many_sql(table, target, source);
+                            quote! {
+                                type Manager = ::dunder::RelatedManager<#name>;
+                                fn manager(key: i64) -> ::dunder::RelatedManager<#name> {
+                                    static SQL: ::dunder::__private::ManyToManySql = #sql;
+                                    ::dunder::RelatedManager::__new(key, &SQL)
+                                }
+                            }
+                        }
+                        _ => no_manager.clone(),
+                    };
+                    rel_impl(&l.schema.name, &l.target_ty, quote!(ToMany), manager)
+                }),
         );
     let checks = links.iter().filter_map(|l| {
         let related = l.related.as_ref()?;
