@@ -546,3 +546,107 @@ fn reverse_many_to_many_writes() {
         assert_eq!(n, 1, "{backend}");
     });
 }
+
+/// prefetch_related through an explicit through model, both ways.
+#[test]
+fn prefetch_through_an_explicit_through_model() {
+    use dunder_test_models::relations::{Membership, Person, Team};
+    let setup = |r: &mut Runner<'_>| {
+        macro_rules! exec {
+            ($q:expr) => {
+                match r {
+                    Runner::Sqlite(c) => $q.run(*c),
+                    Runner::Pg(c) => $q.run(&mut **c),
+                }
+            };
+        }
+        let ann = exec!(query!(Person.create(name = "Ann"))).unwrap();
+        let bob = exec!(query!(Person.create(name = "Bob"))).unwrap();
+        exec!(query!(Person.create(name = "Cy"))).unwrap();
+        let red = exec!(query!(Team.create(name = "red"))).unwrap();
+        let blue = exec!(query!(Team.create(name = "blue"))).unwrap();
+        exec!(query!(Team.create(name = "empty"))).unwrap();
+        for (team, person, role) in [
+            (red.id, ann.id, "lead"),
+            (red.id, bob.id, "dev"),
+            (blue.id, ann.id, "dev"),
+        ] {
+            exec!(query!(Membership.create(
+                team = team,
+                person = person,
+                role = role
+            )))
+            .unwrap();
+        }
+    };
+    let check = |backend: &str, r: &mut Runner<'_>| {
+        let teams: Vec<Team> = run!(
+            r,
+            query!(Team.prefetch_related(members, memberships).order_by(id)),
+            fetch_all
+        )
+        .unwrap_or_else(|e| panic!("{backend}: {e}"));
+        let got: Vec<(&str, Vec<&str>, Vec<&str>)> = teams
+            .iter()
+            .map(|t| {
+                (
+                    t.name.as_str(),
+                    t.members
+                        .loaded()
+                        .unwrap()
+                        .iter()
+                        .map(|p| p.name.as_str())
+                        .collect(),
+                    t.memberships
+                        .loaded()
+                        .unwrap()
+                        .iter()
+                        .map(|m| m.role.as_str())
+                        .collect(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            got,
+            [
+                ("red", vec!["Ann", "Bob"], vec!["lead", "dev"]),
+                ("blue", vec!["Ann"], vec!["dev"]),
+                ("empty", vec![], vec![]),
+            ],
+            "{backend}"
+        );
+        let people: Vec<Person> = run!(
+            r,
+            query!(Person.prefetch_related(teams).order_by(id)),
+            fetch_all
+        )
+        .unwrap();
+        let got: Vec<Vec<&str>> = people
+            .iter()
+            .map(|p| {
+                p.teams
+                    .loaded()
+                    .unwrap()
+                    .iter()
+                    .map(|t| t.name.as_str())
+                    .collect()
+            })
+            .collect();
+        assert_eq!(got, [vec!["red", "blue"], vec!["red"], vec![]], "{backend}");
+    };
+    let conn = dunder_tests::sqlite();
+    dunder::create_table::<Person, _>(&conn).unwrap();
+    dunder::create_table::<Team, _>(&conn).unwrap();
+    dunder::create_table::<Membership, _>(&conn).unwrap();
+    let mut r = Runner::Sqlite(&conn);
+    setup(&mut r);
+    check("sqlite", &mut r);
+    if let Some(mut db) = dunder_tests::pg() {
+        dunder::create_table::<Person, _>(&mut *db).unwrap();
+        dunder::create_table::<Team, _>(&mut *db).unwrap();
+        dunder::create_table::<Membership, _>(&mut *db).unwrap();
+        let mut r = Runner::Pg(&mut db);
+        setup(&mut r);
+        check("postgres", &mut r);
+    }
+}
