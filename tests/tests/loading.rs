@@ -96,6 +96,29 @@ macro_rules! run {
     };
 }
 
+/// Runs `f` on an empty SQLite database and, when a server is there, an
+/// empty PostgreSQL one, after creating the tables `create` names.
+fn fresh_backends(create: fn(&mut Runner<'_>), mut f: impl FnMut(&str, &mut Runner<'_>)) {
+    let conn = dunder_tests::sqlite();
+    let mut r = Runner::Sqlite(&conn);
+    create(&mut r);
+    f("sqlite", &mut r);
+    if let Some(mut db) = dunder_tests::pg() {
+        let mut r = Runner::Pg(&mut db);
+        create(&mut r);
+        f("postgres", &mut r);
+    }
+}
+
+/// Creates `M`'s table (and its many-to-many tables).
+fn create<M: dunder::Model>(r: &mut Runner<'_>) {
+    match r {
+        Runner::Sqlite(c) => dunder::create_table::<M, _>(*c),
+        Runner::Pg(c) => dunder::create_table::<M, _>(&mut **c),
+    }
+    .expect("create table");
+}
+
 /// Runs `f` on a loaded SQLite connection and, when a server is there, on
 /// PostgreSQL.
 fn backends(mut f: impl FnMut(&str, &mut Runner<'_>)) {
@@ -437,25 +460,16 @@ fn loading_through_db_and_the_cached_client() {
 fn select_related_one_to_one_both_ways() {
     use dunder_test_models::relations::{Blog, Person, Post, Profile};
     let setup = |r: &mut Runner<'_>| {
-        macro_rules! exec {
-            ($q:expr) => {
-                match r {
-                    Runner::Sqlite(c) => $q.run(*c),
-                    Runner::Pg(c) => $q.run(&mut **c),
-                }
-            };
-        }
-        let ann = exec!(query!(Person.create(name = "Ann"))).unwrap();
-        let bob = exec!(query!(Person.create(name = "Bob"))).unwrap();
-        exec!(query!(Profile.create(bio = "ann's", user = ann.id))).unwrap();
-        let blog = exec!(query!(Blog.create(name = "b", owner = ann.id))).unwrap();
+        let ann = run!(r, query!(Person.create(name = "Ann")), run).unwrap();
+        let bob = run!(r, query!(Person.create(name = "Bob")), run).unwrap();
+        run!(r, query!(Profile.create(bio = "ann's", user = ann.id)), run).unwrap();
+        let blog = run!(r, query!(Blog.create(name = "b", owner = ann.id)), run).unwrap();
         for (title, author) in [("by ann", ann.id), ("by bob", bob.id)] {
-            exec!(query!(Post.create(
-                title = title,
-                rating = 1,
-                blog = blog.id,
-                author = author
-            )))
+            run!(
+                r,
+                query!(Post.create(title = title, rating = 1, blog = blog.id, author = author)),
+                run
+            )
             .unwrap();
         }
     };
@@ -499,25 +513,19 @@ fn select_related_one_to_one_both_ways() {
             "{backend}"
         );
     };
-    let conn = dunder_tests::sqlite();
-    dunder::create_table::<Person, _>(&conn).unwrap();
-    dunder::create_table::<Profile, _>(&conn).unwrap();
-    dunder::create_table::<Blog, _>(&conn).unwrap();
-    dunder::create_table::<dunder_test_models::relations::Tag, _>(&conn).unwrap();
-    dunder::create_table::<Post, _>(&conn).unwrap();
-    let mut r = Runner::Sqlite(&conn);
-    setup(&mut r);
-    check("sqlite", &mut r);
-    if let Some(mut db) = dunder_tests::pg() {
-        dunder::create_table::<Person, _>(&mut *db).unwrap();
-        dunder::create_table::<Profile, _>(&mut *db).unwrap();
-        dunder::create_table::<Blog, _>(&mut *db).unwrap();
-        dunder::create_table::<dunder_test_models::relations::Tag, _>(&mut *db).unwrap();
-        dunder::create_table::<Post, _>(&mut *db).unwrap();
-        let mut r = Runner::Pg(&mut db);
-        setup(&mut r);
-        check("postgres", &mut r);
-    }
+    fresh_backends(
+        |r| {
+            create::<Person>(r);
+            create::<Profile>(r);
+            create::<Blog>(r);
+            create::<dunder_test_models::relations::Tag>(r);
+            create::<Post>(r);
+        },
+        |backend, r| {
+            setup(r);
+            check(backend, r);
+        },
+    );
 }
 
 /// The reverse side of a many-to-many writes the same through table.
@@ -552,30 +560,22 @@ fn reverse_many_to_many_writes() {
 fn prefetch_through_an_explicit_through_model() {
     use dunder_test_models::relations::{Membership, Person, Team};
     let setup = |r: &mut Runner<'_>| {
-        macro_rules! exec {
-            ($q:expr) => {
-                match r {
-                    Runner::Sqlite(c) => $q.run(*c),
-                    Runner::Pg(c) => $q.run(&mut **c),
-                }
-            };
-        }
-        let ann = exec!(query!(Person.create(name = "Ann"))).unwrap();
-        let bob = exec!(query!(Person.create(name = "Bob"))).unwrap();
-        exec!(query!(Person.create(name = "Cy"))).unwrap();
-        let red = exec!(query!(Team.create(name = "red"))).unwrap();
-        let blue = exec!(query!(Team.create(name = "blue"))).unwrap();
-        exec!(query!(Team.create(name = "empty"))).unwrap();
+        let ann = run!(r, query!(Person.create(name = "Ann")), run).unwrap();
+        let bob = run!(r, query!(Person.create(name = "Bob")), run).unwrap();
+        run!(r, query!(Person.create(name = "Cy")), run).unwrap();
+        let red = run!(r, query!(Team.create(name = "red")), run).unwrap();
+        let blue = run!(r, query!(Team.create(name = "blue")), run).unwrap();
+        run!(r, query!(Team.create(name = "empty")), run).unwrap();
         for (team, person, role) in [
             (red.id, ann.id, "lead"),
             (red.id, bob.id, "dev"),
             (blue.id, ann.id, "dev"),
         ] {
-            exec!(query!(Membership.create(
-                team = team,
-                person = person,
-                role = role
-            )))
+            run!(
+                r,
+                query!(Membership.create(team = team, person = person, role = role)),
+                run
+            )
             .unwrap();
         }
     };
@@ -634,19 +634,15 @@ fn prefetch_through_an_explicit_through_model() {
             .collect();
         assert_eq!(got, [vec!["red", "blue"], vec!["red"], vec![]], "{backend}");
     };
-    let conn = dunder_tests::sqlite();
-    dunder::create_table::<Person, _>(&conn).unwrap();
-    dunder::create_table::<Team, _>(&conn).unwrap();
-    dunder::create_table::<Membership, _>(&conn).unwrap();
-    let mut r = Runner::Sqlite(&conn);
-    setup(&mut r);
-    check("sqlite", &mut r);
-    if let Some(mut db) = dunder_tests::pg() {
-        dunder::create_table::<Person, _>(&mut *db).unwrap();
-        dunder::create_table::<Team, _>(&mut *db).unwrap();
-        dunder::create_table::<Membership, _>(&mut *db).unwrap();
-        let mut r = Runner::Pg(&mut db);
-        setup(&mut r);
-        check("postgres", &mut r);
-    }
+    fresh_backends(
+        |r| {
+            create::<Person>(r);
+            create::<Team>(r);
+            create::<Membership>(r);
+        },
+        |backend, r| {
+            setup(r);
+            check(backend, r);
+        },
+    );
 }
