@@ -133,7 +133,20 @@ fn votes(from: &From, w: &Where, negated: bool) -> Vec<String> {
             if negated || l.lookup == Lookup::IsNull(true) {
                 Vec::new()
             } else {
-                from.path_to(&l.lhs.col.alias)
+                // A comparison with a column needs that column's row too.
+                let mut cols = vec![&l.lhs.col];
+                if let Some(rhs) = &l.rhs {
+                    rhs.columns(&mut cols);
+                }
+                let mut out: Vec<String> = Vec::new();
+                for c in cols {
+                    for a in from.path_to(&c.alias) {
+                        if !out.contains(&a) {
+                            out.push(a);
+                        }
+                    }
+                }
+                out
             }
         }
         Where::In(sub) => {
@@ -236,6 +249,8 @@ pub struct Leaf {
     pub lookup: Lookup,
     /// The placeholders it compares with (1-based), and their SQL kind.
     pub params: Vec<(usize, Kind)>,
+    /// Compares with an expression (`F(…)`) instead of the parameters.
+    pub rhs: Option<Expression>,
     /// `year`/`iso_year` compared with a plain value: compare the transform's
     /// input with the first/last day of that year instead (Django's YearLookup).
     pub year_between: bool,
@@ -263,6 +278,7 @@ impl Where {
             },
             lookup: Lookup::Exact,
             params: vec![(param, kind)],
+            rhs: None,
             year_between: false,
         })
     }
@@ -295,26 +311,56 @@ impl Slice {
     }
 }
 
-/// The value an UPDATE sets a column to.
+/// A value computed by the database: what an UPDATE sets a column to, and
+/// the right-hand side of a condition with `F()`.
 #[derive(Debug, Clone)]
-pub enum SetExpr {
+pub enum Expression {
     /// A bound value: placeholder and SQL kind.
     Param(usize, Kind),
     /// `NULL`.
     Null,
-    /// `F(field)`: another column of the row.
-    Column(Col),
+    /// `F(field__path__transform)`: a column of this row or of a related
+    /// one, with its transforms.
+    Column(Operand),
     /// `lhs op rhs`, op one of `+ - * /`.
-    Binary(Box<SetExpr>, char, Box<SetExpr>),
+    Binary(Box<Expression>, char, Box<Expression>),
     /// `-x`.
-    Neg(Box<SetExpr>),
+    Neg(Box<Expression>),
+}
+
+impl Expression {
+    /// The nullable columns it reads, in order.
+    pub fn nullable_columns<'a>(&'a self, out: &mut Vec<&'a Col>) {
+        match self {
+            Expression::Column(op) if op.nullable => out.push(&op.col),
+            Expression::Binary(l, _, r) => {
+                l.nullable_columns(out);
+                r.nullable_columns(out);
+            }
+            Expression::Neg(x) => x.nullable_columns(out),
+            _ => {}
+        }
+    }
+
+    /// Every column it reads.
+    pub fn columns<'a>(&'a self, out: &mut Vec<&'a Col>) {
+        match self {
+            Expression::Column(op) => out.push(&op.col),
+            Expression::Binary(l, _, r) => {
+                l.columns(out);
+                r.columns(out);
+            }
+            Expression::Neg(x) => x.columns(out),
+            _ => {}
+        }
+    }
 }
 
 /// `column = value` of an UPDATE.
 #[derive(Debug, Clone)]
 pub struct Assignment {
     pub column: String,
-    pub value: SetExpr,
+    pub value: Expression,
 }
 
 /// What a SELECT selects, and so what a row is.
@@ -578,20 +624,25 @@ impl Plan {
     /// would have a type the server must guess). Returns the old numbers,
     /// in the new order: the new `$i` is the old `returned[i - 1]`.
     pub fn renumber(&mut self) -> Vec<usize> {
-        fn set<'a>(e: &'a mut SetExpr, out: &mut Vec<&'a mut usize>) {
+        fn set<'a>(e: &'a mut Expression, out: &mut Vec<&'a mut usize>) {
             match e {
-                SetExpr::Param(n, _) => out.push(n),
-                SetExpr::Null | SetExpr::Column(_) => {}
-                SetExpr::Binary(l, _, r) => {
+                Expression::Param(n, _) => out.push(n),
+                Expression::Null | Expression::Column(_) => {}
+                Expression::Binary(l, _, r) => {
                     set(l, out);
                     set(r, out);
                 }
-                SetExpr::Neg(x) => set(x, out),
+                Expression::Neg(x) => set(x, out),
             }
         }
         fn cond<'a>(w: &'a mut Where, out: &mut Vec<&'a mut usize>) {
             match w {
-                Where::Leaf(l) => out.extend(l.params.iter_mut().map(|p| &mut p.0)),
+                Where::Leaf(l) => {
+                    out.extend(l.params.iter_mut().map(|p| &mut p.0));
+                    if let Some(e) = &mut l.rhs {
+                        set(e, out);
+                    }
+                }
                 Where::And(items) | Where::Or(items) => items.iter_mut().for_each(|i| cond(i, out)),
                 Where::Not(inner) => cond(inner, out),
                 Where::In(sub) => {

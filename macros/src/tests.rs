@@ -460,6 +460,18 @@ fn relation_shapes() {
         ("Tag", quote!(.filter(articles__rating__gt = 5))),
         ("Tag", quote!(.exclude(articles__rating__gt = 5))),
         ("Tag", quote!(.filter(articles = 3))),
+        ("Article", quote!(.filter(rating__gt = F(id)))),
+        ("Article", quote!(.filter(rating__gte = F(id) * 2 - 1))),
+        ("Article", quote!(.exclude(title__iexact = F(author__name)))),
+        ("Article", quote!(.exclude(rating__lt = F(editor__id)))),
+        (
+            "Article",
+            quote!(.filter(author__born__year__lt = F(editor__born__year) + 25)),
+        ),
+        (
+            "Article",
+            quote!(.filter(title__contains = F(author__email))),
+        ),
         ("Article", quote!(.order_by(editor__name, id))),
         (
             "Article",

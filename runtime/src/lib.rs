@@ -71,6 +71,10 @@
 //!     let book = q.fetch_one(&conn)?;
 //!     assert_eq!(book.author.loaded().map(|a| a.name.as_str()), Some("Ursula K. Le Guin"));
 //!
+//!     // F(): compare with a column, here through the relation.
+//!     let same: i64 = query!(Book.filter(title = F(author__name)).count()).run(&conn)?;
+//!     assert_eq!(same, 0);
+//!
 //!     // The reverse side, declared on Author.
 //!     let n: i64 = query!(Author.filter(books__title__icontains = "dispossessed").count()).run(&conn)?;
 //!     assert_eq!(n, 1);

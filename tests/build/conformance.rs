@@ -252,7 +252,7 @@ fn rust_ty(ty: Ty) -> &'static str {
 fn literal(v: &Value, ty: Ty) -> Gen<String> {
     if let Value::Object(o) = v {
         if o.contains_key("$F") || o.contains_key("$op") {
-            return pending("F() expressions", format!("value {v}"));
+            return pending("F() expressions", format!("value {v} (inside a list)"));
         }
         if o.contains_key("$sub") {
             return pending("subqueries", format!("value {v}"));
@@ -397,6 +397,68 @@ fn is_time(s: &str) -> bool {
         && frac.bytes().all(|c| c.is_ascii_digit())
 }
 
+fn numeric(ty: Ty) -> bool {
+    matches!(ty, Ty::I32 | Ty::I64 | Ty::F64)
+}
+
+/// The type of the column `F(path)` names (a path through relations, then
+/// transforms).
+fn f_type(model: &str, path: &str) -> Gen<Ty> {
+    let parts: Vec<&str> = path.split("__").collect();
+    let walked = walk(model, &parts, path)?;
+    let mut ty = walked.ty;
+    for p in &parts[walked.rest..] {
+        match find_transform(p) {
+            Some(t) => ty = transform_out(t, ty)?,
+            None => return pending("unknown names", format!("`{p}` in F({path})")),
+        }
+    }
+    Ok(ty)
+}
+
+/// The type of the first `F()` in an expression, if any.
+fn first_f_type(model: &str, v: &Value) -> Option<Ty> {
+    let o = v.as_object()?;
+    if let Some(p) = o.get("$F").and_then(Value::as_str) {
+        return f_type(model, p).ok();
+    }
+    if o.contains_key("$op") {
+        return first_f_type(model, &o["lhs"]).or_else(|| first_f_type(model, &o["rhs"]));
+    }
+    None
+}
+
+/// A `$F` / `$op` value as a dunder expression compared with a `ty`:
+/// `F(path)`, arithmetic with values of the column's type beside them.
+fn f_value(model: &str, v: &Value, ty: Ty) -> Gen<String> {
+    let Some(o) = v.as_object() else {
+        return literal(v, ty);
+    };
+    if let Some(p) = o.get("$F").and_then(Value::as_str) {
+        let fty = f_type(model, p)?;
+        let fits = fty == ty || (numeric(fty) && numeric(ty)) || (fty == Ty::Fk && ty == Ty::I64);
+        if !fits {
+            return rejected(format!(
+                "`F({p})` ({}) compared with {} (dunder: the types must match)",
+                ty_name(fty),
+                ty_name(ty)
+            ));
+        }
+        return Ok(format!("F({p})"));
+    }
+    if let Some(op) = o.get("$op").and_then(Value::as_str) {
+        if !numeric(ty) {
+            return rejected(format!("arithmetic on {}", ty_name(ty)));
+        }
+        // Values take the type of the column they are combined with.
+        let values = first_f_type(model, v).filter(|t| numeric(*t)).unwrap_or(ty);
+        let l = f_value(model, &o["lhs"], values)?;
+        let r = f_value(model, &o["rhs"], values)?;
+        return Ok(format!("({l} {op} {r})"));
+    }
+    literal(v, ty)
+}
+
 /// One `key = value` condition of a kwargs node, as dunder syntax.
 fn leaf(model: &str, key: &str, value: &Value) -> Gen<String> {
     let parts: Vec<&str> = key.split("__").collect();
@@ -428,6 +490,14 @@ fn leaf(model: &str, key: &str, value: &Value) -> Gen<String> {
     }
     if !applies && ty == Ty::Fk {
         return rejected(format!("`{lookup}` on a foreign key (Django: FieldError)"));
+    }
+    if let Value::Object(o) = value {
+        if o.contains_key("$F") || o.contains_key("$op") {
+            if matches!(lookup, "in" | "range" | "isnull") {
+                return rejected(format!("`F()` with `{lookup}` (dunder: Rust values only)"));
+            }
+            return Ok(format!("{key} = {}", f_value(model, value, ty)?));
+        }
     }
     let rhs = match lookup {
         "isnull" => match value {

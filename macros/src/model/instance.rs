@@ -52,7 +52,7 @@ pub fn insert(schema: &ModelSchema, model: &TokenStream, inserted: &[&FieldSchem
         .enumerate()
         .map(|(i, f)| Assignment {
             column: f.column.clone(),
-            value: SetExpr::Param(i + 1, kind(f)),
+            value: Expression::Param(i + 1, kind(f)),
         })
         .collect();
     let mut p = plan(
@@ -186,7 +186,7 @@ pub fn methods(schema: &ModelSchema, name: &syn::Ident) -> TokenStream {
         });
         assignments.push(Assignment {
             column: f.column.clone(),
-            value: SetExpr::Param(bindings.len(), k),
+            value: Expression::Param(bindings.len(), k),
         });
     }
     bindings.push(Binding::Value {

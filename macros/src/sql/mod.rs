@@ -172,7 +172,7 @@ impl Renderer<'_> {
             Write::Update(assignments) | Write::UpdateReturning(assignments) => {
                 let sets: Vec<String> = assignments
                     .iter()
-                    .map(|a| format!("{} = {}", quote(&a.column), self.set_expr(&a.value)))
+                    .map(|a| format!("{} = {}", quote(&a.column), self.expression(&a.value)))
                     .collect();
                 format!("UPDATE {table} SET {}", sets.join(", "))
             }
@@ -186,7 +186,7 @@ impl Renderer<'_> {
                 let cols: Vec<String> = assignments.iter().map(|a| quote(&a.column)).collect();
                 let vals: Vec<String> = assignments
                     .iter()
-                    .map(|a| self.set_expr(&a.value))
+                    .map(|a| self.expression(&a.value))
                     .collect();
                 let on_conflict = if matches!(write, Write::InsertIfAbsent(_)) {
                     " ON CONFLICT DO NOTHING"
@@ -222,15 +222,15 @@ impl Renderer<'_> {
         sql
     }
 
-    fn set_expr(&self, e: &SetExpr) -> String {
+    fn expression(&self, e: &Expression) -> String {
         match e {
-            SetExpr::Param(n, kind) => self.d.placeholder(*n, *kind, false),
-            SetExpr::Null => "NULL".to_owned(),
-            SetExpr::Column(c) => self.column(c),
-            SetExpr::Binary(l, op, r) => {
-                format!("({} {op} {})", self.set_expr(l), self.set_expr(r))
+            Expression::Param(n, kind) => self.d.placeholder(*n, *kind, false),
+            Expression::Null => "NULL".to_owned(),
+            Expression::Column(op) => self.operand(op, false),
+            Expression::Binary(l, op, r) => {
+                format!("({} {op} {})", self.expression(l), self.expression(r))
             }
-            SetExpr::Neg(x) => format!("(-{})", self.set_expr(x)),
+            Expression::Neg(x) => format!("(-{})", self.expression(x)),
         }
     }
 
@@ -307,7 +307,20 @@ impl Renderer<'_> {
             Where::Leaf(leaf) => {
                 let sql = self.leaf(leaf);
                 if negated && self.guarded(w) {
-                    format!("({sql} AND {} IS NOT NULL)", self.column(&leaf.lhs.col))
+                    // NOT(c) is the complement of c only where c is not
+                    // NULL: every nullable column it reads must be there.
+                    let mut cols = Vec::new();
+                    if leaf.lhs.nullable {
+                        cols.push(&leaf.lhs.col);
+                    }
+                    if let Some(rhs) = &leaf.rhs {
+                        rhs.nullable_columns(&mut cols);
+                    }
+                    let guards: Vec<String> = cols
+                        .iter()
+                        .map(|c| format!(" AND {} IS NOT NULL", self.column(c)))
+                        .collect();
+                    format!("({sql}{})", guards.concat())
                 } else {
                     sql
                 }
@@ -347,7 +360,13 @@ impl Renderer<'_> {
     /// Whether a leaf needs `AND col IS NOT NULL` under a NOT.
     fn guarded(&self, w: &Where) -> bool {
         match w {
-            Where::Leaf(leaf) => leaf.lhs.nullable && !matches!(leaf.lookup, Lookup::IsNull(_)),
+            Where::Leaf(leaf) => {
+                let mut cols = Vec::new();
+                if let Some(rhs) = &leaf.rhs {
+                    rhs.nullable_columns(&mut cols);
+                }
+                (leaf.lhs.nullable || !cols.is_empty()) && !matches!(leaf.lookup, Lookup::IsNull(_))
+            }
             // Both forms of a nullable left side are one parenthesised group.
             Where::In(sub) => sub.lhs_nullable,
             _ => false,
@@ -376,7 +395,10 @@ impl Renderer<'_> {
             .iter()
             .map(|(n, kind)| d.placeholder(*n, *kind, list))
             .collect();
-        let p0 = || p.first().cloned().unwrap_or_default();
+        let p0 = || match &leaf.rhs {
+            Some(e) => self.expression(e),
+            None => p.first().cloned().unwrap_or_default(),
+        };
         if leaf.year_between {
             let lhs = self.operand(&leaf.lhs, true);
             return match leaf.lookup {

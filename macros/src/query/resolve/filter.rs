@@ -6,6 +6,7 @@ use syn::spanned::Spanned;
 use syn::{Expr, Lit};
 
 use super::relations::{no_field, Joins, Split};
+use super::write::Scope;
 use super::{is_none, Resolver};
 use crate::lookups::{find_lookup, find_transform, Class, LOOKUPS, TRANSFORMS};
 use crate::plan::*;
@@ -211,12 +212,45 @@ impl<'s> Resolver<'s> {
                     lhs: operand,
                     lookup: Lookup::IsNull(b.value),
                     params: Vec::new(),
+                    rhs: None,
                     year_between: false,
                 }),
             ));
         }
 
         let value_kind = kind.value_kind();
+        if super::write::uses_f(value) {
+            // Compared with a column (`F(…)`), computed by the database.
+            if matches!(lookup, Lookup::In | Lookup::Range) {
+                return Err(syn::Error::new(
+                    value.span(),
+                    format!(
+                        "`{}` takes Rust values: `F(…)` compares with one column, use exact, gt, gte, lt, lte or a text lookup",
+                        lookup.def().name
+                    ),
+                ));
+            }
+            if walked.split.is_some() {
+                return Err(syn::Error::new(
+                    value.span(),
+                    "`F(…)` in a negated condition across a many-valued relation is not supported yet",
+                ));
+            }
+            let target = format!("{model}.{path}");
+            let rhs = self.expression(
+                &target,
+                value_kind,
+                value,
+                Scope::Filter { group: self.group },
+            )?;
+            return Ok(Where::Leaf(Leaf {
+                lhs: operand,
+                lookup,
+                params: Vec::new(),
+                rhs: Some(rhs),
+                year_between: false,
+            }));
+        }
         let expr = value.clone();
         let last_transform = operand.transforms.last().copied();
         let year = match last_transform {
@@ -270,6 +304,7 @@ impl<'s> Resolver<'s> {
                 lhs: operand,
                 lookup,
                 params,
+                rhs: None,
                 year_between,
             }),
         ))

@@ -14,7 +14,7 @@ impl<'s> Resolver<'s> {
     pub(super) fn get_or_create(
         &mut self,
         g: &GetOrCreateAst,
-        lookups: Vec<(&'s FieldSchema, SetExpr)>,
+        lookups: Vec<(&'s FieldSchema, Expression)>,
     ) -> Option<GetOrCreate> {
         let model = self.schema.name.clone();
         let method = if g.update {
@@ -25,13 +25,13 @@ impl<'s> Resolver<'s> {
         // `defaults` may use F(…) only where they never create a row.
         let f_ok = g.update && g.create_defaults.is_some();
         let defaults = self.given(&g.defaults, "`defaults(…)`", f_ok);
-        let mut sets: Vec<(&'s FieldSchema, SetExpr)> = Vec::new();
+        let mut sets: Vec<(&'s FieldSchema, Expression)> = Vec::new();
         // A value in error still counts as given (no follow-up "missing").
         let bind = |r: &mut Self, f: &'s FieldSchema, a: &Assign| match r.set_value(f, &a.value) {
             Ok(x) => (f, x),
             Err(e) => {
                 r.errors.push(e);
-                (f, SetExpr::Null)
+                (f, Expression::Null)
             }
         };
         for (f, a) in defaults {
@@ -80,7 +80,7 @@ impl<'s> Resolver<'s> {
                     let p = self.bind(Binding::Now { kind });
                     update.push(Assignment {
                         column: f.column.clone(),
-                        value: SetExpr::Param(p[0], kind),
+                        value: Expression::Param(p[0], kind),
                     });
                 }
             }

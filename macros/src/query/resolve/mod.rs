@@ -212,7 +212,7 @@ impl<'s> Resolver<'s> {
                             leaf.params.as_slice(),
                         ) {
                             if let Ok(f) = self.field(part) {
-                                plain.push((f, SetExpr::Param(*n, *k)));
+                                plain.push((f, Expression::Param(*n, *k)));
                             }
                         }
                     }

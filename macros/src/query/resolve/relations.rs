@@ -871,6 +871,7 @@ fn prefetch_plan(hop: &Hop<'_>) -> Plan {
             },
             lookup: Lookup::In,
             params: vec![(1, FieldKind::I64)],
+            rhs: None,
             year_between: false,
         })),
         order: vec![OrderBy {

@@ -13,7 +13,7 @@ use crate::schema::{is_auto, FieldSchema};
 /// A value of an INSERT: an expression to bind, or one bound already.
 pub(super) enum Given<'a> {
     Expr(&'a Expr),
-    Bound(SetExpr),
+    Bound(Expression),
 }
 
 impl<'s> Resolver<'s> {
@@ -129,13 +129,13 @@ impl<'s> Resolver<'s> {
                 });
                 out.push(Assignment {
                     column: f.column.clone(),
-                    value: SetExpr::Param(p[0], kind),
+                    value: Expression::Param(p[0], kind),
                 });
             } else if f.auto_now {
                 let p = self.bind(Binding::Now { kind });
                 out.push(Assignment {
                     column: f.column.clone(),
-                    value: SetExpr::Param(p[0], kind),
+                    value: Expression::Param(p[0], kind),
                 });
             } else if !(f.nullable || (f.primary_key && is_auto(f))) {
                 missing.push(f.name.as_str());
@@ -163,7 +163,7 @@ impl<'s> Resolver<'s> {
         &mut self,
         field: &'s FieldSchema,
         value: &Expr,
-    ) -> syn::Result<SetExpr> {
+    ) -> syn::Result<Expression> {
         let model = &self.schema.name;
         let kind = field.kind.value_kind();
         if is_none(value) {
@@ -176,7 +176,7 @@ impl<'s> Resolver<'s> {
                     ),
                 ));
             }
-            return Ok(SetExpr::Null);
+            return Ok(Expression::Null);
         }
         if !uses_f(value) {
             let p = self.bind(Binding::Set {
@@ -184,14 +184,23 @@ impl<'s> Resolver<'s> {
                 kind,
                 nullable: field.nullable,
             });
-            return Ok(SetExpr::Param(p[0], kind));
+            return Ok(Expression::Param(p[0], kind));
         }
-        self.f_expr(field, kind, value)
+        let target = format!("{}.{}", self.schema.name, field.name);
+        self.expression(&target, kind, value, Scope::Write)
     }
 
-    /// An expression with `F(field)`: columns, `+ - * /`, and bound values.
-    fn f_expr(&mut self, target: &'s FieldSchema, kind: Kind, e: &Expr) -> syn::Result<SetExpr> {
-        let model = &self.schema.name;
+    /// An expression with `F(field)`: columns, `+ - * /`, and bound values,
+    /// of `kind` (what the target column holds or the lhs compares with).
+    /// `target` names it in messages (`Article.rating`); `scope` says
+    /// where `F()` may reach.
+    pub(super) fn expression(
+        &mut self,
+        target: &str,
+        kind: Kind,
+        e: &Expr,
+        scope: Scope,
+    ) -> syn::Result<Expression> {
         match e {
             Expr::Call(c) if matches!(&*c.func, Expr::Path(p) if p.path.is_ident("F")) => {
                 let arg = match (c.args.len(), c.args.first()) {
@@ -204,38 +213,20 @@ impl<'s> Resolver<'s> {
                         "`F(…)` takes one field name of this model, e.g. `F(rating)`",
                     ));
                 };
-                let name = crate::schema::unraw(&ident);
-                if let Some((first, _)) = name.split_once("__") {
-                    let relation = self.schema.field(first).is_some_and(|f| f.target.is_some())
-                        || self.schema.link(first).is_some();
-                    if relation {
-                        return Err(syn::Error::new(
-                            ident.span(),
-                            format!(
-                                "`F({name})` reaches across the relation `{first}`: a write can only use the row's own columns (Django refuses joined field references here too); filter on `{name}` instead, or read the value first"
-                            ),
-                        ));
-                    }
-                }
-                let part = Part {
-                    name,
-                    span: ident.span(),
-                };
-                let other = self.field(&part)?;
-                let other_kind = other.kind.value_kind();
-                if other_kind != kind && !(is_numeric(other_kind) && is_numeric(kind)) {
+                let operand = self.f_operand(&ident, scope)?;
+                let other = operand.kind().value_kind();
+                if other != kind && !(is_numeric(other) && is_numeric(kind)) {
                     return Err(syn::Error::new(
                         ident.span(),
                         format!(
-                            "`F({})` is `{}` but `{model}.{}` is `{}`",
-                            other.name,
-                            other_kind.rust_name(),
-                            target.name,
+                            "`F({})` is `{}` but `{target}` is `{}`",
+                            crate::schema::unraw(&ident),
+                            other.rust_name(),
                             kind.rust_name()
                         ),
                     ));
                 }
-                Ok(SetExpr::Column(Col::new(&self.schema.table, &other.column)))
+                Ok(Expression::Column(operand))
             }
             Expr::Binary(b) => {
                 let op = match b.op {
@@ -254,29 +245,145 @@ impl<'s> Resolver<'s> {
                     return Err(syn::Error::new(
                         b.op.span(),
                         format!(
-                            "arithmetic needs a number: `{model}.{}` is `{}`",
-                            target.name,
+                            "arithmetic needs a number: `{target}` is `{}`",
                             kind.rust_name()
                         ),
                     ));
                 }
-                let l = self.f_expr(target, kind, &b.left)?;
-                let r = self.f_expr(target, kind, &b.right)?;
-                Ok(SetExpr::Binary(Box::new(l), op, Box::new(r)))
+                // A value takes the kind of the column it is combined with
+                // (`F(score) * 2.0` is an f64), else the target's.
+                let (left, right) = (f_kind(self, &b.left, scope), f_kind(self, &b.right, scope));
+                let values = match (left, right) {
+                    (Some(k), _) | (None, Some(k)) if is_numeric(k) => k,
+                    _ => kind,
+                };
+                let l = self.expression(target, values, &b.left, scope)?;
+                let r = self.expression(target, values, &b.right, scope)?;
+                Ok(Expression::Binary(Box::new(l), op, Box::new(r)))
             }
-            Expr::Paren(p) => self.f_expr(target, kind, &p.expr),
-            Expr::Group(g) => self.f_expr(target, kind, &g.expr),
-            Expr::Unary(u) if matches!(u.op, syn::UnOp::Neg(_)) && uses_f(&u.expr) => {
-                Ok(SetExpr::Neg(Box::new(self.f_expr(target, kind, &u.expr)?)))
-            }
+            Expr::Paren(p) => self.expression(target, kind, &p.expr, scope),
+            Expr::Group(g) => self.expression(target, kind, &g.expr, scope),
+            Expr::Unary(u) if matches!(u.op, syn::UnOp::Neg(_)) && uses_f(&u.expr) => Ok(
+                Expression::Neg(Box::new(self.expression(target, kind, &u.expr, scope)?)),
+            ),
             other => {
                 let p = self.bind(Binding::Value {
                     expr: other.clone(),
                     kind,
                 });
-                Ok(SetExpr::Param(p[0], kind))
+                Ok(Expression::Param(p[0], kind))
             }
         }
+    }
+
+    /// `f_operand` without keeping its joins or errors (to learn its kind).
+    fn f_operand_dry(&mut self, ident: &syn::Ident, scope: Scope) -> Option<Operand> {
+        let joins = self.joins.clone();
+        let operand = self.f_operand(ident, scope).ok();
+        self.joins = joins;
+        operand
+    }
+
+    /// The column `F(path)` names: a field of this row in a write, or a
+    /// path through relations (with transforms) in a filter.
+    fn f_operand(&mut self, ident: &syn::Ident, scope: Scope) -> syn::Result<Operand> {
+        let name = crate::schema::unraw(ident);
+        let parts: Vec<Part> = name
+            .split("__")
+            .map(|n| Part {
+                name: n.to_owned(),
+                span: ident.span(),
+            })
+            .collect();
+        match scope {
+            Scope::Write => {
+                if let Some((first, _)) = name.split_once("__") {
+                    let relation = self.schema.field(first).is_some_and(|f| f.target.is_some())
+                        || self.schema.link(first).is_some();
+                    if relation {
+                        return Err(syn::Error::new(
+                            ident.span(),
+                            format!(
+                                "`F({name})` reaches across the relation `{first}`: a write can only use the row's own columns (Django refuses joined field references here too); filter on `{name}` instead, or read the value first"
+                            ),
+                        ));
+                    }
+                }
+                let part = Part {
+                    name,
+                    span: ident.span(),
+                };
+                let f = self.field(&part)?;
+                Ok(Operand {
+                    col: Col::new(&self.schema.table, &f.column),
+                    column_kind: f.kind,
+                    nullable: f.nullable,
+                    transforms: Vec::new(),
+                })
+            }
+            Scope::Filter { group } => {
+                let mut joins = std::mem::replace(&mut self.joins, super::Joins::new(""));
+                let walked = self.walk(&mut joins, &parts, Some(group), false);
+                self.joins = joins;
+                let walked = walked?;
+                let mut operand = walked.operand;
+                for part in &parts[walked.used..] {
+                    let kind = operand.kind();
+                    let Some(def) = crate::lookups::find_transform(&part.name) else {
+                        return Err(syn::Error::new(
+                            part.span,
+                            format!(
+                                "`F({name})`: `{}` is neither a field nor a transform of `{}`",
+                                part.name, walked.path
+                            ),
+                        ));
+                    };
+                    if !def.transform.applies(kind.class()) {
+                        return Err(syn::Error::new(
+                            part.span,
+                            format!(
+                                "`F({name})`: transform `{}` cannot apply to `{}` ({}): it applies to {}",
+                                part.name,
+                                walked.path,
+                                kind.rust_name(),
+                                def.applies_to
+                            ),
+                        ));
+                    }
+                    operand.transforms.push((def.transform, kind));
+                }
+                Ok(operand)
+            }
+        }
+    }
+}
+
+/// Where `F()` may reach.
+#[derive(Debug, Clone, Copy)]
+pub(super) enum Scope {
+    /// An UPDATE or INSERT: the row's own columns.
+    Write,
+    /// A condition of this `filter()` call: through relations, joined in
+    /// its group.
+    Filter { group: usize },
+}
+
+/// The kind of the column an `F(…)` expression starts with, if any (for the
+/// kind of the values beside it); a plain field lookup, no joins made.
+fn f_kind(r: &mut Resolver<'_>, e: &Expr, scope: Scope) -> Option<Kind> {
+    match e {
+        Expr::Call(c) if matches!(&*c.func, Expr::Path(p) if p.path.is_ident("F")) => {
+            let Some(Expr::Path(p)) = c.args.first() else {
+                return None;
+            };
+            let ident = p.path.get_ident()?;
+            r.f_operand_dry(ident, scope).map(|o| o.kind().value_kind())
+        }
+        Expr::Binary(b) => f_kind(r, &b.left, scope).or_else(|| f_kind(r, &b.right, scope)),
+        Expr::Paren(p) => f_kind(r, &p.expr, scope),
+        Expr::Group(g) => f_kind(r, &g.expr, scope),
+        Expr::Unary(u) => f_kind(r, &u.expr, scope),
+        _ => None,
     }
 }
 
