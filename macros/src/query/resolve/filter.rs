@@ -241,7 +241,10 @@ impl<'s> Resolver<'s> {
                 &target,
                 value_kind,
                 value,
-                Scope::Filter { group: self.group },
+                Scope::Filter {
+                    group: self.group,
+                    negated,
+                },
             )?;
             return Ok(Where::Leaf(Leaf {
                 lhs: operand,

@@ -321,11 +321,17 @@ impl<'s> Resolver<'s> {
                     transforms: Vec::new(),
                 })
             }
-            Scope::Filter { group } => {
+            Scope::Filter { group, negated } => {
                 let mut joins = std::mem::replace(&mut self.joins, super::Joins::new(""));
-                let walked = self.walk(&mut joins, &parts, Some(group), false);
+                let walked = self.walk(&mut joins, &parts, Some(group), negated);
                 self.joins = joins;
                 let walked = walked?;
+                if walked.split.is_some() {
+                    return Err(syn::Error::new(
+                        ident.span(),
+                        "`F(…)` in a negated condition across a many-valued relation is not supported yet",
+                    ));
+                }
                 let mut operand = walked.operand;
                 for part in &parts[walked.used..] {
                     let kind = operand.kind();
@@ -365,7 +371,7 @@ pub(super) enum Scope {
     Write,
     /// A condition of this `filter()` call: through relations, joined in
     /// its group.
-    Filter { group: usize },
+    Filter { group: usize, negated: bool },
 }
 
 /// The kind of the column an `F(…)` expression starts with, if any (for the
