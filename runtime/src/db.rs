@@ -77,7 +77,12 @@ impl Db {
             #[cfg(feature = "sqlite")]
             {
                 let path = rest.strip_prefix("//").unwrap_or(rest);
-                let conn = if path.is_empty() || path == ":memory:" {
+                if path.is_empty() {
+                    return Err(connection_error(format!(
+                        "{url:?} names no database: write `sqlite::memory:` for an in-memory database, `sqlite:app.db` or `sqlite:///abs/path.db` for a file"
+                    )));
+                }
+                let conn = if path == ":memory:" {
                     rusqlite::Connection::open_in_memory()
                 } else {
                     rusqlite::Connection::open(path)

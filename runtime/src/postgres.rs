@@ -23,7 +23,7 @@ use bytes::BytesMut;
 use postgres::fallible_iterator::FallibleIterator;
 use postgres::types::{IsNull, ToSql, Type};
 
-use crate::error::{Error, Result};
+use crate::error::{BackendError, Error, Result};
 use crate::exec::{Cursor, Executor};
 use crate::model::{decode_error, Decode, Dialect, Row, Sql};
 use crate::query::Consume;
@@ -139,42 +139,103 @@ pub(crate) fn error(e: postgres::Error, sql: &str) -> Error {
     let sql = sql.to_owned();
     if let Some(db) = e.as_db_error() {
         let constraint = db.constraint().map(str::to_owned);
-        if *db.code() == SqlState::UNIQUE_VIOLATION {
+        let code = db.code().clone();
+        let column = db.column().map(str::to_owned);
+        let source: BackendError = Box::new(PgError(e));
+        if code == SqlState::UNIQUE_VIOLATION {
             return Error::UniqueViolation {
                 constraint,
                 sql,
-                source: Box::new(e),
+                source,
             };
         }
-        if *db.code() == SqlState::FOREIGN_KEY_VIOLATION {
+        if code == SqlState::FOREIGN_KEY_VIOLATION {
             return Error::ForeignKeyViolation {
                 constraint,
                 sql,
-                source: Box::new(e),
+                source,
             };
         }
-        if *db.code() == SqlState::NOT_NULL_VIOLATION {
+        if code == SqlState::NOT_NULL_VIOLATION {
             return Error::NotNullViolation {
-                column: db.column().map(str::to_owned),
+                column,
                 sql,
-                source: Box::new(e),
+                source,
             };
         }
-        if *db.code() == SqlState::CHECK_VIOLATION {
+        if code == SqlState::CHECK_VIOLATION {
             return Error::CheckViolation {
                 constraint,
                 sql,
-                source: Box::new(e),
+                source,
             };
         }
-    } else if e.is_closed() {
+        // The server ended the session (`pg_terminate_backend`, a shutdown)
+        // or the connection failed: retrying on it is useless.
+        if code.code().starts_with("08") || code.code().starts_with("57P") {
+            return Error::Connection { source };
+        }
+        return Error::Database { sql, source };
+    }
+    // The connection is gone (closed, reset, unreachable).
+    let io = e
+        .source()
+        .is_some_and(|s| s.downcast_ref::<std::io::Error>().is_some());
+    if e.is_closed() || io {
         return Error::Connection {
-            source: Box::new(e),
+            source: Box::new(PgError(e)),
         };
     }
     Error::Database {
         sql,
-        source: Box::new(e),
+        source: Box::new(PgError(e)),
+    }
+}
+
+/// A PostgreSQL error that shows what the server said, as psql does: the
+/// message, its SQLSTATE, and the detail and hint when there are some (the
+/// postgres crate's own text is only "db error"). The driver's error is its
+/// source.
+#[derive(Debug)]
+pub struct PgError(pub postgres::Error);
+
+impl std::fmt::Display for PgError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.0.as_db_error() {
+            Some(db) => {
+                write!(
+                    f,
+                    "{}: {} (SQLSTATE {})",
+                    db.severity(),
+                    db.message(),
+                    db.code().code()
+                )?;
+                if let Some(detail) = db.detail() {
+                    write!(f, "\n  DETAIL: {detail}")?;
+                }
+                if let Some(hint) = db.hint() {
+                    write!(f, "\n  HINT: {hint}")?;
+                }
+                Ok(())
+            }
+            None => {
+                // "error connecting to server: …", "connection closed", with
+                // the cause the driver keeps as its source.
+                write!(f, "{}", self.0)?;
+                let mut cause = std::error::Error::source(&self.0);
+                while let Some(c) = cause {
+                    write!(f, ": {c}")?;
+                    cause = c.source();
+                }
+                Ok(())
+            }
+        }
+    }
+}
+
+impl std::error::Error for PgError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        Some(&self.0)
     }
 }
 
@@ -494,7 +555,7 @@ impl Client {
         postgres::Client::connect(params, tls)
             .map(Client::new)
             .map_err(|e| Error::Connection {
-                source: Box::new(e),
+                source: Box::new(PgError(e)),
             })
     }
 

@@ -61,6 +61,17 @@ fn the_same_queries_on_a_url_chosen_backend() {
 
 #[test]
 fn unknown_urls_are_connection_errors() {
+    for url in ["sqlite:", "sqlite://"] {
+        match dunder::Db::connect(url) {
+            Err(dunder::Error::Connection { source }) => assert!(
+                source
+                    .to_string()
+                    .contains("names no database: write `sqlite::memory:`"),
+                "{source}"
+            ),
+            other => panic!("{url}: expected a connection error, got {other:?}"),
+        }
+    }
     for url in ["mysql://root@localhost/x", "", "sqlite3:x.db"] {
         match dunder::Db::connect(url) {
             Err(dunder::Error::Connection { source }) => assert!(
