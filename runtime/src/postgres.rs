@@ -419,7 +419,7 @@ impl Cache {
         text: &'static str,
         params: &[Value<'_>],
     ) -> Result<((usize, usize), postgres::Statement)> {
-        let key = (text.as_ptr() as usize, text.len());
+        let key = key_of(text);
         if let Some(s) = self.statements.get(&key) {
             return Ok((key, s.clone()));
         }
@@ -436,16 +436,28 @@ impl Cache {
         client: &mut C,
         sql: &'static Sql,
         params: &[Value<'_>],
+        retry: bool,
     ) -> Result<u64> {
         let text = sql.postgres;
         check_values(params, text)?;
-        let (key, statement) = self.statement(client, text, params)?;
         let refs: Vec<&(dyn ToSql + Sync)> =
             params.iter().map(|p| p as &(dyn ToSql + Sync)).collect();
-        client.execute(&statement, &refs).map_err(|e| {
-            self.statements.remove(&key);
-            error(e, text)
-        })
+        let mut retry = retry;
+        loop {
+            let cached = self.statements.contains_key(&key_of(text));
+            let (key, statement) = self.statement(client, text, params)?;
+            match client.execute(&statement, &refs) {
+                Ok(n) => return Ok(n),
+                Err(e) => {
+                    self.statements.remove(&key);
+                    if cached && retry && stale_plan(&e) {
+                        retry = false;
+                        continue;
+                    }
+                    return Err(error(e, text));
+                }
+            }
+        }
     }
 
     fn run<C: postgres::GenericClient, K: Consume>(
@@ -454,44 +466,57 @@ impl Cache {
         sql: &'static Sql,
         params: &[Value<'_>],
         consume: K,
+        retry: bool,
     ) -> Result<K::Output> {
         let text = sql.postgres;
         check_values(params, text)?;
-        let key = (text.as_ptr() as usize, text.len());
-        let statement = match self.statements.get(&key) {
-            Some(s) => s.clone(),
-            None => {
-                let types: Vec<Type> = params.iter().map(pg_type).collect();
-                let s = client
-                    .prepare_typed(text, &types)
-                    .map_err(|e| error(e, text))?;
-                self.statements.insert(key, s.clone());
-                s
-            }
-        };
-        let result = if K::STREAM {
-            client
-                .query_raw(&statement, params.iter())
-                .map(Rows::Streamed)
-        } else {
-            let refs: Vec<&(dyn ToSql + Sync)> =
-                params.iter().map(|p| p as &(dyn ToSql + Sync)).collect();
-            client
-                .query(&statement, &refs)
-                .map(|rows| Rows::Fetched(rows.into_iter()))
-        };
-        let rows = match result {
-            Ok(rows) => rows,
-            Err(e) => {
-                // A statement the server no longer accepts (e.g. after a schema
-                // change) is prepared again next time.
-                self.statements.remove(&key);
-                return Err(error(e, text));
+        let mut retry = retry;
+        let rows = loop {
+            let cached = self.statements.contains_key(&key_of(text));
+            let (key, statement) = self.statement(client, text, params)?;
+            let result = if K::STREAM {
+                client
+                    .query_raw(&statement, params.iter())
+                    .map(Rows::Streamed)
+            } else {
+                let refs: Vec<&(dyn ToSql + Sync)> =
+                    params.iter().map(|p| p as &(dyn ToSql + Sync)).collect();
+                client
+                    .query(&statement, &refs)
+                    .map(|rows| Rows::Fetched(rows.into_iter()))
+            };
+            match result {
+                Ok(rows) => break rows,
+                Err(e) => {
+                    // A statement the server no longer accepts (e.g. after a
+                    // schema change) is prepared again: now, once, when a
+                    // stale plan is the reason and nothing else was spoiled.
+                    self.statements.remove(&key);
+                    if cached && retry && stale_plan(&e) {
+                        retry = false;
+                        continue;
+                    }
+                    return Err(error(e, text));
+                }
             }
         };
         let mut cursor = PgCursor { rows, sql: text };
         consume.consume(&mut cursor).map_err(|e| e.with_sql(text))
     }
+}
+
+/// The cache key of a query's text: its address and length.
+fn key_of(text: &'static str) -> (usize, usize) {
+    (text.as_ptr() as usize, text.len())
+}
+
+/// The server refused a prepared statement because the schema changed under
+/// it ("cached plan must not change result type") or forgot it.
+fn stale_plan(e: &postgres::Error) -> bool {
+    use postgres::error::SqlState;
+    e.code().is_some_and(|c| {
+        *c == SqlState::FEATURE_NOT_SUPPORTED || *c == SqlState::INVALID_SQL_STATEMENT_NAME
+    })
 }
 
 /// A `postgres::Client` that prepares each dunder query once and reuses the
@@ -635,7 +660,7 @@ impl<'a> DerefMut for Transaction<'a> {
 
 /// The cached client and its transactions run through the cache.
 macro_rules! cached_executor {
-    ($($t:ty => $inner:ident),*) => {$(
+    ($($t:ty => $inner:ident, $retry:literal),*) => {$(
         impl Executor for $t {
             #[inline]
             fn dialect(&self) -> Dialect {
@@ -648,11 +673,11 @@ macro_rules! cached_executor {
             }
             #[inline]
             fn __run<K: Consume>(self, sql: &'static Sql, params: &[Value<'_>], consume: K) -> Result<K::Output> {
-                self.cache.run(&mut self.$inner, sql, params, consume)
+                self.cache.run(&mut self.$inner, sql, params, consume, $retry)
             }
             #[inline]
             fn __execute(self, sql: &'static Sql, params: &[Value<'_>]) -> Result<u64> {
-                self.cache.execute(&mut self.$inner, sql, params)
+                self.cache.execute(&mut self.$inner, sql, params, $retry)
             }
             fn execute_batch(self, sql: &str) -> Result<()> {
                 self.$inner.batch_execute(sql).map_err(|e| error(e, sql))
@@ -661,4 +686,8 @@ macro_rules! cached_executor {
     )*};
 }
 
-cached_executor!(&mut Client => client, &mut Transaction<'_> => tx);
+// Outside a transaction a statement whose cached plan went stale is
+// prepared again and retried once; inside one, its failure has aborted the
+// transaction, so the error is returned (and the statement prepared again
+// next time).
+cached_executor!(&mut Client => client, true, &mut Transaction<'_> => tx, false);

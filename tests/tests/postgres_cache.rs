@@ -100,3 +100,42 @@ fn a_statement_invalidated_by_a_schema_change_is_prepared_again() {
     let _ = query!(EveryKind.filter(int__gte = 0).order_by(id)).fetch_all(&mut client);
     assert_eq!(by_int(&mut client, 0), before);
 }
+
+/// After a schema change that keeps the types Rust reads (text → varchar),
+/// the next query just works: the stale plan is prepared again and the
+/// query retried once, without the caller seeing an error. Inside a
+/// transaction the failure has aborted it, so the error is returned.
+#[test]
+fn a_stale_plan_is_prepared_again_and_retried_once() {
+    let Some((_db, mut client)) = cached() else {
+        return;
+    };
+    let texts = |client: &mut dunder::postgres::Client| {
+        query!(EveryKind.filter(text__contains = "").order_by(id))
+            .fetch_all(client)
+            .map(|rows| rows.into_iter().map(|r| r.text).collect::<Vec<_>>())
+    };
+    let before = texts(&mut client).expect("before");
+    let bump = query!(EveryKind.filter(id = 1).update(text = "changed"));
+    assert_eq!(bump.run(&mut client).expect("update"), 1);
+    client
+        .batch_execute("ALTER TABLE every_kind ALTER COLUMN text TYPE varchar(100000)")
+        .expect("alter");
+    let after = texts(&mut client).expect("the read is retried, not failed");
+    assert_eq!(after.len(), before.len());
+    assert_eq!(after[0], "changed");
+    assert_eq!(bump.run(&mut client).expect("the write works too"), 1);
+    client
+        .batch_execute("ALTER TABLE every_kind ALTER COLUMN text TYPE text")
+        .expect("alter back");
+    let mut tx = client.transaction().expect("tx");
+    let err = query!(EveryKind.filter(text__contains = "").order_by(id))
+        .fetch_all(&mut tx)
+        .expect_err("inside a transaction the stale plan is an error");
+    assert!(err.to_string().contains("0A000"), "{err}");
+    tx.rollback().expect("rollback");
+    assert_eq!(
+        texts(&mut client).expect("prepared again").len(),
+        before.len()
+    );
+}
