@@ -81,6 +81,10 @@ decode!(i32, "a 32-bit integer", |v| {
 });
 decode!(i64, "a 64-bit integer", |v| integer(v));
 decode!(f32, "a float", |v| match v {
+    // A finite double beyond f32's range would become an infinity.
+    ValueRef::Real(r) if r.is_finite() && (r as f32).is_infinite() => {
+        Err(format!("real {r} (out of range for f32)"))
+    }
     ValueRef::Real(r) => Ok(r as f32),
     ValueRef::Integer(i) => Ok(i as f32),
     other => Err(describe(other)),
