@@ -11,14 +11,58 @@ pub trait Atomic {
         Self: 'a;
 
     #[doc(hidden)]
-    fn __begin(&mut self) -> Result<Self::Tx<'_>>;
+    fn __begin(&mut self) -> Result<Self::Tx<'_>> {
+        self.__begin_with(TransactionMode::default())
+    }
+    /// Opens the transaction in `mode` (SQLite; PostgreSQL and savepoints
+    /// ignore it).
+    #[doc(hidden)]
+    fn __begin_with(&mut self, mode: TransactionMode) -> Result<Self::Tx<'_>>;
     #[doc(hidden)]
     fn __commit(tx: Self::Tx<'_>) -> Result<()>;
 }
 
+/// How an SQLite transaction takes its locks (Django 5.1's
+/// `transaction_mode`). PostgreSQL, and savepoints, ignore it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum TransactionMode {
+    /// `BEGIN DEFERRED`: no lock until the first statement; a transaction
+    /// that reads and then writes cannot wait for another writer (SQLite
+    /// answers "database is locked" at once, whatever the busy timeout).
+    Deferred,
+    /// `BEGIN IMMEDIATE` (the default): the write lock is taken at BEGIN,
+    /// waiting up to the busy timeout for another writer to finish, so a
+    /// transaction that reads then writes (`get_or_create`) never fails
+    /// halfway for a lock.
+    #[default]
+    Immediate,
+    /// `BEGIN EXCLUSIVE`: also keeps other connections from reading (in
+    /// rollback-journal mode).
+    Exclusive,
+}
+
+/// [`atomic`] with an SQLite [`TransactionMode`] other than the default
+/// `Immediate`.
+pub fn atomic_with<'c, C, T, E, F>(
+    conn: &'c mut C,
+    mode: TransactionMode,
+    f: F,
+) -> std::result::Result<T, E>
+where
+    C: Atomic + ?Sized + 'c,
+    E: From<Error>,
+    F: FnOnce(&mut C::Tx<'c>) -> std::result::Result<T, E>,
+{
+    let mut tx = conn.__begin_with(mode)?;
+    let value = f(&mut tx)?;
+    C::__commit(tx)?;
+    Ok(value)
+}
+
 /// Runs `f` in a transaction of `conn`: commits when `f` returns `Ok`, rolls
 /// back when it returns `Err` or panics. Inside `f`, `atomic(tx, …)` opens a
-/// savepoint, so nested blocks roll back alone.
+/// savepoint, so nested blocks roll back alone. On SQLite the transaction is
+/// `BEGIN IMMEDIATE` (see [`TransactionMode`] and [`atomic_with`]).
 ///
 /// Works for `rusqlite::Connection`, `rusqlite::Transaction`,
 /// `postgres::Client`, `postgres::Transaction`, `dunder::postgres::Client`
@@ -64,7 +108,7 @@ where
     E: From<Error>,
     F: FnOnce(&mut C::Tx<'c>) -> std::result::Result<T, E>,
 {
-    let mut tx = conn.__begin()?;
+    let mut tx = conn.__begin_with(TransactionMode::default())?;
     // On Err, and on a panic unwinding through here, `tx` is dropped
     // without a commit: every backend rolls back on drop.
     let value = f(&mut tx)?;
@@ -79,8 +123,15 @@ mod sqlite {
 
     impl Atomic for rusqlite::Connection {
         type Tx<'a> = rusqlite::Transaction<'a>;
-        fn __begin(&mut self) -> Result<rusqlite::Transaction<'_>> {
-            self.transaction().map_err(|e| error(e, "BEGIN"))
+        fn __begin_with(&mut self, mode: TransactionMode) -> Result<rusqlite::Transaction<'_>> {
+            use rusqlite::TransactionBehavior as B;
+            let (behavior, sql) = match mode {
+                TransactionMode::Deferred => (B::Deferred, "BEGIN DEFERRED"),
+                TransactionMode::Immediate => (B::Immediate, "BEGIN IMMEDIATE"),
+                TransactionMode::Exclusive => (B::Exclusive, "BEGIN EXCLUSIVE"),
+            };
+            self.transaction_with_behavior(behavior)
+                .map_err(|e| error(e, sql))
         }
         fn __commit(tx: rusqlite::Transaction<'_>) -> Result<()> {
             tx.commit().map_err(|e| error(e, "COMMIT"))
@@ -95,7 +146,7 @@ mod sqlite {
                     = rusqlite::Savepoint<'a>
                 where
                     Self: 'a;
-                fn __begin(&mut self) -> Result<rusqlite::Savepoint<'_>> {
+                fn __begin_with(&mut self, _: TransactionMode) -> Result<rusqlite::Savepoint<'_>> {
                     self.savepoint().map_err(|e| error(e, "SAVEPOINT"))
                 }
                 fn __commit(tx: rusqlite::Savepoint<'_>) -> Result<()> {
@@ -115,7 +166,7 @@ mod pg {
 
     impl Atomic for postgres::Client {
         type Tx<'a> = postgres::Transaction<'a>;
-        fn __begin(&mut self) -> Result<postgres::Transaction<'_>> {
+        fn __begin_with(&mut self, _: TransactionMode) -> Result<postgres::Transaction<'_>> {
             self.transaction().map_err(|e| error(e, "BEGIN"))
         }
         fn __commit(tx: postgres::Transaction<'_>) -> Result<()> {
@@ -128,7 +179,7 @@ mod pg {
             = postgres::Transaction<'a>
         where
             Self: 'a;
-        fn __begin(&mut self) -> Result<postgres::Transaction<'_>> {
+        fn __begin_with(&mut self, _: TransactionMode) -> Result<postgres::Transaction<'_>> {
             self.transaction().map_err(|e| error(e, "SAVEPOINT"))
         }
         fn __commit(tx: postgres::Transaction<'_>) -> Result<()> {
@@ -138,7 +189,7 @@ mod pg {
 
     impl Atomic for crate::postgres::Client {
         type Tx<'a> = crate::postgres::Transaction<'a>;
-        fn __begin(&mut self) -> Result<crate::postgres::Transaction<'_>> {
+        fn __begin_with(&mut self, _: TransactionMode) -> Result<crate::postgres::Transaction<'_>> {
             self.transaction()
         }
         fn __commit(tx: crate::postgres::Transaction<'_>) -> Result<()> {
@@ -151,7 +202,7 @@ mod pg {
             = crate::postgres::Transaction<'a>
         where
             Self: 'a;
-        fn __begin(&mut self) -> Result<crate::postgres::Transaction<'_>> {
+        fn __begin_with(&mut self, _: TransactionMode) -> Result<crate::postgres::Transaction<'_>> {
             self.savepoint()
         }
         fn __commit(tx: crate::postgres::Transaction<'_>) -> Result<()> {

@@ -216,10 +216,10 @@ impl std::fmt::Debug for DbTx<'_> {
 impl crate::Atomic for Db {
     type Tx<'a> = DbTx<'a>;
 
-    fn __begin(&mut self) -> Result<DbTx<'_>> {
+    fn __begin_with(&mut self, mode: crate::TransactionMode) -> Result<DbTx<'_>> {
         match self {
             #[cfg(feature = "sqlite")]
-            Db::Sqlite(c) => crate::Atomic::__begin(c).map(DbTx::Sqlite),
+            Db::Sqlite(c) => crate::Atomic::__begin_with(c, mode).map(DbTx::Sqlite),
             #[cfg(feature = "postgres")]
             Db::Postgres(c) => c.transaction().map(DbTx::Postgres),
         }
@@ -250,7 +250,7 @@ impl crate::Atomic for DbTx<'_> {
     where
         Self: 'b;
 
-    fn __begin(&mut self) -> Result<DbTx<'_>> {
+    fn __begin_with(&mut self, _: crate::TransactionMode) -> Result<DbTx<'_>> {
         match self {
             #[cfg(feature = "sqlite")]
             DbTx::Sqlite(t) => crate::Atomic::__begin(t).map(DbTx::SqliteSavepoint),

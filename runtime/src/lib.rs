@@ -117,7 +117,7 @@ pub use rusqlite;
 #[cfg(feature = "postgres")]
 pub use ::postgres as postgres_client;
 
-pub use atomic::{atomic, Atomic};
+pub use atomic::{atomic, atomic_with, Atomic, TransactionMode};
 pub use db::{Db, DbTx};
 pub use dunder_macros::{query, Model};
 pub use error::{BackendError, Error, Result};
