@@ -270,6 +270,15 @@ fn method_op(m: &syn::ExprMethodCall, errors: &mut Errors) -> Option<Op> {
         "get_or_create" | "update_or_create" => Op::Terminal(TerminalAst::GetOrCreate(Box::new(
             get_or_create(m, name == "update_or_create", errors),
         ))),
+        "fetch_all" | "fetch_one" | "fetch_optional" | "run" | "try_for_each" | "iter" => {
+            errors.push(syn::Error::new(
+                span,
+                format!(
+                    "`.{name}()` runs a query: call it on what `query!` returns, e.g. `query!(Model.filter(…)).{name}(&conn)`"
+                ),
+            ));
+            return None;
+        }
         other => {
             let msg = if LATER.contains(&other) {
                 format!(

@@ -201,8 +201,9 @@ impl<'s> Resolver<'s> {
                 return Err(syn::Error::new(
                     lookup_span,
                     format!(
-                        "`{model}.{path}` is not an `Option`, so it is never NULL: `isnull` on it is always {}",
-                        b.value
+                        "`{model}.{path}` is not an `Option`, so it is never NULL: `{path}__isnull = {}` would {}; remove the condition",
+                        b.value,
+                        if b.value { "match no row" } else { "match every row" }
                     ),
                 ));
             }
@@ -219,6 +220,21 @@ impl<'s> Resolver<'s> {
         }
 
         let value_kind = kind.value_kind();
+        if let Expr::Call(c) = value {
+            if matches!(&*c.func, Expr::Path(p) if p.path.is_ident("Some")) && c.args.len() == 1 {
+                let inner = c
+                    .args
+                    .first()
+                    .map(|a| quote::quote!(#a).to_string())
+                    .unwrap_or_default();
+                return Err(syn::Error::new(
+                    value.span(),
+                    format!(
+                        "compare with the value itself: write `{path} = {inner}`; NULLs are found with `{path}__isnull = true` (`Some(…)` is what `.update()` and `.create()` take for an `Option` field)"
+                    ),
+                ));
+            }
+        }
         if super::write::uses_f(value) {
             // Compared with a column (`F(…)`), computed by the database.
             if matches!(lookup, Lookup::In | Lookup::Range) {
