@@ -1,7 +1,7 @@
 //! The validated plan: what the SQL renderer and the code generator read.
 //! Nothing here refers to user syntax except the value expressions to bind.
 
-use crate::lookups::Output;
+use crate::lookups::Output as TransformOutput;
 pub use crate::lookups::{Lookup, Transform};
 use crate::schema::FieldKind;
 
@@ -227,9 +227,9 @@ impl Transform {
     /// The kind of what it yields.
     pub fn output(self) -> Kind {
         match self.def().output {
-            Output::Date => Kind::Date,
-            Output::Time => Kind::Time,
-            Output::Int => Kind::I32,
+            TransformOutput::Date => Kind::Date,
+            TransformOutput::Time => Kind::Time,
+            TransformOutput::Int => Kind::I32,
         }
     }
 }
@@ -267,6 +267,36 @@ pub enum Where {
 }
 
 impl Where {
+    /// Whether it compares an aggregate (a condition of the HAVING).
+    pub fn is_aggregate(&self, annotations: &[Annotation]) -> bool {
+        match self {
+            Where::Leaf(l) => {
+                Expression::Column(l.lhs.clone()).is_aggregate(annotations)
+                    || l.rhs.as_ref().is_some_and(|r| r.is_aggregate(annotations))
+            }
+            Where::And(items) | Where::Or(items) => {
+                items.iter().any(|i| i.is_aggregate(annotations))
+            }
+            Where::Not(inner) => inner.is_aggregate(annotations),
+            Where::In(_) => false,
+        }
+    }
+
+    /// The operands its conditions compare (not inside subqueries).
+    pub fn operands<'a>(&'a self, out: &mut Vec<&'a Operand>) {
+        match self {
+            Where::Leaf(l) => {
+                out.push(&l.lhs);
+                if let Some(r) = &l.rhs {
+                    r.operands(out);
+                }
+            }
+            Where::And(items) | Where::Or(items) => items.iter().for_each(|i| i.operands(out)),
+            Where::Not(inner) => inner.operands(out),
+            Where::In(_) => {}
+        }
+    }
+
     /// `column = $param`: a row by its primary key (`kind` as bound).
     pub fn pk(col: Col, kind: Kind, param: usize) -> Where {
         Where::Leaf(Leaf {
@@ -326,6 +356,89 @@ pub enum Expression {
     Binary(Box<Expression>, char, Box<Expression>),
     /// `-x`.
     Neg(Box<Expression>),
+    /// `COUNT(…)`, `SUM(…)`, … over the rows of a group.
+    Aggregate(Box<Aggregate>),
+}
+
+/// An aggregate function.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AggregateFn {
+    Count,
+    Sum,
+    Avg,
+    Min,
+    Max,
+}
+
+impl AggregateFn {
+    pub const ALL: &'static [(&'static str, AggregateFn)] = &[
+        ("Count", AggregateFn::Count),
+        ("Sum", AggregateFn::Sum),
+        ("Avg", AggregateFn::Avg),
+        ("Min", AggregateFn::Min),
+        ("Max", AggregateFn::Max),
+    ];
+
+    pub fn find(name: &str) -> Option<AggregateFn> {
+        AggregateFn::ALL
+            .iter()
+            .find(|(n, _)| *n == name)
+            .map(|(_, f)| *f)
+    }
+
+    pub fn sql(self) -> &'static str {
+        match self {
+            AggregateFn::Count => "COUNT",
+            AggregateFn::Sum => "SUM",
+            AggregateFn::Avg => "AVG",
+            AggregateFn::Min => "MIN",
+            AggregateFn::Max => "MAX",
+        }
+    }
+}
+
+/// `FUNC([DISTINCT] arg) [FILTER (WHERE filter)]`, in `COALESCE(…, default)`
+/// when it has a default.
+#[derive(Debug, Clone)]
+pub struct Aggregate {
+    pub func: AggregateFn,
+    /// `None`: `COUNT(*)`.
+    pub arg: Option<Expression>,
+    pub distinct: bool,
+    pub filter: Option<Where>,
+    pub default: Option<Expression>,
+    /// The kind of the result (what PostgreSQL's result is cast to when its
+    /// own type differs: `SUM` of integers is `numeric` for a `bigint`).
+    pub kind: Kind,
+}
+
+/// A named value computed for each row (`.annotate(…)`), referred to by
+/// name from conditions, ordering and later expressions: an operand whose
+/// column has the alias [`ANNOTATION`] and the annotation's name.
+#[derive(Debug, Clone)]
+pub struct Annotation {
+    pub name: String,
+    pub expr: Expression,
+    pub kind: Kind,
+    pub nullable: bool,
+}
+
+/// The alias of an operand that names an annotation.
+pub const ANNOTATION: &str = "";
+
+/// One value of a projected row (`.values(…)`, `.aggregate(…)`, an
+/// annotation read with the model's row).
+#[derive(Debug, Clone)]
+pub struct Output {
+    /// The struct field (and SQL alias) it is read as.
+    pub name: String,
+    pub expr: Expression,
+    pub kind: Kind,
+    pub nullable: bool,
+    /// Selected `AS "name"` (annotations and named expressions).
+    pub alias: bool,
+    /// The user's token, for errors about the row's types.
+    pub span: proc_macro2::Span,
 }
 
 impl Expression {
@@ -338,7 +451,37 @@ impl Expression {
                 r.nullable_columns(out);
             }
             Expression::Neg(x) => x.nullable_columns(out),
+            // An aggregate's NULL is its own, not a column's.
             _ => {}
+        }
+    }
+
+    /// The columns it reads, with their transforms (not inside aggregates).
+    pub fn operands<'a>(&'a self, out: &mut Vec<&'a Operand>) {
+        match self {
+            Expression::Column(op) => out.push(op),
+            Expression::Binary(l, _, r) => {
+                l.operands(out);
+                r.operands(out);
+            }
+            Expression::Neg(x) => x.operands(out),
+            _ => {}
+        }
+    }
+
+    /// Whether it computes an aggregate, or reads an annotation that does.
+    pub fn is_aggregate(&self, annotations: &[Annotation]) -> bool {
+        match self {
+            Expression::Aggregate(_) => true,
+            Expression::Column(op) if op.col.alias == ANNOTATION => annotations
+                .iter()
+                .find(|a| a.name == op.col.column)
+                .is_some_and(|a| a.expr.is_aggregate(annotations)),
+            Expression::Binary(l, _, r) => {
+                l.is_aggregate(annotations) || r.is_aggregate(annotations)
+            }
+            Expression::Neg(x) => x.is_aggregate(annotations),
+            _ => false,
         }
     }
 
@@ -363,11 +506,17 @@ pub struct Assignment {
     pub value: Expression,
 }
 
+pub use crate::query::ast::Shape;
+
 /// What a SELECT selects, and so what a row is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Select {
-    /// Every column of the model, in field order: the row is the model.
+    /// Every column of the model, in field order: the row is the model
+    /// (with its annotations, `Plan.outputs`, after its columns).
     Model,
+    /// `Plan.outputs` only: a row of `.values(…)`, `.values_list(…)` or
+    /// `.aggregate(…)`.
+    Values(Shape),
     /// `SELECT COUNT(*)`: the row is an `i64`.
     Count,
     /// `SELECT EXISTS(…)`: the row is a `bool`.
@@ -566,6 +715,23 @@ pub struct Plan {
     pub bindings: Vec<Binding>,
     /// `get_or_create` / `update_or_create`: this plan is their `get`.
     pub get_or_create: Option<GetOrCreate>,
+    /// The annotations, by name (their values are in `outputs` when read).
+    pub annotations: Vec<Annotation>,
+    /// What a row holds besides (`Select::Model`) or instead of
+    /// (`Select::Values`) the model's columns.
+    pub outputs: Vec<Output>,
+    /// The query aggregates rows into groups (an aggregate annotation):
+    /// `GROUP BY` `group_by`, then every selected, ordering and HAVING
+    /// expression that is not an aggregate (Django's `get_group_by`).
+    pub grouped: bool,
+    pub group_by: Vec<Expression>,
+    /// Conditions on aggregates (filters after `.annotate(…)`).
+    pub having: Option<Where>,
+    /// `query!(… as Path)`: the user's struct the row is built as.
+    pub row: Option<proc_macro2::TokenStream>,
+    /// `.aggregate(…)` over rows that are not the table's: the query whose
+    /// rows `outputs` aggregate, as `FROM (…) "subquery"`.
+    pub subquery: Option<Box<Plan>>,
 }
 
 /// The statements of a `get_or_create` / `update_or_create` after its `get`.
@@ -580,7 +746,68 @@ pub struct GetOrCreatePlans {
     pub update: Option<Plan>,
 }
 
+/// The alias of the subquery an aggregate over a query reads.
+pub const SUBQUERY: &str = "subquery";
+
 impl Plan {
+    /// Splits an `.aggregate(…)` plan (its `outputs`, resolved against the
+    /// query) into the query's rows as a subquery, selecting every column
+    /// and annotation the aggregates read, and the aggregates over them.
+    /// `rows`: what the query selected (and its values) before.
+    pub fn over_subquery(mut self, rows: Option<(Select, Vec<Output>)>) -> Plan {
+        let Some((select, row_outputs)) = rows else {
+            return self;
+        };
+        let mut inner = row_outputs;
+        let mut outer = std::mem::take(&mut self.outputs);
+        for o in &mut outer {
+            lift(&mut o.expr, &mut inner);
+        }
+        let bindings = std::mem::take(&mut self.bindings);
+        let row = self.row.take();
+        let mode = self.mode;
+        self.select = match select {
+            Select::Values(_) => Select::Values(Shape::Struct),
+            _ => Select::Model,
+        };
+        self.outputs = inner;
+        self.mode = Mode::All;
+        Plan {
+            from: From::single(SUBQUERY),
+            columns: Vec::new(),
+            pk_column: String::new(),
+            related: Vec::new(),
+            prefetch: Vec::new(),
+            extra_select: Vec::new(),
+            select: Select::Values(Shape::Struct),
+            write: None,
+            mode,
+            filter: None,
+            order: Vec::new(),
+            distinct: false,
+            slice: Slice::default(),
+            bindings,
+            get_or_create: None,
+            annotations: Vec::new(),
+            outputs: outer,
+            grouped: false,
+            group_by: Vec::new(),
+            having: None,
+            row,
+            subquery: Some(Box::new(self)),
+        }
+    }
+
+    /// `.aggregate(…)`: one row of aggregates over every row.
+    pub fn grouped_aggregate(&self) -> bool {
+        !self.grouped
+            && !self.outputs.is_empty()
+            && self
+                .outputs
+                .iter()
+                .all(|o| o.expr.is_aggregate(&self.annotations))
+    }
+
     /// The statements that follow this plan's `get` when it is a
     /// `get_or_create` / `update_or_create`.
     pub fn get_or_create_plans(&self) -> Option<GetOrCreatePlans> {
@@ -633,6 +860,17 @@ impl Plan {
                     set(r, out);
                 }
                 Expression::Neg(x) => set(x, out),
+                Expression::Aggregate(a) => {
+                    if let Some(x) = &mut a.arg {
+                        set(x, out);
+                    }
+                    if let Some(w) = &mut a.filter {
+                        cond(w, out);
+                    }
+                    if let Some(x) = &mut a.default {
+                        set(x, out);
+                    }
+                }
             }
         }
         fn cond<'a>(w: &'a mut Where, out: &mut Vec<&'a mut usize>) {
@@ -680,5 +918,77 @@ impl Plan {
             *n = used.binary_search(n).map(|i| i + 1).unwrap_or(*n);
         }
         used
+    }
+}
+
+/// Moves the columns an expression reads into the subquery's SELECT list
+/// (`inner`), reading them there instead: an annotation by its name,
+/// another column (with its transforms) as `__col<n>`.
+fn lift(e: &mut Expression, inner: &mut Vec<Output>) {
+    match e {
+        Expression::Column(op) => {
+            let name = if op.col.alias == ANNOTATION {
+                op.col.column.clone()
+            } else {
+                match inner.iter().find(|o| {
+                    matches!(&o.expr, Expression::Column(x) if x.col == op.col && x.transforms == op.transforms)
+                }) {
+                    Some(o) => o.name.clone(),
+                    None => format!("__col{}", inner.len() + 1),
+                }
+            };
+            if !inner.iter().any(|o| o.name == name) {
+                inner.push(Output {
+                    name: name.clone(),
+                    expr: Expression::Column(op.clone()),
+                    kind: op.kind(),
+                    nullable: op.nullable,
+                    alias: true,
+                    span: proc_macro2::Span::call_site(),
+                });
+            }
+            *op = Operand {
+                col: Col::new(SUBQUERY, &name),
+                column_kind: op.kind(),
+                nullable: op.nullable,
+                transforms: Vec::new(),
+            };
+        }
+        Expression::Binary(l, _, r) => {
+            lift(l, inner);
+            lift(r, inner);
+        }
+        Expression::Neg(x) => lift(x, inner),
+        Expression::Aggregate(a) => {
+            if let Some(x) = &mut a.arg {
+                lift(x, inner);
+            }
+            if let Some(w) = &mut a.filter {
+                lift_where(w, inner);
+            }
+            if let Some(x) = &mut a.default {
+                lift(x, inner);
+            }
+        }
+        Expression::Param(..) | Expression::Null => {}
+    }
+}
+
+fn lift_where(w: &mut Where, inner: &mut Vec<Output>) {
+    match w {
+        Where::Leaf(l) => {
+            let mut lhs = Expression::Column(l.lhs.clone());
+            lift(&mut lhs, inner);
+            if let Expression::Column(op) = lhs {
+                // The transforms were applied inside; the lookup's own stay.
+                l.lhs = op;
+            }
+            if let Some(r) = &mut l.rhs {
+                lift(r, inner);
+            }
+        }
+        Where::And(items) | Where::Or(items) => items.iter_mut().for_each(|i| lift_where(i, inner)),
+        Where::Not(x) => lift_where(x, inner),
+        Where::In(_) => {}
     }
 }

@@ -248,6 +248,11 @@ impl ModelSchema {
         self.fields.iter().find(|f| f.name == name)
     }
 
+    /// The field of an annotated row that holds the model (`article`).
+    pub fn row_field(&self) -> String {
+        snake_case(&self.name)
+    }
+
     pub fn link(&self, name: &str) -> Option<&LinkSchema> {
         self.links.iter().find(|l| l.name == name)
     }
@@ -408,6 +413,26 @@ impl ToTokens for FieldKind {
     fn to_tokens(&self, tokens: &mut TokenStream) {
         Ident::new(self.token(), Span::call_site()).to_tokens(tokens)
     }
+}
+
+/// `BlogPost` → `blog_post` (a table's default name).
+pub fn snake_case(name: &str) -> String {
+    let mut out = String::new();
+    let chars: Vec<char> = name.chars().collect();
+    for (i, &c) in chars.iter().enumerate() {
+        if c.is_uppercase() {
+            let prev_lower =
+                i > 0 && (chars[i - 1].is_lowercase() || chars[i - 1].is_ascii_digit());
+            let next_lower = chars.get(i + 1).is_some_and(|n| n.is_lowercase());
+            if i > 0 && (prev_lower || (next_lower && chars[i - 1].is_uppercase())) {
+                out.push('_');
+            }
+            out.extend(c.to_lowercase());
+        } else {
+            out.push(c);
+        }
+    }
+    out
 }
 
 /// An identifier's name without `r#`.

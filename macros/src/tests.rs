@@ -643,7 +643,7 @@ fn compile_errors() {
         (quote!(.filter(a = 1 & b = 2)), "`&` binds tighter than `=`"),
         (quote!(.filter(int == 1)), "use `=` as in Django"),
         (quote!(.fliter(int = 1)), "unknown QuerySet method `.fliter()`; did you mean `filter`?"),
-        (quote!(.values(int)), "`.values()` is not supported by dunder yet"),
+        (quote!(.last()), "`.last()` is not supported by dunder yet"),
         (quote!([-1..]), "negative indexing is not supported"),
         (quote!([..=3]), "use a half-open range"),
         (quote!([3]), "index with a range"),
@@ -739,5 +739,298 @@ fn never_panics_on_odd_input() {
         quote!(.filter(text = t)[a..][..b]),
     ] {
         let _ = compile(&schema(), chain);
+    }
+}
+
+#[test]
+fn projection_shapes() {
+    let cases: Vec<(&str, TokenStream)> = vec![
+        // values: fields, a forward path (nullable), a transform.
+        (
+            "Article",
+            quote!(.values(title, editor__name, id).order_by(id)),
+        ),
+        (
+            "Item",
+            quote!(.values(date__year, datetime_utc__hour, author)),
+        ),
+        ("Item", quote!(.values())),
+        ("Item", quote!(.values_list(text, opt_int))),
+        ("Item", quote!(.values_list(text, flat = true).distinct())),
+        // GROUP BY the values, aggregates named; ordering adds its key.
+        (
+            "Article",
+            quote!(.values(author__name).annotate(n = Count(pk), avg = Avg(rating)).order_by(-n)),
+        ),
+        // Annotating model rows groups by the model's columns; HAVING.
+        (
+            "Author",
+            quote!(.annotate(n = Count(articles)).filter(n__gte = 2, name__startswith = p)),
+        ),
+        // A mixed OR goes to the HAVING whole.
+        (
+            "Author",
+            quote!(.annotate(n = Count(articles)).filter((n__gte = 2) | (name = p))),
+        ),
+        // distinct, filter and default on aggregates.
+        (
+            "Author",
+            quote!(.annotate(
+                t = Count(articles__tags, distinct = true),
+                good = Count(articles, filter = Q(articles__rating__gte = 4)),
+                s = Sum(articles__rating, default = 0),
+            )),
+        ),
+        // Expressions: F() through a relation, arithmetic, a float literal.
+        (
+            "Article",
+            quote!(.annotate(who = F(author__name), r2 = F(rating) * 2, half = F(rating) / 2.0)),
+        ),
+        // aggregate(): one row.
+        (
+            "Item",
+            quote!(.filter(flag = true).aggregate(n = Count(), s = Sum(int), a = Avg(double), lo = Min(date), hi = Max(opt_date))),
+        ),
+        // aggregate() over a grouped, a sliced, a distinct query: a subquery.
+        (
+            "Author",
+            quote!(.annotate(n = Count(articles)).aggregate(avg = Avg(n), hi = Max(n))),
+        ),
+        ("Item", quote!(.order_by(-int)[..3].aggregate(s = Sum(int)))),
+        (
+            "Item",
+            quote!(.values(author__name).annotate(n = Count()).count()),
+        ),
+        (
+            "Item",
+            quote!(.values(author__name).annotate(n = Count()).filter(n__gt = 1).exists()),
+        ),
+    ];
+    let mut out = String::new();
+    for (root, chain) in cases {
+        let c = compile_in(model(root), chain.clone())
+            .unwrap_or_else(|e| panic!("{root} `{chain}` failed: {e}"));
+        out.push_str(&format!(
+            "{root} {chain}\n  sqlite:   {}\n  postgres: {}\n",
+            c.sqlite, c.postgres
+        ));
+    }
+    insta::assert_snapshot!("projection", out);
+}
+
+#[test]
+fn projection_errors() {
+    let cases: Vec<(&str, TokenStream, &str)> = vec![
+        (
+            "Item",
+            quote!(.annotate(int = Count())),
+            "the annotation `int` conflicts with the field `Item.int`",
+        ),
+        (
+            "Item",
+            quote!(.annotate(n = Count(), n = Count())),
+            "the annotation `n` is already defined",
+        ),
+        (
+            "Item",
+            quote!(.annotate(item = Count())),
+            "`item` names the `Item` in an annotated row",
+        ),
+        (
+            "Item",
+            quote!(.annotate(n = 5)),
+            "a Rust value alone has no column to go with",
+        ),
+        (
+            "Item",
+            quote!(.annotate(n)),
+            "`.annotate()` takes `name = expression`",
+        ),
+        (
+            "Item",
+            quote!(.annotate()),
+            "`.annotate()` needs at least one",
+        ),
+        (
+            "Item",
+            quote!(.annotate(n = Coalesce(int))),
+            "`Coalesce(…)` is not an expression dunder knows",
+        ),
+        (
+            "Item",
+            quote!(.annotate(n = Sum(text))),
+            "`Sum(…)` needs a number; this is `String`",
+        ),
+        (
+            "Item",
+            quote!(.annotate(n = Max(flag))),
+            "`Max(…)` of a `bool` is not supported",
+        ),
+        (
+            "Item",
+            quote!(.annotate(n = Sum())),
+            "`Sum(…)` needs the field to aggregate",
+        ),
+        (
+            "Item",
+            quote!(.annotate(n = Count(int, text))),
+            "`Count(…)` takes one field or expression",
+        ),
+        (
+            "Item",
+            quote!(.annotate(n = Count(int, distinct = 1))),
+            "`distinct` takes `true` or `false`",
+        ),
+        (
+            "Item",
+            quote!(.annotate(n = Max(int, distinct = true))),
+            "`Max(…)` does not take `distinct`",
+        ),
+        (
+            "Item",
+            quote!(.annotate(n = Count(int, default = 0))),
+            "`Count(…)` takes no `default`",
+        ),
+        (
+            "Item",
+            quote!(.annotate(n = Count(int, nope = 0))),
+            "`Count(…)` takes a field or expression, then",
+        ),
+        (
+            "Item",
+            quote!(.annotate(n = Sum(int, filter = flag))),
+            "an aggregate's `filter` takes `Q(conditions…)`",
+        ),
+        (
+            "Item",
+            quote!(.annotate(n = Sum(int, filter = Q()))),
+            "`Q()` needs at least one condition",
+        ),
+        (
+            "Item",
+            quote!(.annotate(n = Sum(Count(int)))),
+            "`Count(…)` inside another aggregate",
+        ),
+        (
+            "Item",
+            quote!(.annotate(n = Count()).annotate(m = Sum(n))),
+            "`Sum(…)` of an aggregate: aggregates cannot be nested",
+        ),
+        (
+            "Item",
+            quote!(.annotate(n = F(text) + 1)),
+            "arithmetic needs numbers: one side is `String`",
+        ),
+        (
+            "Item",
+            quote!(.annotate(n = F(int) % 2)),
+            "an annotation computes with `+`, `-`, `*` and `/`",
+        ),
+        (
+            "Item",
+            quote!(.annotate(n = -F(text))),
+            "`-` needs a number; this is `String`",
+        ),
+        (
+            "Item",
+            quote!(.annotate(n = F(int, text))),
+            "`F(…)` takes one field path",
+        ),
+        (
+            "Item",
+            quote!(.annotate(n = Sum(int, default = F(text)))),
+            "the default of `Sum(…)` is `String`",
+        ),
+        (
+            "Item",
+            quote!(.filter(n = 1).annotate(n = Count())),
+            "model `Item` has no field `n`",
+        ),
+        (
+            "Item",
+            quote!(.values(text, text)),
+            "`text` is read twice in this `.values(…)`",
+        ),
+        ("Item", quote!(.values(1)), "`.values()` takes field paths"),
+        ("Item", quote!(.values(textt)), "did you mean `text`?"),
+        (
+            "Item",
+            quote!(.values_list(text, int, flat = true)),
+            "`flat = true` takes exactly one field",
+        ),
+        (
+            "Item",
+            quote!(.values_list(text, flat = yes)),
+            "`flat` takes `true` or `false`",
+        ),
+        (
+            "Item",
+            quote!(.values_list()),
+            "`.values_list()` needs the fields to read",
+        ),
+        (
+            "Item",
+            quote!(.aggregate()),
+            "`.aggregate()` needs at least one",
+        ),
+        (
+            "Item",
+            quote!(.aggregate(n = F(int))),
+            "`n` is not an aggregate",
+        ),
+        (
+            "Item",
+            quote!(.aggregate(n = Count(), n = Count())),
+            "`n` is given twice in this `.aggregate(…)`",
+        ),
+        (
+            "Item",
+            quote!(.aggregate(n = Count()).count()),
+            "`.aggregate()` ends the query",
+        ),
+        (
+            "Item",
+            quote!(.values(text).update(int = 1)),
+            "`.update()` writes rows of the model",
+        ),
+        (
+            "Item",
+            quote!(.annotate(n = Count()).delete()),
+            "`.delete()` writes rows of the model",
+        ),
+        (
+            "Item",
+            quote!(.values(text).prefetch_related(author)),
+            "cannot be combined with `.values(…)`",
+        ),
+        (
+            "Item",
+            quote!(.values(author__name).annotate(n = Count()).first()),
+            "unordered query that aggregates into groups",
+        ),
+        (
+            "Item",
+            quote!(.values(text) as (String,)),
+            "`as` names the struct the rows are built as",
+        ),
+        (
+            "Item",
+            quote!(.count() as Row),
+            "`as Row` names the struct of projected rows",
+        ),
+    ];
+    for (root, chain, want) in cases {
+        let got = match compile_in(model(root), chain.clone()) {
+            Ok(c) => panic!("{root} `{chain}` compiled to {}", c.sqlite),
+            Err(e) => e
+                .into_iter()
+                .map(|e| e.to_string())
+                .collect::<Vec<_>>()
+                .join("\n"),
+        };
+        assert!(
+            got.contains(want),
+            "{root} `{chain}`:\n  got:  {got}\n  want: {want}"
+        );
     }
 }

@@ -157,6 +157,13 @@ fn plan(
         slice: Slice::default(),
         bindings,
         get_or_create: None,
+        annotations: Vec::new(),
+        outputs: Vec::new(),
+        grouped: false,
+        group_by: Vec::new(),
+        having: None,
+        row: None,
+        subquery: None,
     }
 }
 

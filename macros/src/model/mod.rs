@@ -9,6 +9,7 @@ use quote::{format_ident, quote, quote_spanned};
 use syn::spanned::Spanned;
 use syn::{Data, DeriveInput, Fields, LitStr, Visibility};
 
+use crate::schema::snake_case;
 use crate::schema::{
     is_auto, unraw, FieldKind, FieldSchema, LinkKind, LinkSchema, ModelSchema, Through,
 };
@@ -679,25 +680,6 @@ fn option_inner(ty: &syn::Type) -> Option<&syn::Type> {
         },
         _ => None,
     }
-}
-
-fn snake_case(name: &str) -> String {
-    let mut out = String::new();
-    let chars: Vec<char> = name.chars().collect();
-    for (i, &c) in chars.iter().enumerate() {
-        if c.is_uppercase() {
-            let prev_lower =
-                i > 0 && (chars[i - 1].is_lowercase() || chars[i - 1].is_ascii_digit());
-            let next_lower = chars.get(i + 1).is_some_and(|n| n.is_lowercase());
-            if i > 0 && (prev_lower || (next_lower && chars[i - 1].is_uppercase())) {
-                out.push('_');
-            }
-            out.extend(c.to_lowercase());
-        } else {
-            out.push(c);
-        }
-    }
-    out
 }
 
 /// The statements of a related manager on a through `table` whose `near`

@@ -53,9 +53,38 @@ pub struct Assign {
     pub value: syn::Expr,
 }
 
+/// `name = expression` of `.annotate(…)`, `.aggregate(…)` or `.values(…)`.
+#[derive(Debug, Clone)]
+pub struct Named {
+    pub name: Part,
+    pub value: syn::Expr,
+}
+
+/// One item of `.values(…)` / `.values_list(…)`: a field path (`title`,
+/// `author__name`, `published_date__year`, an annotation's name) or a
+/// named expression (`author_name = F(author__name)`).
+#[derive(Debug, Clone)]
+pub enum ValuesItem {
+    Path(Vec<Part>),
+    Named(Named),
+}
+
+/// What a row of `.values(…)` / `.values_list(…)` is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Shape {
+    /// `.values(…)`: a struct with a field per item.
+    Struct,
+    /// `.values_list(…)`: a tuple.
+    Tuple,
+    /// `.values_list(x, flat = true)`: the value itself.
+    Flat,
+}
+
 #[derive(Debug, Clone)]
 pub enum TerminalAst {
     Count(Span),
+    /// `.aggregate(name = Count(…), …)`: one row.
+    Aggregate(Vec<Named>, Span),
     Exists(Span),
     First(Span),
     Get(Vec<Cond>, Span),
@@ -96,6 +125,14 @@ pub enum Op {
         span: Span,
     },
     Distinct(Span),
+    /// `.values(…)` / `.values_list(…)`.
+    Values {
+        shape: Shape,
+        items: Vec<ValuesItem>,
+        span: Span,
+    },
+    /// `.annotate(name = expression, …)`.
+    Annotate(Vec<Named>, Span),
     Slice(SliceAst),
     Terminal(TerminalAst),
 }
@@ -104,4 +141,6 @@ pub enum Op {
 #[derive(Debug, Clone)]
 pub struct QueryAst {
     pub ops: Vec<Op>,
+    /// `query!(… as Path)`: the struct the rows are built as.
+    pub row: Option<syn::Path>,
 }

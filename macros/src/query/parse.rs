@@ -22,6 +22,10 @@ pub(crate) const METHODS: &[&str] = &[
     "exclude",
     "order_by",
     "distinct",
+    "values",
+    "values_list",
+    "annotate",
+    "aggregate",
     "select_related",
     "prefetch_related",
     "count",
@@ -35,10 +39,6 @@ pub(crate) const METHODS: &[&str] = &[
     "update_or_create",
 ];
 const LATER: &[&str] = &[
-    "values",
-    "values_list",
-    "annotate",
-    "aggregate",
     "bulk_create",
     "last",
     "reverse",
@@ -98,10 +98,14 @@ pub fn parse_chain(chain: TokenStream) -> syn::Result<QueryAst> {
                 conds,
                 span,
             }],
+            row: None,
         });
     }
     if chain.is_empty() {
-        return Ok(QueryAst { ops: Vec::new() });
+        return Ok(QueryAst {
+            ops: Vec::new(),
+            row: None,
+        });
     }
     match iter.peek() {
         Some(TokenTree::Punct(p)) if p.as_char() == '.' => {}
@@ -116,7 +120,19 @@ pub fn parse_chain(chain: TokenStream) -> syn::Result<QueryAst> {
     }
     let expr: Expr = syn::parse2(quote!(__dunder_model #chain))?;
     let mut ops = Vec::new();
+    let mut row = None;
     let mut cur = &expr;
+    // `… as RowStruct`: the rows are built as the user's struct.
+    if let Expr::Cast(c) = cur {
+        match &*c.ty {
+            syn::Type::Path(p) if p.qself.is_none() => row = Some(p.path.clone()),
+            other => errors.push(syn::Error::new(
+                other.span(),
+                "`as` names the struct the rows are built as: a struct with a field per value, e.g. `… .values(title, n = Count(tags)) as TitleCount`",
+            )),
+        }
+        cur = &c.expr;
+    }
     loop {
         match cur {
             Expr::MethodCall(m) => {
@@ -153,7 +169,7 @@ pub fn parse_chain(chain: TokenStream) -> syn::Result<QueryAst> {
         }
     }
     ops.reverse();
-    errors.finish(QueryAst { ops })
+    errors.finish(QueryAst { ops, row })
 }
 
 fn method_op(m: &syn::ExprMethodCall, errors: &mut Errors) -> Option<Op> {
@@ -223,6 +239,27 @@ fn method_op(m: &syn::ExprMethodCall, errors: &mut Errors) -> Option<Op> {
                 ));
             }
             Op::Distinct(span)
+        }
+        "values" | "values_list" => values(m, name == "values_list", errors),
+        "annotate" => {
+            let items = named_args(m, errors);
+            if m.args.is_empty() {
+                errors.push(syn::Error::new(
+                    span,
+                    "`.annotate()` needs at least one `name = expression`, e.g. `.annotate(n = Count(tags))`",
+                ));
+            }
+            Op::Annotate(items, span)
+        }
+        "aggregate" => {
+            let items = named_args(m, errors);
+            if m.args.is_empty() {
+                errors.push(syn::Error::new(
+                    span,
+                    "`.aggregate()` needs at least one `name = Aggregate(…)`, e.g. `.aggregate(n = Count(pk))`",
+                ));
+            }
+            Op::Terminal(TerminalAst::Aggregate(items, span))
         }
         "count" => {
             no_args(errors);
@@ -298,6 +335,101 @@ fn method_op(m: &syn::ExprMethodCall, errors: &mut Errors) -> Option<Op> {
             return None;
         }
     })
+}
+
+/// `name = expression, …` (`.annotate(…)`, `.aggregate(…)`).
+fn named_args(m: &syn::ExprMethodCall, errors: &mut Errors) -> Vec<Named> {
+    let method = m.method.to_string();
+    let mut out = Vec::new();
+    for a in &m.args {
+        match named(a) {
+            Some(n) => out.push(n),
+            None => errors.push(syn::Error::new(
+                a.span(),
+                format!("`.{method}()` takes `name = expression`, e.g. `.{method}(n = Count(tags))`: the name is how the value is read"),
+            )),
+        }
+    }
+    out
+}
+
+/// `name = expression`, the name one identifier.
+fn named(e: &Expr) -> Option<Named> {
+    let Expr::Assign(a) = e else {
+        return None;
+    };
+    let ident = single_ident(&a.left)?;
+    Some(Named {
+        name: Part {
+            name: crate::schema::unraw(ident),
+            span: ident.span(),
+        },
+        value: (*a.right).clone(),
+    })
+}
+
+/// `.values(path, name = expression, …)` /
+/// `.values_list(path, …, flat = true)`.
+fn values(m: &syn::ExprMethodCall, list: bool, errors: &mut Errors) -> Op {
+    let method = m.method.to_string();
+    let mut items = Vec::new();
+    let mut flat: Option<Span> = None;
+    for a in &m.args {
+        if let Some(ident) = single_ident(a) {
+            match parts(ident) {
+                Ok(p) => items.push(ValuesItem::Path(p)),
+                Err(e) => errors.push(e),
+            }
+            continue;
+        }
+        match named(a) {
+            Some(n) if list && n.name.name == "flat" => match &n.value {
+                Expr::Lit(syn::ExprLit {
+                    lit: Lit::Bool(b), ..
+                }) => {
+                    if b.value {
+                        flat = Some(n.name.span);
+                    }
+                }
+                other => errors.push(syn::Error::new(
+                    other.span(),
+                    "`flat` takes `true` or `false`",
+                )),
+            },
+            Some(n) => items.push(ValuesItem::Named(n)),
+            None => errors.push(syn::Error::new(
+                a.span(),
+                format!("`.{method}()` takes field paths (`title`, `author__name`, `published_date__year`) or `name = expression`"),
+            )),
+        }
+    }
+    let shape = match (list, flat) {
+        (false, _) => Shape::Struct,
+        (true, None) => Shape::Tuple,
+        (true, Some(span)) => {
+            if items.len() != 1 {
+                errors.push(syn::Error::new(
+                    span,
+                    format!(
+                        "`flat = true` takes exactly one field: this `.values_list()` has {}",
+                        items.len()
+                    ),
+                ));
+            }
+            Shape::Flat
+        }
+    };
+    if list && items.is_empty() {
+        errors.push(syn::Error::new(
+            m.method.span(),
+            "`.values_list()` needs the fields to read, e.g. `.values_list(id, title)`",
+        ));
+    }
+    Op::Values {
+        shape,
+        items,
+        span: m.method.span(),
+    }
 }
 
 /// The arguments of `get_or_create(…)` / `update_or_create(…)`: lookups,
@@ -415,7 +547,7 @@ fn top_logic_op(e: &Expr) -> Option<&BinOp> {
     }
 }
 
-fn cond(e: &Expr) -> syn::Result<Cond> {
+pub(crate) fn cond(e: &Expr) -> syn::Result<Cond> {
     match e {
         Expr::Assign(a) => {
             if let Expr::Assign(inner) = &*a.right {

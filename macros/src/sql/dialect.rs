@@ -1,7 +1,7 @@
 //! What differs between SQL dialects, in one place per dialect. The renderer
 //! asks; it never tests which dialect it is rendering.
 
-use crate::plan::{Kind, Transform};
+use crate::plan::{AggregateFn, Kind, Transform};
 
 pub trait Dialect {
     /// The placeholder of parameter `n` (1-based) holding a `kind` value
@@ -28,6 +28,10 @@ pub trait Dialect {
     fn nulls(&self, desc: bool) -> &'static str;
     /// `LIMIT`/`OFFSET` (`None`: absent).
     fn limit_offset(&self, limit: Option<String>, offset: Option<String>) -> String;
+    /// An aggregate's result as `kind` where the database's own type
+    /// differs (PostgreSQL: `SUM` of `bigint` is `numeric`, `AVG` of
+    /// integers is `numeric`).
+    fn aggregate_result(&self, sql: String, func: AggregateFn, kind: Kind) -> String;
 }
 
 pub struct Sqlite;
@@ -51,6 +55,11 @@ fn pg_type(kind: Kind) -> &'static str {
 }
 
 impl Dialect for Sqlite {
+    fn aggregate_result(&self, sql: String, _func: AggregateFn, _kind: Kind) -> String {
+        // SQLite's SUM of integers is an integer, AVG a real.
+        sql
+    }
+
     fn placeholder(&self, n: usize, _kind: Kind, _list: bool) -> String {
         format!("?{n}")
     }
@@ -131,6 +140,13 @@ impl Dialect for Sqlite {
 }
 
 impl Dialect for Postgres {
+    fn aggregate_result(&self, sql: String, func: AggregateFn, kind: Kind) -> String {
+        match func {
+            AggregateFn::Sum | AggregateFn::Avg => format!("CAST({sql} AS {})", pg_type(kind)),
+            _ => sql,
+        }
+    }
+
     fn placeholder(&self, n: usize, kind: Kind, list: bool) -> String {
         format!("${n}::{}{}", pg_type(kind), if list { "[]" } else { "" })
     }

@@ -51,7 +51,112 @@ pub fn render(plan: &Plan, d: &dyn Dialect) -> String {
 
 impl Renderer<'_> {
     fn column(&self, col: &Col) -> String {
+        if col.alias == ANNOTATION {
+            // An annotation by name: its expression, inlined (PostgreSQL
+            // cannot refer to a SELECT alias in WHERE or HAVING).
+            return match self.plan.annotations.iter().find(|a| a.name == col.column) {
+                Some(a) => self.expression(&a.expr),
+                None => quote(&col.column),
+            };
+        }
         format!("{}.{}", quote(&col.alias), quote(&col.column))
+    }
+
+    /// What a row selects, in order: SQL, its alias, and whether it is an
+    /// aggregate (not grouped by).
+    fn row_items(&self) -> Vec<(String, Option<&str>, bool)> {
+        let plan = self.plan;
+        let base = &plan.from.base().alias;
+        let mut items = Vec::new();
+        let model = match plan.select {
+            Select::Model => true,
+            Select::Values(_) => false,
+            Select::Count | Select::Exists => plan.outputs.is_empty(),
+        };
+        if model {
+            for c in &plan.columns {
+                items.push((self.column(&Col::new(base, c)), None, false));
+            }
+            let mut related = Vec::new();
+            Selected::all_columns(&plan.related, &mut related);
+            items.extend(related.iter().map(|c| (self.column(c), None, false)));
+        }
+        for o in &plan.outputs {
+            let alias = o.alias.then_some(o.name.as_str());
+            items.push((
+                self.expression(&o.expr),
+                alias,
+                o.expr.is_aggregate(&plan.annotations),
+            ));
+        }
+        for c in &plan.extra_select {
+            let aggregate = Expression::Column(Operand {
+                col: c.clone(),
+                column_kind: Kind::I64,
+                nullable: false,
+                transforms: Vec::new(),
+            })
+            .is_aggregate(&plan.annotations);
+            items.push((self.column(c), None, aggregate));
+        }
+        items
+    }
+
+    /// The SELECT list of a row.
+    fn row_columns(&self) -> String {
+        self.row_items()
+            .into_iter()
+            .map(|(sql, alias, _)| match alias {
+                Some(a) => format!("{sql} AS {}", quote(a)),
+                None => sql,
+            })
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+
+    /// `GROUP BY` of a query that aggregates (Django's `get_group_by`): the
+    /// explicit keys, then every selected, ordering and HAVING expression
+    /// that is not an aggregate, each once.
+    fn group_by(&self) -> String {
+        let plan = self.plan;
+        let mut keys: Vec<String> = Vec::new();
+        let mut add = |k: String| {
+            if !keys.contains(&k) {
+                keys.push(k);
+            }
+        };
+        for e in &plan.group_by {
+            if !e.is_aggregate(&plan.annotations) {
+                add(self.expression(e));
+            }
+        }
+        for (sql, _, aggregate) in self.row_items() {
+            if !aggregate {
+                add(sql);
+            }
+        }
+        for o in &plan.order {
+            let e = Expression::Column(Operand {
+                col: o.col.clone(),
+                column_kind: Kind::I64,
+                nullable: false,
+                transforms: Vec::new(),
+            });
+            if !e.is_aggregate(&plan.annotations) {
+                add(self.column(&o.col));
+            }
+        }
+        if let Some(h) = &plan.having {
+            let mut operands = Vec::new();
+            h.operands(&mut operands);
+            for op in operands {
+                let e = Expression::Column(op.clone());
+                if !e.is_aggregate(&plan.annotations) {
+                    add(self.operand(op, false));
+                }
+            }
+        }
+        keys.join(", ")
     }
 
     /// `"table" [AS "alias"] [JOIN …]*`.
@@ -94,6 +199,17 @@ impl Renderer<'_> {
             sql.push_str(" WHERE ");
             sql.push_str(&self.where_top(w));
         }
+        if plan.grouped {
+            let keys = self.group_by();
+            if !keys.is_empty() {
+                sql.push_str(" GROUP BY ");
+                sql.push_str(&keys);
+            }
+        }
+        if let Some(h) = &plan.having {
+            sql.push_str(" HAVING ");
+            sql.push_str(&self.where_top(h));
+        }
         if with_order && !plan.order.is_empty() {
             sql.push_str(" ORDER BY ");
             let keys: Vec<String> = plan
@@ -118,43 +234,32 @@ impl Renderer<'_> {
         sql
     }
 
-    /// The model's columns (and the extra ones DISTINCT needs).
-    fn all_columns(&self, extra: bool) -> String {
-        let base = &self.plan.from.base().alias;
-        let mut cols: Vec<String> = self
-            .plan
-            .columns
-            .iter()
-            .map(|c| self.column(&Col::new(base, c)))
-            .collect();
-        if extra {
-            let mut related = Vec::new();
-            Selected::all_columns(&self.plan.related, &mut related);
-            cols.extend(related.iter().map(|c| self.column(c)));
-            cols.extend(self.plan.extra_select.iter().map(|c| self.column(c)));
-        }
-        cols.join(", ")
-    }
-
     fn statement(&self) -> String {
         let plan = self.plan;
         if let Some(write) = &plan.write {
             return self.write(write);
         }
-        let simple = !plan.distinct && plan.slice.is_empty();
+        // Counting rows that are not the table's rows (distinct, sliced or
+        // grouped) counts the rows of the query as a subquery.
+        let simple = !plan.distinct && plan.slice.is_empty() && !plan.grouped;
+        if let Some(sub) = &plan.subquery {
+            return format!(
+                "SELECT {} FROM ({}) {}",
+                self.row_columns(),
+                render(sub, self.d),
+                quote(SUBQUERY)
+            );
+        }
         match plan.select {
-            Select::Model => self.select(&self.all_columns(true), true),
+            Select::Model | Select::Values(_) => self.select(&self.row_columns(), true),
             Select::Count if simple => self.select("COUNT(*)", false),
             Select::Count => format!(
                 "SELECT COUNT(*) FROM ({}) AS \"subquery\"",
-                self.select(&self.all_columns(true), true)
+                self.select(&self.row_columns(), true)
             ),
             Select::Exists if simple => format!("SELECT EXISTS({})", self.select("1", false)),
             Select::Exists => {
-                format!(
-                    "SELECT EXISTS({})",
-                    self.select(&self.all_columns(true), true)
-                )
+                format!("SELECT EXISTS({})", self.select(&self.row_columns(), true))
             }
         }
     }
@@ -231,6 +336,22 @@ impl Renderer<'_> {
                 format!("({} {op} {})", self.expression(l), self.expression(r))
             }
             Expression::Neg(x) => format!("(-{})", self.expression(x)),
+            Expression::Aggregate(a) => {
+                let arg = match &a.arg {
+                    Some(e) => self.expression(e),
+                    None => "*".to_owned(),
+                };
+                let distinct = if a.distinct { "DISTINCT " } else { "" };
+                let mut sql = format!("{}({distinct}{arg})", a.func.sql());
+                if let Some(f) = &a.filter {
+                    sql.push_str(&format!(" FILTER (WHERE {})", self.where_top(f)));
+                }
+                let sql = self.d.aggregate_result(sql, a.func, a.kind);
+                match &a.default {
+                    Some(d) => format!("COALESCE({sql}, {})", self.expression(d)),
+                    None => sql,
+                }
+            }
         }
     }
 

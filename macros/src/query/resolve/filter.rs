@@ -258,7 +258,7 @@ impl<'s> Resolver<'s> {
                 value_kind,
                 value,
                 Scope::Filter {
-                    group: self.group,
+                    group: Some(self.group),
                     negated,
                 },
             )?;

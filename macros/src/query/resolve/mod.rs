@@ -2,10 +2,12 @@
 //! mistake reported on the user's token with the nearest valid name.
 
 use proc_macro2::Span;
+use syn::spanned::Spanned;
 use syn::Expr;
 
 mod filter;
 mod get_or_create;
+mod project;
 mod relations;
 mod write;
 
@@ -31,6 +33,14 @@ struct Resolver<'s> {
     group: usize,
     /// A related model's schema the query needs first.
     need: Option<Need>,
+    /// The annotations so far (`.annotate(…)`, named `.values(…)` items).
+    annotations: Vec<Annotation>,
+    /// Resolving an annotation: joins are shared with any earlier one and
+    /// never split into a subquery.
+    annotating: bool,
+    /// Resolving `.aggregate(…)` over the query as a subquery: an aggregate
+    /// may read an aggregate annotation.
+    over_subquery: bool,
 }
 
 /// Resolves a query against its model and the related models it reaches.
@@ -45,6 +55,9 @@ pub fn resolve(schemas: &Schemas, ast: &QueryAst) -> Result<syn::Result<Plan>, N
         joins: Joins::new(&schemas.root.table),
         group: 0,
         need: None,
+        annotations: Vec::new(),
+        annotating: false,
+        over_subquery: false,
     };
     let plan = r.plan(ast);
     match r.need {
@@ -72,6 +85,12 @@ impl<'s> Resolver<'s> {
         let mut terminal: Option<&TerminalAst> = None;
         let mut select_paths: Vec<&Vec<Part>> = Vec::new();
         let mut prefetch_paths: Vec<&Vec<Part>> = Vec::new();
+        // `.values(…)`: the row's shape, and where it was asked for.
+        let mut values: Option<(Shape, Span)> = None;
+        // The row's values besides (model rows) or instead of the model's.
+        let mut outputs: Vec<Output> = Vec::new();
+        let mut grouped = false;
+        let mut group_by: Vec<Expression> = Vec::new();
 
         for op in &ast.ops {
             if let Some(t) = terminal {
@@ -113,6 +132,41 @@ impl<'s> Resolver<'s> {
                     order_keys = Some(keys);
                 }
                 Op::Distinct(_) => distinct = true,
+                Op::Values { shape, items, span } => {
+                    let named_aggregate = self.values(items, &mut outputs);
+                    if named_aggregate && !grouped {
+                        // `values(n = Count(…))` annotates before it selects.
+                        grouped = true;
+                        group_by = self.model_columns();
+                    }
+                    values = Some((*shape, *span));
+                }
+                Op::Annotate(items, _) => {
+                    for n in items {
+                        let t = match self.annotation(n) {
+                            Ok(t) => t,
+                            Err(e) => {
+                                self.errors.push(e);
+                                continue;
+                            }
+                        };
+                        if t.aggregate && !grouped {
+                            // Django's `annotate`: after `.values(…)` the
+                            // groups are its values, else the model's rows.
+                            grouped = true;
+                            group_by = if values.is_some() {
+                                outputs
+                                    .iter()
+                                    .filter(|o| !o.expr.is_aggregate(&self.annotations))
+                                    .map(|o| o.expr.clone())
+                                    .collect()
+                            } else {
+                                self.model_columns()
+                            };
+                        }
+                        outputs.push(self.annotation_output(n, t));
+                    }
+                }
                 Op::Related {
                     prefetch, paths, ..
                 } => {
@@ -143,8 +197,27 @@ impl<'s> Resolver<'s> {
 
         let mut write = None;
         let mut get_or_create = None;
+        // `.aggregate(…)` over a subquery: the rows it reads.
+        let mut over_subquery: Option<(Select, Vec<Output>)> = None;
+        // Rows of the model, or of `.values(…)`.
+        let rows = values.map_or(Select::Model, |(shape, _)| Select::Values(shape));
+        let projected = values.is_some() || !self.annotations.is_empty();
         let (select, mode) = match terminal {
-            None => (Select::Model, Mode::All),
+            None => (rows, Mode::All),
+            Some(TerminalAst::Aggregate(items, _)) => {
+                // Over rows that are not the table's (grouped, sliced or
+                // distinct), the aggregates are computed over the query as
+                // a subquery (Django's `get_aggregation`).
+                let sliced_query = slice_start.is_some() || slice_stop.is_some();
+                if grouped || sliced_query || distinct {
+                    let rows_outputs = std::mem::take(&mut outputs);
+                    over_subquery = Some((rows, rows_outputs));
+                }
+                self.over_subquery = over_subquery.is_some();
+                outputs = self.aggregate_outputs(items);
+                self.over_subquery = false;
+                (Select::Values(Shape::Struct), Mode::One)
+            }
             Some(TerminalAst::Create(assigns, span)) => {
                 if ast.ops.len() > 1 {
                     self.errors.push(syn::Error::new(
@@ -182,7 +255,7 @@ impl<'s> Resolver<'s> {
             }
             Some(TerminalAst::Count(_)) => (Select::Count, Mode::One),
             Some(TerminalAst::Exists(_)) => (Select::Exists, Mode::One),
-            Some(TerminalAst::First(_)) => (Select::Model, Mode::Optional),
+            Some(TerminalAst::First(_)) => (rows, Mode::Optional),
             Some(TerminalAst::GetOrCreate(g)) => {
                 if sliced.is_some() {
                     self.errors.push(syn::Error::new(
@@ -232,9 +305,35 @@ impl<'s> Resolver<'s> {
                 if let Some(w) = self.conds(conds, false) {
                     filters.push(w);
                 }
-                (Select::Model, Mode::One)
+                (rows, Mode::One)
             }
         };
+        if projected && (write.is_some() || get_or_create.is_some()) {
+            if let Some(t) = terminal {
+                self.errors.push(syn::Error::new(
+                    op_span(&Op::Terminal(t.clone())),
+                    format!(
+                        "`.{}()` writes rows of the model: it cannot follow `.values(…)` or `.annotate(…)`",
+                        terminal_name(t)
+                    ),
+                ));
+            }
+        }
+        if let (Some(row), Some(t)) = (&ast.row, terminal) {
+            if !matches!(
+                t,
+                TerminalAst::First(_) | TerminalAst::Get(..) | TerminalAst::Aggregate(..)
+            ) {
+                self.errors.push(syn::Error::new(
+                    row.span(),
+                    format!(
+                        "`as {}` names the struct of projected rows; `.{}()` returns no such rows",
+                        quote::quote!(#row),
+                        terminal_name(t)
+                    ),
+                ));
+            }
+        }
 
         let pk = self.schema.primary_key();
         // Counting ignores the order unless a slice depends on it, as
@@ -242,13 +341,25 @@ impl<'s> Resolver<'s> {
         // multi-valued relation adds rows, and count() does not count them);
         // writes ignore it too.
         let sliced_query = slice_start.is_some() || slice_stop.is_some();
-        let counting = matches!(select, Select::Count | Select::Exists);
+        let counting = matches!(select, Select::Count | Select::Exists)
+            || matches!(terminal, Some(TerminalAst::Aggregate(..)));
         let keep_order = write.is_none() && (sliced_query || !counting);
         let mut order: Vec<OrderBy> = match (keep_order, order_keys) {
             (true, Some(keys)) => keys.iter().filter_map(|k| self.order_key(k)).collect(),
             _ => Vec::new(),
         };
-        if matches!(terminal, Some(TerminalAst::First(_))) && order.is_empty() {
+        if let (Some(t @ TerminalAst::First(span)), true, true, true) =
+            (terminal, order.is_empty(), grouped, values.is_some())
+        {
+            // Ordering by the primary key would group by it too.
+            self.errors.push(syn::Error::new(
+                *span,
+                format!(
+                    "`.{}()` of an unordered query that aggregates into groups: add `.order_by(…)` (Django refuses it too)",
+                    terminal_name(t)
+                ),
+            ));
+        } else if matches!(terminal, Some(TerminalAst::First(_))) && order.is_empty() {
             if let Some(pk) = pk {
                 order.push(OrderBy {
                     col: Col::new(&self.joins.base_alias(), &pk.column),
@@ -271,11 +382,32 @@ impl<'s> Resolver<'s> {
             }
             _ => {}
         }
-        let filter = match filters.len() {
+        // Conditions on aggregates are the HAVING (an AND's parts apart;
+        // an OR or NOT with one inside goes there whole, as in Django).
+        let mut conds = Vec::new();
+        for f in filters {
+            match f {
+                Where::And(items) => conds.extend(items),
+                other => conds.push(other),
+            }
+        }
+        let (having, wheres): (Vec<Where>, Vec<Where>) = conds
+            .into_iter()
+            .partition(|w| w.is_aggregate(&self.annotations));
+        let and = |mut items: Vec<Where>| match items.len() {
             0 => None,
-            1 => filters.pop(),
-            _ => Some(Where::And(filters)),
+            1 => items.pop(),
+            _ => Some(Where::And(items)),
         };
+        let filter = and(wheres);
+        let having = and(having);
+        if projected && !prefetch_paths.is_empty() {
+            self.errors.push(syn::Error::new(
+                prefetch_paths[0][0].span,
+                "`prefetch_related` loads related rows into model instances: it cannot be combined with `.values(…)` or `.annotate(…)` yet",
+            ));
+            prefetch_paths.clear();
+        }
         // Related rows are read for rows of the model only (count, exists
         // and writes ignore them, as Django's do).
         let mut related = Vec::new();
@@ -302,14 +434,27 @@ impl<'s> Resolver<'s> {
         // it; Django does it on every backend).
         let base = from.base().alias.clone();
         let extra_select = if distinct {
+            let selected = |c: &Col| {
+                match select {
+                Select::Values(_) => outputs.iter().any(|o| {
+                    matches!(&o.expr, Expression::Column(op) if &op.col == c && op.transforms.is_empty())
+                }),
+                _ => c.alias == base,
+            }
+            };
             order
                 .iter()
-                .filter(|o| o.col.alias != base)
+                .filter(|o| !selected(&o.col))
                 .map(|o| o.col.clone())
                 .collect()
         } else {
             Vec::new()
         };
+        // Counting rows of `.values(…)` counts them (their DISTINCT, their
+        // groups); counting annotated model rows counts the model's.
+        if matches!(select, Select::Count | Select::Exists) && values.is_none() {
+            outputs.clear();
+        }
         Plan {
             from,
             related,
@@ -331,7 +476,33 @@ impl<'s> Resolver<'s> {
             slice,
             bindings: std::mem::take(&mut self.bindings),
             get_or_create,
+            annotations: std::mem::take(&mut self.annotations),
+            outputs,
+            grouped,
+            group_by,
+            having,
+            row: ast.row.as_ref().map(|p| quote::quote!(#p)),
+            subquery: None,
         }
+        .over_subquery(over_subquery)
+    }
+
+    /// Every column of the model, as expressions (what annotating model
+    /// rows groups by).
+    fn model_columns(&self) -> Vec<Expression> {
+        let base = self.joins.base_alias();
+        self.schema
+            .fields
+            .iter()
+            .map(|f| {
+                Expression::Column(Operand {
+                    col: Col::new(&base, &f.column),
+                    column_kind: f.kind,
+                    nullable: f.nullable,
+                    transforms: Vec::new(),
+                })
+            })
+            .collect()
     }
 
     fn slice(&mut self, start: Option<Bound>, stop: Option<Bound>) -> Slice {
@@ -409,6 +580,7 @@ impl<'s> Resolver<'s> {
 fn terminal_name(t: &TerminalAst) -> &'static str {
     match t {
         TerminalAst::Count(_) => "count",
+        TerminalAst::Aggregate(..) => "aggregate",
         TerminalAst::Exists(_) => "exists",
         TerminalAst::First(_) => "first",
         TerminalAst::Get(..) => "get",
@@ -464,12 +636,15 @@ fn compose_slices(
 fn op_span(op: &Op) -> Span {
     match op {
         Op::Filter { span, .. }
+        | Op::Values { span, .. }
+        | Op::Annotate(_, span)
         | Op::OrderBy(_, span)
         | Op::Distinct(span)
         | Op::Related { span, .. } => *span,
         Op::Slice(s) => s.span,
         Op::Terminal(
             TerminalAst::Count(s)
+            | TerminalAst::Aggregate(_, s)
             | TerminalAst::Exists(s)
             | TerminalAst::First(s)
             | TerminalAst::Get(_, s)

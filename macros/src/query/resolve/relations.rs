@@ -449,6 +449,28 @@ impl<'s> Resolver<'s> {
         group: Option<usize>,
         negated: bool,
     ) -> syn::Result<Walked> {
+        // An annotation's name (`.annotate(n = …)`, then `n__gte`, `-n`,
+        // `F(n)`): the annotation's value, which the renderer inlines.
+        if let Some(a) = parts
+            .first()
+            .and_then(|p| self.annotations.iter().find(|a| a.name == p.name))
+        {
+            return Ok(Walked {
+                operand: Operand {
+                    col: Col::new(ANNOTATION, &a.name),
+                    column_kind: a.kind,
+                    nullable: a.nullable,
+                    transforms: Vec::new(),
+                },
+                path: a.name.clone(),
+                used: 1,
+                split: None,
+            });
+        }
+        // Joins of annotations and values are shared with any earlier one
+        // and never split (Django resolves them with `reuse=None`).
+        let negated = negated && !self.annotating;
+        let group = if self.annotating { None } else { group };
         let schemas: &'s Schemas = self.schemas;
         let mut model: &'s ModelSchema = &schemas.root;
         let mut alias = joins.base_alias();
@@ -884,5 +906,12 @@ fn prefetch_plan(hop: &Hop<'_>) -> Plan {
         bindings: Vec::new(),
         get_or_create: None,
         from,
+        annotations: Vec::new(),
+        outputs: Vec::new(),
+        grouped: false,
+        group_by: Vec::new(),
+        having: None,
+        row: None,
+        subquery: None,
     }
 }

@@ -286,7 +286,7 @@ impl<'s> Resolver<'s> {
 
     /// The column `F(path)` names: a field of this row in a write, or a
     /// path through relations (with transforms) in a filter.
-    fn f_operand(&mut self, ident: &syn::Ident, scope: Scope) -> syn::Result<Operand> {
+    pub(super) fn f_operand(&mut self, ident: &syn::Ident, scope: Scope) -> syn::Result<Operand> {
         let name = crate::schema::unraw(ident);
         let parts: Vec<Part> = name
             .split("__")
@@ -323,7 +323,7 @@ impl<'s> Resolver<'s> {
             }
             Scope::Filter { group, negated } => {
                 let mut joins = std::mem::replace(&mut self.joins, super::Joins::new(""));
-                let walked = self.walk(&mut joins, &parts, Some(group), negated);
+                let walked = self.walk(&mut joins, &parts, group, negated);
                 self.joins = joins;
                 let walked = walked?;
                 if walked.split.is_some() {
@@ -370,8 +370,8 @@ pub(super) enum Scope {
     /// An UPDATE or INSERT: the row's own columns.
     Write,
     /// A condition of this `filter()` call: through relations, joined in
-    /// its group.
-    Filter { group: usize, negated: bool },
+    /// its group (`None`: sharing any earlier join, as annotations do).
+    Filter { group: Option<usize>, negated: bool },
 }
 
 /// The kind of the column an `F(…)` expression starts with, if any (for the
@@ -393,7 +393,7 @@ fn f_kind(r: &mut Resolver<'_>, e: &Expr, scope: Scope) -> Option<Kind> {
     }
 }
 
-fn is_numeric(k: Kind) -> bool {
+pub(super) fn is_numeric(k: Kind) -> bool {
     matches!(k, Kind::I16 | Kind::I32 | Kind::I64 | Kind::F32 | Kind::F64)
 }
 

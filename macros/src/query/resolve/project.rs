@@ -1,0 +1,586 @@
+//! What a row holds besides the model's columns: `.annotate(…)`,
+//! `.values(…)` / `.values_list(…)` and `.aggregate(…)`, with their
+//! expressions (`F(…)`, arithmetic, `Count`, `Sum`, `Avg`, `Min`, `Max`)
+//! typed at compile time.
+
+use proc_macro2::Span;
+use syn::spanned::Spanned;
+use syn::{Expr, Lit};
+
+use super::write::{is_numeric, Scope};
+use super::Resolver;
+use crate::plan::*;
+use crate::query::ast::*;
+use crate::schema::unraw;
+
+/// An expression with what it yields.
+pub(super) struct Typed {
+    pub expr: Expression,
+    pub kind: Kind,
+    pub nullable: bool,
+    pub aggregate: bool,
+}
+
+/// A side of arithmetic before its kind is known: a Rust value takes the
+/// kind of the column or aggregate beside it.
+enum Side<'e> {
+    Typed(Typed),
+    Value(&'e Expr),
+}
+
+const FUNCTIONS: &str = "`F(field)`, `Count`, `Sum`, `Avg`, `Min`, `Max`";
+
+impl<'s> Resolver<'s> {
+    /// Resolves with the joins of annotations: shared with every earlier
+    /// join, never split into a subquery.
+    pub(super) fn annotating<T>(&mut self, f: impl FnOnce(&mut Self) -> T) -> T {
+        let was = std::mem::replace(&mut self.annotating, true);
+        let out = f(self);
+        self.annotating = was;
+        out
+    }
+
+    /// `name = expression` of `.annotate(…)` / `.values(…)`: checked against
+    /// the model's fields and the other annotations.
+    pub(super) fn annotation(&mut self, n: &Named) -> syn::Result<Typed> {
+        let name = &n.name.name;
+        let model = &self.schema.name;
+        if self.schema.field(name).is_some() || self.schema.link(name).is_some() || name == "pk" {
+            return Err(syn::Error::new(
+                n.name.span,
+                format!("the annotation `{name}` conflicts with the field `{model}.{name}`: choose another name"),
+            ));
+        }
+        if self.annotations.iter().any(|a| &a.name == name) {
+            return Err(syn::Error::new(
+                n.name.span,
+                format!("the annotation `{name}` is already defined in this query"),
+            ));
+        }
+        if *name == self.schema.row_field() {
+            return Err(syn::Error::new(
+                n.name.span,
+                format!("`{name}` names the `{model}` in an annotated row: choose another name for the annotation"),
+            ));
+        }
+        self.annotating(|r| r.value_expr(&n.value, false))
+    }
+
+    /// Records an annotation and returns the value a row reads of it.
+    pub(super) fn annotation_output(&mut self, n: &Named, t: Typed) -> Output {
+        self.annotations.push(Annotation {
+            name: n.name.name.clone(),
+            expr: t.expr,
+            kind: t.kind,
+            nullable: t.nullable,
+        });
+        Output {
+            name: n.name.name.clone(),
+            expr: Expression::Column(Operand {
+                col: Col::new(ANNOTATION, &n.name.name),
+                column_kind: t.kind,
+                nullable: t.nullable,
+                transforms: Vec::new(),
+            }),
+            kind: t.kind,
+            nullable: t.nullable,
+            alias: true,
+            span: n.name.span,
+        }
+    }
+
+    /// The items of `.values(…)` / `.values_list(…)` (every field of the
+    /// model when there are none), replacing `outputs`. Returns whether a
+    /// named item aggregates.
+    pub(super) fn values(&mut self, items: &[ValuesItem], outputs: &mut Vec<Output>) -> bool {
+        let mut out: Vec<Output> = Vec::new();
+        let mut aggregate = false;
+        if items.is_empty() {
+            // Django's `values()`: every field, a key by its column's name.
+            let base = self.joins.base_alias();
+            for f in &self.schema.fields {
+                let name = if f.target.is_some() {
+                    f.column.clone()
+                } else {
+                    f.name.clone()
+                };
+                out.push(Output {
+                    name,
+                    expr: Expression::Column(Operand {
+                        col: Col::new(&base, &f.column),
+                        column_kind: f.kind,
+                        nullable: f.nullable,
+                        transforms: Vec::new(),
+                    }),
+                    kind: f.kind,
+                    nullable: f.nullable,
+                    alias: false,
+                    span: Span::call_site(),
+                });
+            }
+        }
+        for item in items {
+            let o = match item {
+                ValuesItem::Path(parts) => self.values_path(parts),
+                ValuesItem::Named(n) => self.annotation(n).map(|t| {
+                    aggregate |= t.aggregate;
+                    self.annotation_output(n, t)
+                }),
+            };
+            match o {
+                Ok(o) if out.iter().any(|x| x.name == o.name) => self.errors.push(syn::Error::new(
+                    o.span,
+                    format!("`{}` is read twice in this `.values(…)`", o.name),
+                )),
+                Ok(o) => out.push(o),
+                Err(e) => self.errors.push(e),
+            }
+        }
+        *outputs = out;
+        aggregate
+    }
+
+    /// The items of `.aggregate(…)`: aggregates only.
+    pub(super) fn aggregate_outputs(&mut self, items: &[Named]) -> Vec<Output> {
+        let mut out: Vec<Output> = Vec::new();
+        for n in items {
+            let name = &n.name.name;
+            if out.iter().any(|o| &o.name == name) {
+                self.errors.push(syn::Error::new(
+                    n.name.span,
+                    format!("`{name}` is given twice in this `.aggregate(…)`"),
+                ));
+                continue;
+            }
+            match self.annotating(|r| r.value_expr(&n.value, false)) {
+                Ok(t) if !t.aggregate => self.errors.push(syn::Error::new(
+                    n.value.span(),
+                    format!("`{name}` is not an aggregate: `.aggregate(…)` computes one value over every row, with `Count`, `Sum`, `Avg`, `Min` or `Max`"),
+                )),
+                Ok(t) => out.push(Output {
+                    name: name.clone(),
+                    expr: t.expr,
+                    kind: t.kind,
+                    nullable: t.nullable,
+                    alias: true,
+                    span: n.name.span,
+                }),
+                Err(e) => self.errors.push(e),
+            }
+        }
+        out
+    }
+
+    /// A `.values(…)` path: a field (through relations, with transforms) or
+    /// an annotation's name.
+    pub(super) fn values_path(&mut self, parts: &[Part]) -> syn::Result<Output> {
+        let name = parts
+            .iter()
+            .map(|p| p.name.as_str())
+            .collect::<Vec<_>>()
+            .join("__");
+        let span = parts
+            .first()
+            .map(|p| p.span)
+            .unwrap_or_else(Span::call_site);
+        let ident = syn::Ident::new_raw(&name, span);
+        let operand = self.annotating(|r| {
+            r.f_operand(
+                &ident,
+                Scope::Filter {
+                    group: None,
+                    negated: false,
+                },
+            )
+        })?;
+        let alias = operand.col.alias == ANNOTATION;
+        Ok(Output {
+            name,
+            kind: operand.kind(),
+            nullable: operand.nullable,
+            expr: Expression::Column(operand),
+            alias,
+            span,
+        })
+    }
+
+    /// An expression of an annotation or an aggregate.
+    fn value_expr(&mut self, e: &Expr, in_aggregate: bool) -> syn::Result<Typed> {
+        match self.side(e, in_aggregate)? {
+            Side::Typed(t) => Ok(t),
+            Side::Value(v) => Err(syn::Error::new(
+                v.span(),
+                format!("an annotation is computed by the database: use {FUNCTIONS}, e.g. `F(rating) * 2` or `Count(tags)`; a Rust value alone has no column to go with"),
+            )),
+        }
+    }
+
+    fn side<'e>(&mut self, e: &'e Expr, in_aggregate: bool) -> syn::Result<Side<'e>> {
+        match e {
+            Expr::Paren(p) => self.side(&p.expr, in_aggregate),
+            Expr::Group(g) => self.side(&g.expr, in_aggregate),
+            Expr::Call(c) => {
+                let Some(func) = call_name(c) else {
+                    return Ok(Side::Value(e));
+                };
+                if func == "F" {
+                    return self.f(c).map(Side::Typed);
+                }
+                if let Some(f) = AggregateFn::find(&func) {
+                    return self.aggregate(f, c, in_aggregate).map(Side::Typed);
+                }
+                if func.chars().next().is_some_and(|ch| ch.is_uppercase()) {
+                    return Err(syn::Error::new(
+                        c.func.span(),
+                        format!("`{func}(…)` is not an expression dunder knows: use {FUNCTIONS}"),
+                    ));
+                }
+                Ok(Side::Value(e))
+            }
+            Expr::Unary(u) if matches!(u.op, syn::UnOp::Neg(_)) => {
+                match self.side(&u.expr, in_aggregate)? {
+                    Side::Typed(t) => {
+                        if !is_numeric(t.kind) {
+                            return Err(syn::Error::new(
+                                u.op.span(),
+                                format!("`-` needs a number; this is `{}`", t.kind.rust_name()),
+                            ));
+                        }
+                        Ok(Side::Typed(Typed {
+                            expr: Expression::Neg(Box::new(t.expr)),
+                            ..t
+                        }))
+                    }
+                    Side::Value(_) => Ok(Side::Value(e)),
+                }
+            }
+            Expr::Binary(b) => {
+                let op = match b.op {
+                    syn::BinOp::Add(_) => '+',
+                    syn::BinOp::Sub(_) => '-',
+                    syn::BinOp::Mul(_) => '*',
+                    syn::BinOp::Div(_) => '/',
+                    _ => {
+                        return Err(syn::Error::new(
+                            b.op.span(),
+                            "an annotation computes with `+`, `-`, `*` and `/`",
+                        ))
+                    }
+                };
+                let l = self.side(&b.left, in_aggregate)?;
+                let r = self.side(&b.right, in_aggregate)?;
+                let (l, r) = match (l, r) {
+                    (Side::Value(_), Side::Value(_)) => return Ok(Side::Value(e)),
+                    (Side::Typed(l), Side::Value(v)) => {
+                        let r = self.bound(v, l.kind);
+                        (l, r)
+                    }
+                    (Side::Value(v), Side::Typed(r)) => {
+                        let l = self.bound(v, r.kind);
+                        (l, r)
+                    }
+                    (Side::Typed(l), Side::Typed(r)) => (l, r),
+                };
+                for t in [&l, &r] {
+                    if !is_number(t.kind) {
+                        return Err(syn::Error::new(
+                            b.op.span(),
+                            format!(
+                                "arithmetic needs numbers: one side is `{}`",
+                                t.kind.rust_name()
+                            ),
+                        ));
+                    }
+                }
+                Ok(Side::Typed(Typed {
+                    kind: combine(l.kind, r.kind),
+                    nullable: l.nullable || r.nullable,
+                    aggregate: l.aggregate || r.aggregate,
+                    expr: Expression::Binary(Box::new(l.expr), op, Box::new(r.expr)),
+                }))
+            }
+            _ => Ok(Side::Value(e)),
+        }
+    }
+
+    /// A Rust value beside a `kind`: a parameter of that kind (a float
+    /// literal is an `f64` whatever it is beside, as in Python).
+    fn bound(&mut self, v: &Expr, kind: Kind) -> Typed {
+        let kind = match v {
+            Expr::Lit(syn::ExprLit {
+                lit: Lit::Float(_), ..
+            }) => Kind::F64,
+            _ if kind == Kind::ForeignKey => Kind::I64,
+            _ => kind,
+        };
+        let p = self.bind(Binding::Value {
+            expr: v.clone(),
+            kind,
+        });
+        Typed {
+            expr: Expression::Param(p[0], kind),
+            kind,
+            nullable: false,
+            aggregate: false,
+        }
+    }
+
+    /// `F(path)`: a column through relations with transforms, or an
+    /// annotation.
+    fn f(&mut self, c: &syn::ExprCall) -> syn::Result<Typed> {
+        let ident = match (c.args.len(), c.args.first()) {
+            (1, Some(Expr::Path(p))) => p.path.get_ident().cloned(),
+            _ => None,
+        };
+        let Some(ident) = ident else {
+            return Err(syn::Error::new(
+                c.span(),
+                "`F(…)` takes one field path, e.g. `F(rating)` or `F(author__name)`",
+            ));
+        };
+        self.operand_typed(&ident)
+    }
+
+    fn operand_typed(&mut self, ident: &syn::Ident) -> syn::Result<Typed> {
+        let operand = self.f_operand(
+            ident,
+            Scope::Filter {
+                group: None,
+                negated: false,
+            },
+        )?;
+        let expr = Expression::Column(operand.clone());
+        Ok(Typed {
+            kind: operand.kind(),
+            nullable: operand.nullable,
+            aggregate: expr.is_aggregate(&self.annotations),
+            expr,
+        })
+    }
+
+    /// `Count(path | expression, distinct = true, filter = Q(…))`,
+    /// `Sum(…, default = v)`, …
+    fn aggregate(
+        &mut self,
+        func: AggregateFn,
+        c: &syn::ExprCall,
+        in_aggregate: bool,
+    ) -> syn::Result<Typed> {
+        let name = AggregateFn::ALL
+            .iter()
+            .find(|(_, f)| *f == func)
+            .map(|(n, _)| *n)
+            .unwrap_or_default();
+        if in_aggregate {
+            return Err(syn::Error::new(
+                c.func.span(),
+                format!("`{name}(…)` inside another aggregate: aggregates cannot be nested"),
+            ));
+        }
+        let mut arg: Option<&Expr> = None;
+        let mut distinct = false;
+        let mut filter: Option<&Expr> = None;
+        let mut default: Option<&Expr> = None;
+        for a in &c.args {
+            if let Expr::Assign(x) = a {
+                let key = match &*x.left {
+                    Expr::Path(p) => p.path.get_ident().map(unraw),
+                    _ => None,
+                };
+                match key.as_deref() {
+                    Some("distinct") => match &*x.right {
+                        Expr::Lit(syn::ExprLit {
+                            lit: Lit::Bool(b), ..
+                        }) => distinct = b.value,
+                        other => {
+                            return Err(syn::Error::new(
+                                other.span(),
+                                "`distinct` takes `true` or `false`",
+                            ))
+                        }
+                    },
+                    Some("filter") => filter = Some(&x.right),
+                    Some("default") => default = Some(&x.right),
+                    _ => {
+                        return Err(syn::Error::new(
+                            x.left.span(),
+                            format!("`{name}(…)` takes a field or expression, then `distinct = true`, `filter = Q(…)` or `default = value`"),
+                        ))
+                    }
+                }
+            } else if arg.is_some() {
+                return Err(syn::Error::new(
+                    a.span(),
+                    format!("`{name}(…)` takes one field or expression"),
+                ));
+            } else {
+                arg = Some(a);
+            }
+        }
+        let arg = match arg {
+            None if func == AggregateFn::Count => None,
+            None => {
+                return Err(syn::Error::new(
+                    c.span(),
+                    format!("`{name}(…)` needs the field to aggregate, e.g. `{name}(rating)`"),
+                ))
+            }
+            // A bare path is a field, as Django's `Sum("rating")`.
+            Some(Expr::Path(p)) if p.path.get_ident().is_some() => {
+                let ident = p.path.get_ident().cloned();
+                Some(self.operand_typed(&ident.unwrap_or_else(|| syn::Ident::new("pk", p.span())))?)
+            }
+            Some(e) => Some(self.value_expr(e, true)?),
+        };
+        let arg_span = c.args.first().map(|a| a.span()).unwrap_or_else(|| c.span());
+        if let Some(a) = &arg {
+            // Over a subquery, an aggregate annotation is one of its columns.
+            if a.aggregate && !self.over_subquery {
+                return Err(syn::Error::new(
+                    arg_span,
+                    format!("`{name}(…)` of an aggregate: aggregates cannot be nested (`.aggregate(…)` can aggregate an annotation)"),
+                ));
+            }
+        }
+        if distinct && matches!(func, AggregateFn::Min | AggregateFn::Max) {
+            return Err(syn::Error::new(
+                c.func.span(),
+                format!("`{name}(…)` does not take `distinct` (it would not change the answer; Django refuses it too)"),
+            ));
+        }
+        let arg_kind = arg.as_ref().map(|a| a.kind);
+        let kind = match (func, arg_kind) {
+            (AggregateFn::Count, _) => Kind::I64,
+            (AggregateFn::Sum | AggregateFn::Avg, Some(k)) if !is_number(k) => {
+                return Err(syn::Error::new(
+                    arg_span,
+                    format!("`{name}(…)` needs a number; this is `{}`", k.rust_name()),
+                ))
+            }
+            (AggregateFn::Sum, Some(Kind::F32 | Kind::F64)) => Kind::F64,
+            (AggregateFn::Sum, _) => Kind::I64,
+            (AggregateFn::Avg, _) => Kind::F64,
+            (AggregateFn::Min | AggregateFn::Max, Some(k @ (Kind::Bool | Kind::Bytes))) => {
+                return Err(syn::Error::new(
+                    arg_span,
+                    format!(
+                        "`{name}(…)` of a `{}` is not supported (PostgreSQL has no {} for it)",
+                        k.rust_name(),
+                        func.sql()
+                    ),
+                ))
+            }
+            (AggregateFn::Min | AggregateFn::Max, Some(k)) => k,
+            (_, None) => Kind::I64,
+        };
+        let filter = match filter {
+            None => None,
+            Some(f) => Some(self.aggregate_filter(f)?),
+        };
+        let default = match default {
+            None => None,
+            Some(_) if func == AggregateFn::Count => {
+                return Err(syn::Error::new(
+                    c.func.span(),
+                    "`Count(…)` takes no `default`: it is 0 when there are no rows",
+                ))
+            }
+            Some(d) => Some(match self.side(d, true)? {
+                Side::Value(v) => self.bound(v, kind),
+                Side::Typed(t) => {
+                    if t.kind != kind && !(is_number(t.kind) && is_number(kind)) {
+                        return Err(syn::Error::new(
+                            d.span(),
+                            format!(
+                                "the default of `{name}(…)` is `{}` but the aggregate is `{}`",
+                                t.kind.rust_name(),
+                                kind.rust_name()
+                            ),
+                        ));
+                    }
+                    t
+                }
+            }),
+        };
+        let nullable = match (&default, func) {
+            (Some(d), _) => d.nullable,
+            (None, AggregateFn::Count) => false,
+            (None, _) => true,
+        };
+        Ok(Typed {
+            expr: Expression::Aggregate(Box::new(Aggregate {
+                func,
+                arg: arg.map(|a| a.expr),
+                distinct,
+                filter,
+                default: default.map(|d| d.expr),
+                kind,
+            })),
+            kind,
+            nullable,
+            aggregate: true,
+        })
+    }
+
+    /// `filter = Q(conditions…)` of an aggregate.
+    fn aggregate_filter(&mut self, f: &Expr) -> syn::Result<Where> {
+        let Expr::Call(q) = f else {
+            return Err(syn::Error::new(
+                f.span(),
+                "an aggregate's `filter` takes `Q(conditions…)`, e.g. `filter = Q(rating__gte = 4)`",
+            ));
+        };
+        if call_name(q).as_deref() != Some("Q") {
+            return Err(syn::Error::new(
+                f.span(),
+                "an aggregate's `filter` takes `Q(conditions…)`, e.g. `filter = Q(rating__gte = 4)`",
+            ));
+        }
+        let mut conds = Vec::new();
+        for a in &q.args {
+            conds.push(crate::query::parse::cond(a)?);
+        }
+        if conds.is_empty() {
+            return Err(syn::Error::new(
+                f.span(),
+                "`Q()` needs at least one condition",
+            ));
+        }
+        // Errors in the conditions are collected with the query's.
+        Ok(self
+            .conds(&conds, false)
+            .unwrap_or_else(|| Where::And(Vec::new())))
+    }
+}
+
+fn call_name(c: &syn::ExprCall) -> Option<String> {
+    match &*c.func {
+        Expr::Path(p) => p.path.get_ident().map(unraw),
+        _ => None,
+    }
+}
+
+/// A kind arithmetic takes: the numbers (a key is its `i64` id).
+fn is_number(k: Kind) -> bool {
+    is_numeric(k) || k == Kind::ForeignKey
+}
+
+/// What `l op r` yields: a float when either side is one (`f32` only with
+/// two), else the wider integer (PostgreSQL's own rules).
+fn combine(l: Kind, r: Kind) -> Kind {
+    fn rank(k: Kind) -> u8 {
+        match k {
+            Kind::I16 => 1,
+            Kind::I32 => 2,
+            Kind::I64 | Kind::ForeignKey => 3,
+            Kind::F32 => 4,
+            _ => 5,
+        }
+    }
+    let k = if rank(l) >= rank(r) { l } else { r };
+    if k == Kind::ForeignKey {
+        Kind::I64
+    } else {
+        k
+    }
+}
