@@ -314,12 +314,26 @@ impl Where {
     }
 }
 
-/// An ORDER BY key.
+/// An ORDER BY key: a column (or annotation) with its transforms.
 #[derive(Debug, Clone)]
 pub struct OrderBy {
-    pub col: Col,
-    pub nullable: bool,
+    pub operand: Operand,
     pub desc: bool,
+}
+
+impl OrderBy {
+    /// A plain column that is never NULL, ascending.
+    pub fn column(col: Col, kind: Kind) -> OrderBy {
+        OrderBy {
+            operand: Operand {
+                col,
+                column_kind: kind,
+                nullable: false,
+                transforms: Vec::new(),
+            },
+            desc: false,
+        }
+    }
 }
 
 /// LIMIT/OFFSET: inline numbers or placeholders.
@@ -702,7 +716,7 @@ pub struct Plan {
     pub prefetch: Vec<Prefetched>,
     /// Columns selected after the model's: the ORDER BY keys of other
     /// tables under DISTINCT (which must be selected, as Django does).
-    pub extra_select: Vec<Col>,
+    pub extra_select: Vec<Operand>,
     pub select: Select,
     /// UPDATE/DELETE instead of the SELECT.
     pub write: Option<Write>,

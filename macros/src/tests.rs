@@ -596,8 +596,8 @@ fn relation_errors() {
         ),
         (
             "Article",
-            quote!(.order_by(author__born__year)),
-            "ordering by a transform (`author__born__year`)",
+            quote!(.order_by(author__born__yeer)),
+            "`yeer` is neither a field nor a transform of `author__born`",
         ),
         (
             "Article",
@@ -656,7 +656,7 @@ fn compile_errors() {
         (quote!(.filter(author__contains = n)), "lookup `contains` cannot apply to the foreign key `Item.author`"),
         (quote!(.filter(text__contains__exact = n)), "`contains` is a lookup and must come last"),
         (quote!(.order_by(-txt)), "has no field `txt`; did you mean `text`?"),
-        (quote!(.order_by(date__year)), "ordering by a transform (`date__year`)"),
+        (quote!(.order_by(text__year)), "transform `year` cannot apply to `Item.text` (String)"),
         (quote!(.filter(x)), "expected a condition"),
         (quote!(.update()), "needs at least one `field = value`"),
         (quote!(.update(txt = 1)), "has no field `txt`; did you mean `text`?"),
@@ -754,6 +754,12 @@ fn projection_shapes() {
             "Item",
             quote!(.values(date__year, datetime_utc__hour, author)),
         ),
+        // Ordering by a transform; under DISTINCT it is selected too.
+        (
+            "Item",
+            quote!(.values(date__year).annotate(n = Count()).order_by(-date__year)),
+        ),
+        ("Item", quote!(.order_by(-opt_date__month, text).distinct())),
         ("Item", quote!(.values())),
         ("Item", quote!(.values_list(text, opt_int))),
         ("Item", quote!(.values_list(text, flat = true).distinct())),

@@ -588,3 +588,145 @@ pub mod every_kind {
         }
     }
 }
+
+/// The blog data set of the relation tests (`dunder_test_models::relations`):
+/// the tables, their rows ([`SEED`](relations_db::SEED)), and a connection
+/// trait the scenarios run on, for `tests/relations.rs` and
+/// `tests/projection.rs`.
+pub mod relations_db {
+    use dunder::{Dialect, Executor};
+    use dunder_test_models::relations::{
+        Blog, Category, Comment, Membership, Person, Post, Profile, Tag, Team,
+    };
+
+    /// A connection the scenarios run on, borrowed again for each statement.
+    pub trait Conn {
+        /// The executor one statement runs on.
+        type E<'r>: Executor
+        where
+            Self: 'r;
+        /// This connection as an executor.
+        fn c(&mut self) -> Self::E<'_>;
+        /// For messages.
+        fn name(&self) -> &'static str;
+        /// The SQL dialect this connection speaks.
+        fn dialect(&self) -> Dialect;
+    }
+
+    impl Conn for rusqlite::Connection {
+        type E<'r> = &'r rusqlite::Connection;
+        fn c(&mut self) -> &rusqlite::Connection {
+            self
+        }
+        fn name(&self) -> &'static str {
+            "SQLite"
+        }
+        fn dialect(&self) -> Dialect {
+            Dialect::Sqlite
+        }
+    }
+
+    impl Conn for postgres::Client {
+        type E<'r> = &'r mut postgres::Client;
+        fn c(&mut self) -> &mut postgres::Client {
+            self
+        }
+        fn name(&self) -> &'static str {
+            "PostgreSQL"
+        }
+        fn dialect(&self) -> Dialect {
+            Dialect::Postgres
+        }
+    }
+
+    impl Conn for dunder::postgres::Client {
+        type E<'r> = &'r mut dunder::postgres::Client;
+        fn c(&mut self) -> &mut dunder::postgres::Client {
+            self
+        }
+        fn name(&self) -> &'static str {
+            "PostgreSQL (dunder::postgres::Client, cached statements)"
+        }
+        fn dialect(&self) -> Dialect {
+            Dialect::Postgres
+        }
+    }
+
+    impl Conn for dunder::Db {
+        type E<'r> = &'r mut dunder::Db;
+        fn c(&mut self) -> &mut dunder::Db {
+            self
+        }
+        fn name(&self) -> &'static str {
+            match dunder::Db::dialect(self) {
+                Dialect::Sqlite => "dunder::Db (SQLite)",
+                Dialect::Postgres => "dunder::Db (PostgreSQL)",
+            }
+        }
+        fn dialect(&self) -> Dialect {
+            dunder::Db::dialect(self)
+        }
+    }
+
+    /// The rows of every table, with their ids (the same text on both backends;
+    /// explicit ids in identity columns are fine on PostgreSQL since nothing
+    /// here inserts without one).
+    pub const SEED: &str = "
+    INSERT INTO person (id, name) VALUES (1, 'Ann'), (2, 'Bob'), (3, 'Cy'), (4, 'Dee'), (5, 'Eve');
+    INSERT INTO profile (id, bio, user_id) VALUES
+        (1, 'ann''s bio', 1), (2, 'bob''s bio', 2), (3, 'eve''s bio', 5);
+    INSERT INTO blog (id, name, owner_id) VALUES
+        (1, 'Ann''s blog', 1), (2, 'Bob''s blog', 2), (3, 'Team blog', 1);
+    INSERT INTO tag (id, name) VALUES (1, 'rust'), (2, 'db'), (3, 'web'), (4, 'unused');
+    INSERT INTO post (id, title, rating, blog_id, author_id, editor_id) VALUES
+        (1, 'Intro', 5, 1, 1, 2),
+        (2, 'Rust', 8, 1, 2, NULL),
+        (3, 'SQL', 7, 2, 2, 3),
+        (4, 'Django', 9, 3, 3, 1),
+        (5, 'Draft', 1, 2, 1, NULL);
+    INSERT INTO post_tags (id, post_id, tag_id) VALUES
+        (1, 1, 1), (2, 1, 3), (3, 2, 1), (4, 3, 2), (5, 4, 1), (6, 4, 2), (7, 4, 3);
+    INSERT INTO comment (id, body, post_id, author_id) VALUES
+        (1, 'nice', 1, 2), (2, 'meh', 1, 3), (3, 'great', 2, 1),
+        (4, 'ok', 4, NULL), (5, 'wow', 4, 2), (6, 'late', 3, NULL);
+    INSERT INTO category (id, name, parent_id) VALUES
+        (1, 'Root', NULL), (2, 'Lang', 1), (3, 'Rust', 2), (4, 'Python', 2), (5, 'Misc', 1), (6, 'Orphan', NULL);
+    INSERT INTO team (id, name) VALUES (1, 'core'), (2, 'docs'), (3, 'empty');
+    INSERT INTO membership (id, team_id, person_id, role) VALUES
+        (1, 1, 1, 'lead'), (2, 1, 2, 'dev'), (3, 2, 2, 'lead'), (4, 2, 3, 'writer');
+    ";
+
+    /// Creates every table of `relations` (with `dunder::create_table`, so the
+    /// `ON DELETE` actions are dunder's) and inserts [`SEED`].
+    pub fn seed<C: Conn>(c: &mut C) {
+        let name = c.name();
+        let ok = |r: dunder::Result<()>| r.unwrap_or_else(|e| panic!("{name}: seeding: {e}"));
+        ok(dunder::create_table::<Person, _>(c.c()));
+        ok(dunder::create_table::<Profile, _>(c.c()));
+        ok(dunder::create_table::<Blog, _>(c.c()));
+        ok(dunder::create_table::<Tag, _>(c.c()));
+        ok(dunder::create_table::<Post, _>(c.c()));
+        ok(dunder::create_table::<Comment, _>(c.c()));
+        ok(dunder::create_table::<Category, _>(c.c()));
+        ok(dunder::create_table::<Team, _>(c.c()));
+        ok(dunder::create_table::<Membership, _>(c.c()));
+        ok(c.c().execute_batch(SEED));
+    }
+
+    /// A seeded in-memory SQLite database with foreign keys enforced.
+    pub fn seeded_sqlite() -> rusqlite::Connection {
+        let mut conn = crate::sqlite();
+        conn.execute_batch("PRAGMA foreign_keys = ON")
+            .expect("PRAGMA foreign_keys = ON");
+        seed(&mut conn);
+        conn
+    }
+
+    /// A seeded PostgreSQL database of its own, or `None` (skipped loudly by
+    /// the harness) without a server.
+    pub fn seeded_pg() -> Option<crate::PgDb> {
+        let mut pg = crate::pg()?;
+        seed(&mut *pg);
+        Some(pg)
+    }
+}

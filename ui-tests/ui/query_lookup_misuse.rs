@@ -8,7 +8,7 @@ fn isnull_not_literal(flag: bool) {
     let _q = query!(Article.filter(score__isnull = flag));
 }
 fn order_by_transform() {
-    let _q = query!(Article.order_by(published_date__year));
+    let _q = query!(Article.order_by(published_date__yeer));
 }
 
 fn main() {}

@@ -12,8 +12,8 @@ fn main() {
     let _q = query!(Tag.filter(posts__rating = 1));
     // A relation is not a column: it cannot be set.
     let _q = query!(Article.update(tags = 1));
-    // Ordering by a transform across a relation is not supported yet.
-    let _q = query!(Article.order_by(author__born__year));
+    // A transform that does not apply to the field, across a relation.
+    let _q = query!(Article.order_by(author__name__year));
     // `isnull` on a column that can never be NULL.
     let _q = query!(Article.filter(author__name__isnull = true));
     // A write uses the row's own columns (Django: joined field references

@@ -89,15 +89,9 @@ impl Renderer<'_> {
                 o.expr.is_aggregate(&plan.annotations),
             ));
         }
-        for c in &plan.extra_select {
-            let aggregate = Expression::Column(Operand {
-                col: c.clone(),
-                column_kind: Kind::I64,
-                nullable: false,
-                transforms: Vec::new(),
-            })
-            .is_aggregate(&plan.annotations);
-            items.push((self.column(c), None, aggregate));
+        for op in &plan.extra_select {
+            let aggregate = Expression::Column(op.clone()).is_aggregate(&plan.annotations);
+            items.push((self.operand(op, false), None, aggregate));
         }
         items
     }
@@ -136,14 +130,8 @@ impl Renderer<'_> {
             }
         }
         for o in &plan.order {
-            let e = Expression::Column(Operand {
-                col: o.col.clone(),
-                column_kind: Kind::I64,
-                nullable: false,
-                transforms: Vec::new(),
-            });
-            if !e.is_aggregate(&plan.annotations) {
-                add(self.column(&o.col));
+            if !Expression::Column(o.operand.clone()).is_aggregate(&plan.annotations) {
+                add(self.operand(&o.operand, false));
             }
         }
         if let Some(h) = &plan.having {
@@ -217,8 +205,12 @@ impl Renderer<'_> {
                 .iter()
                 .map(|o| {
                     let dir = if o.desc { " DESC" } else { " ASC" };
-                    let nulls = if o.nullable { self.d.nulls(o.desc) } else { "" };
-                    format!("{}{dir}{nulls}", self.column(&o.col))
+                    let nulls = if o.operand.nullable {
+                        self.d.nulls(o.desc)
+                    } else {
+                        ""
+                    };
+                    format!("{}{dir}{nulls}", self.operand(&o.operand, false))
                 })
                 .collect();
             sql.push_str(&keys.join(", "));

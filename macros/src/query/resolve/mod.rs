@@ -361,11 +361,10 @@ impl<'s> Resolver<'s> {
             ));
         } else if matches!(terminal, Some(TerminalAst::First(_))) && order.is_empty() {
             if let Some(pk) = pk {
-                order.push(OrderBy {
-                    col: Col::new(&self.joins.base_alias(), &pk.column),
-                    nullable: false,
-                    desc: false,
-                });
+                order.push(OrderBy::column(
+                    Col::new(&self.joins.base_alias(), &pk.column),
+                    pk.kind,
+                ));
             }
         }
         let mut slice = self.slice(slice_start, slice_stop);
@@ -434,18 +433,18 @@ impl<'s> Resolver<'s> {
         // it; Django does it on every backend).
         let base = from.base().alias.clone();
         let extra_select = if distinct {
-            let selected = |c: &Col| {
+            let selected = |c: &Operand| {
                 match select {
                 Select::Values(_) => outputs.iter().any(|o| {
-                    matches!(&o.expr, Expression::Column(op) if &op.col == c && op.transforms.is_empty())
+                    matches!(&o.expr, Expression::Column(op) if op.col == c.col && op.transforms == c.transforms)
                 }),
-                _ => c.alias == base,
+                _ => c.col.alias == base && c.transforms.is_empty(),
             }
             };
             order
                 .iter()
-                .filter(|o| !selected(&o.col))
-                .map(|o| o.col.clone())
+                .filter(|o| !selected(&o.operand))
+                .map(|o| o.operand.clone())
                 .collect()
         } else {
             Vec::new()
@@ -559,19 +558,42 @@ impl<'s> Resolver<'s> {
                 return None;
             }
         };
-        if let Some(extra) = key.parts.get(walked.used) {
-            self.errors.push(syn::Error::new(
-                extra.span,
-                format!(
-                    "order_by takes a field path of `{}`: ordering by a transform (`{}__{}`) is not supported yet",
-                    self.schema.name, walked.path, extra.name
-                ),
-            ));
-            return None;
+        let mut operand = walked.operand;
+        let mut path = walked.path;
+        for part in &key.parts[walked.used..] {
+            let kind = operand.kind();
+            let def = match crate::lookups::find_transform(&part.name) {
+                Some(def) if def.transform.applies(kind.class()) => def,
+                Some(def) => {
+                    self.errors.push(syn::Error::new(
+                        part.span,
+                        format!(
+                            "transform `{}` cannot apply to `{}.{path}` ({}): it applies to {}",
+                            part.name,
+                            self.schema.name,
+                            kind.rust_name(),
+                            def.applies_to
+                        ),
+                    ));
+                    return None;
+                }
+                None => {
+                    self.errors.push(syn::Error::new(
+                        part.span,
+                        format!(
+                            "order_by takes a field path of `{}`, with transforms: `{}` is neither a field nor a transform of `{path}`",
+                            self.schema.name, part.name
+                        ),
+                    ));
+                    return None;
+                }
+            };
+            operand.transforms.push((def.transform, kind));
+            path.push_str("__");
+            path.push_str(&part.name);
         }
         Some(OrderBy {
-            col: walked.operand.col,
-            nullable: walked.operand.nullable,
+            operand,
             desc: key.desc,
         })
     }

@@ -872,7 +872,12 @@ fn prefetch_plan(hop: &Hop<'_>) -> Plan {
     // The link of a target's own column is read from the decoded row; a
     // through table's is selected after the row's columns.
     let extra_select = match prefetch_link(hop) {
-        PrefetchLink::Extra => vec![link.clone()],
+        PrefetchLink::Extra => vec![Operand {
+            col: link.clone(),
+            column_kind: FieldKind::ForeignKey,
+            nullable: false,
+            transforms: Vec::new(),
+        }],
         _ => Vec::new(),
     };
     Plan {
@@ -896,11 +901,7 @@ fn prefetch_plan(hop: &Hop<'_>) -> Plan {
             rhs: None,
             year_between: false,
         })),
-        order: vec![OrderBy {
-            col: Col::new(&base, &pk),
-            nullable: false,
-            desc: false,
-        }],
+        order: vec![OrderBy::column(Col::new(&base, &pk), FieldKind::I64)],
         distinct: false,
         slice: Slice::default(),
         bindings: Vec::new(),
