@@ -2,6 +2,9 @@
 //! * `$OUT_DIR/conformance_cases.rs`: the Django conformance corpus
 //!   (`conformance/cases.json`) as real `query!` invocations, included by
 //!   `tests/conformance.rs` (see `build/conformance.rs`);
+//! * `$OUT_DIR/projection_cases.rs`: the projection and aggregate corpus
+//!   (`conformance/projection_cases.json`), included by
+//!   `tests/projection_conformance.rs` (see `build/projection.rs`);
 //! * `$OUT_DIR/differential_cases.rs`: random filter trees for
 //!   `tests/differential.rs`, over one table and across relations (see
 //!   `build/differential.rs`; `DUNDER_DIFF_SEED`, `DUNDER_DIFF_CASES`,
@@ -13,6 +16,8 @@ use std::path::Path;
 mod conformance;
 #[path = "build/differential.rs"]
 mod differential;
+#[path = "build/projection.rs"]
+mod projection;
 
 fn main() {
     let manifest = Path::new(env!("CARGO_MANIFEST_DIR"));
@@ -30,6 +35,17 @@ fn main() {
         conformance::generate(&cases),
     )
     .expect("write conformance_cases.rs");
+
+    println!("cargo:rerun-if-changed=build/projection.rs");
+    let cases_path = manifest.join("conformance/projection_cases.json");
+    println!("cargo:rerun-if-changed={}", cases_path.display());
+    let cases = std::fs::read_to_string(&cases_path)
+        .unwrap_or_else(|e| panic!("read {}: {e}", cases_path.display()));
+    std::fs::write(
+        out_dir.join("projection_cases.rs"),
+        projection::generate(&cases),
+    )
+    .expect("write projection_cases.rs");
 
     println!("cargo:rerun-if-changed=build/differential.rs");
     println!("cargo:rerun-if-env-changed=DUNDER_DIFF_SEED");

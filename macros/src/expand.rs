@@ -19,6 +19,9 @@ pub struct Compiled {
     pub plan: plan::Plan,
     pub sqlite: String,
     pub postgres: String,
+    /// A query with optional conditions: its statement per combination of
+    /// them (empty otherwise).
+    pub variants: Vec<(Statement, Vec<usize>)>,
     /// `get_or_create` / `update_or_create`: the statements after the `get`.
     pub get_or_create: Option<GetOrCreateSql>,
 }
@@ -60,11 +63,27 @@ pub fn compile(schemas: &Schemas, chain: TokenStream) -> syn::Result<Outcome> {
             insert_params,
         }
     });
+    // With optional conditions, a statement per combination: resolved
+    // again without the absent ones (and their joins), each numbering its
+    // own placeholders and saying which of the values it takes.
+    let mut variants = Vec::new();
+    if plan.optional > 0 && plan.optional <= resolve::MAX_OPTIONAL {
+        let all = (1u64 << plan.optional) - 1;
+        for present in 0..=all {
+            let mut v = match resolve::resolve_variant(schemas, &ast, all & !present) {
+                Err(need) => return Ok(Outcome::Need(need)),
+                Ok(v) => v?,
+            };
+            let take = zero_based(v.renumber());
+            variants.push((Statement::of(&v), take));
+        }
+    }
     Ok(Outcome::Done(Box::new(Compiled {
         plan,
         sqlite,
         postgres,
         get_or_create,
+        variants,
     })))
 }
 
@@ -183,7 +202,9 @@ pub fn expand(input: TokenStream) -> TokenStream {
             Some(g) => {
                 crate::codegen::get_or_create(&c.plan, &input.path, &c.sqlite, &c.postgres, g)
             }
-            None => crate::codegen::expand(&c.plan, &input.path, &c.sqlite, &c.postgres),
+            None => {
+                crate::codegen::expand(&c.plan, &input.path, &c.sqlite, &c.postgres, &c.variants)
+            }
         },
         Err(e) => error_expr(e),
     }

@@ -129,6 +129,29 @@ fn query_update_f() {
 }
 
 #[test]
+fn query_values_annotate() {
+    assert_query(
+        "values_annotate",
+        "Article",
+        quote!(.values(author__name).annotate(n = Count(pk), avg = Avg(rating))),
+    );
+}
+
+#[test]
+fn query_annotated_rows() {
+    assert_query("annotated_rows", "Author", quote!(.annotate(n = Count(articles))));
+}
+
+#[test]
+fn query_optional() {
+    assert_query(
+        "optional",
+        "Article",
+        quote!(.filter(title__icontains = q?, rating__gte = r)),
+    );
+}
+
+#[test]
 fn query_get_or_create() {
     assert_query(
         "get_or_create",

@@ -577,6 +577,10 @@ pub enum Binding {
         iso: bool,
         ends: YearEnds,
     },
+    /// The value of an optional condition (`field = value?`, slot
+    /// `slot`): `inner` when the `Option` is `Some` (setting the slot's bit
+    /// of the query's variant), else NULL placeholders no statement takes.
+    Optional { slot: usize, inner: Box<Binding> },
     /// Slice bounds given as expressions: LIMIT then OFFSET parameters,
     /// each present when the flag says so.
     Slice {
@@ -605,6 +609,21 @@ impl Binding {
                 }
             }
             Binding::Slice { limit, offset, .. } => usize::from(*limit) + usize::from(*offset),
+            Binding::Optional { inner, .. } => inner.param_count(),
+        }
+    }
+
+    /// The user's expression it binds, to replace (an optional condition
+    /// binds the value inside the `Option`).
+    pub fn expr_mut(&mut self) -> Option<&mut syn::Expr> {
+        match self {
+            Binding::Value { expr, .. }
+            | Binding::Set { expr, .. }
+            | Binding::List { expr, .. }
+            | Binding::Range { expr, .. }
+            | Binding::Year { expr, .. } => Some(expr),
+            Binding::Optional { inner, .. } => inner.expr_mut(),
+            _ => None,
         }
     }
 }
@@ -746,6 +765,10 @@ pub struct Plan {
     /// `.aggregate(…)` over rows that are not the table's: the query whose
     /// rows `outputs` aggregate, as `FROM (…) "subquery"`.
     pub subquery: Option<Box<Plan>>,
+    /// How many optional conditions (`field = value?`) the query has: it
+    /// is rendered once per combination of them (the variant whose bit `k`
+    /// is set has condition `k`).
+    pub optional: usize,
 }
 
 /// The statements of a `get_or_create` / `update_or_create` after its `get`.
@@ -808,6 +831,7 @@ impl Plan {
             group_by: Vec::new(),
             having: None,
             row,
+            optional: self.optional,
             subquery: Some(Box::new(self)),
         }
     }
@@ -904,27 +928,42 @@ impl Plan {
                 }
             }
         }
-        let mut refs: Vec<&mut usize> = Vec::new();
-        for v in [&mut self.slice.limit, &mut self.slice.offset]
-            .into_iter()
-            .flatten()
-        {
-            if let SliceValue::Param(n) = v {
-                refs.push(n);
+        fn plan<'a>(p: &'a mut Plan, refs: &mut Vec<&'a mut usize>) {
+            for v in [&mut p.slice.limit, &mut p.slice.offset]
+                .into_iter()
+                .flatten()
+            {
+                if let SliceValue::Param(n) = v {
+                    refs.push(n);
+                }
+            }
+            if let Some(
+                Write::Update(a)
+                | Write::UpdateReturning(a)
+                | Write::Insert(a)
+                | Write::InsertIfAbsent(a),
+            ) = &mut p.write
+            {
+                a.iter_mut().for_each(|a| set(&mut a.value, refs));
+            }
+            for w in [&mut p.filter, &mut p.having].into_iter().flatten() {
+                cond(w, refs);
+            }
+            for a in &mut p.annotations {
+                set(&mut a.expr, refs);
+            }
+            for o in &mut p.outputs {
+                set(&mut o.expr, refs);
+            }
+            for e in &mut p.group_by {
+                set(e, refs);
+            }
+            if let Some(sub) = &mut p.subquery {
+                plan(sub, refs);
             }
         }
-        if let Some(
-            Write::Update(a)
-            | Write::UpdateReturning(a)
-            | Write::Insert(a)
-            | Write::InsertIfAbsent(a),
-        ) = &mut self.write
-        {
-            a.iter_mut().for_each(|a| set(&mut a.value, &mut refs));
-        }
-        if let Some(w) = &mut self.filter {
-            cond(w, &mut refs);
-        }
+        let mut refs: Vec<&mut usize> = Vec::new();
+        plan(self, &mut refs);
         let mut used: Vec<usize> = refs.iter().map(|n| **n).collect();
         used.sort_unstable();
         used.dedup();

@@ -761,6 +761,8 @@ fn projection_shapes() {
         ),
         ("Item", quote!(.order_by(-opt_date__month, text).distinct())),
         ("Item", quote!(.values())),
+        // After values(), an annotation may take a field's name.
+        ("Item", quote!(.values(text).annotate(int = Count()))),
         ("Item", quote!(.values_list(text, opt_int))),
         ("Item", quote!(.values_list(text, flat = true).distinct())),
         // GROUP BY the values, aggregates named; ordering adds its key.
@@ -957,6 +959,16 @@ fn projection_errors() {
             quote!(.values(text, text)),
             "`text` is read twice in this `.values(…)`",
         ),
+        (
+            "Item",
+            quote!(.annotate(n = Count(filter = Q(flag = true)))),
+            "`Count(filter = …)` counts rows of what?",
+        ),
+        (
+            "Item",
+            quote!(.values(text).annotate(text = Count())),
+            "the annotation `text` conflicts with `text` of the `.values(…)` before it",
+        ),
         ("Item", quote!(.values(1)), "`.values()` takes field paths"),
         ("Item", quote!(.values(textt)), "did you mean `text`?"),
         (
@@ -1037,6 +1049,69 @@ fn projection_errors() {
         assert!(
             got.contains(want),
             "{root} `{chain}`:\n  got:  {got}\n  want: {want}"
+        );
+    }
+}
+
+#[test]
+fn optional_conditions() {
+    // A statement per combination of the optional conditions (bit k: the
+    // k-th applies), each numbering its own placeholders and taking the
+    // values it needs; an absent condition makes no join.
+    let cases: Vec<(&str, TokenStream)> = vec![
+        (
+            "Article",
+            quote!(.filter(title__icontains = q?, tags__name = t?).order_by(id)),
+        ),
+        (
+            "Article",
+            quote!(.exclude(author__name = a?).filter(rating__gte = r)),
+        ),
+        (
+            "Article",
+            quote!(.filter((title = a?) | (title = b?)).values(author__name).annotate(n = Count(pk, filter = Q(rating__gt = r?)))),
+        ),
+    ];
+    let mut out = String::new();
+    for (root, chain) in cases {
+        let c = compile_in(model(root), chain.clone())
+            .unwrap_or_else(|e| panic!("{root} `{chain}` failed: {e}"));
+        out.push_str(&format!("{root} {chain}\n"));
+        for (i, (s, take)) in c.variants.iter().enumerate() {
+            out.push_str(&format!(
+                "  {i:03b} takes {take:?}\n    sqlite:   {}\n    postgres: {}\n",
+                s.sqlite, s.postgres
+            ));
+        }
+    }
+    insta::assert_snapshot!("optional", out);
+    let errors: Vec<(TokenStream, &str)> = vec![
+        (
+            quote!(.filter(int = F(int)?)),
+            "a column (`F(…)`) is never absent",
+        ),
+        (
+            quote!(.get_or_create(text = t?)),
+            "they cannot be optional (`?`)",
+        ),
+        (
+            quote!(.update(int = v?)),
+            "`?` makes a condition optional; a value set here is always set",
+        ),
+        (
+            quote!(.filter(opt_int__isnull = true?)),
+            "`isnull` takes `true` or `false`, not an optional value",
+        ),
+        (
+            quote!(.filter(int = a?, int = b?, int = c?, int = d?, int = e?, int = f?, int = g?)),
+            "at most 6 optional conditions (`value?`) in one query",
+        ),
+    ];
+    for (chain, want) in errors {
+        let got = err(chain.clone());
+        assert!(
+            got.contains(want),
+            "`{chain}`:\n  got:  {got}\n  want: {want}"
         );
     }
 }

@@ -347,3 +347,58 @@ macro_rules! key_params {
     )*};
 }
 key_params!(ForeignKey, OneToOne);
+
+/// The value of an optional condition (`title__icontains = q?`): an
+/// `Option` whose `None` leaves the condition out.
+#[diagnostic::on_unimplemented(
+    message = "an optional condition `field = value?` takes an `Option`, not `{Self}`",
+    label = "not an `Option`",
+    note = "`?` after the value makes the condition apply only when the value is `Some`; drop the `?` to always apply it"
+)]
+pub trait OptionalValue {
+    /// What the `Option` holds.
+    type Inner;
+    /// The `Option`.
+    fn into_option(self) -> Option<Self::Inner>;
+}
+
+impl<T> OptionalValue for Option<T> {
+    type Inner = T;
+    #[inline]
+    fn into_option(self) -> Option<T> {
+        self
+    }
+}
+
+impl<'o, T> OptionalValue for &'o Option<T> {
+    type Inner = &'o T;
+    #[inline]
+    fn into_option(self) -> Option<&'o T> {
+        self.as_ref()
+    }
+}
+
+/// The `Option` of an optional condition.
+#[inline]
+pub fn optional<O: OptionalValue>(o: O) -> Option<O::Inner> {
+    o.into_option()
+}
+
+/// The parameters one statement of a query with optional conditions
+/// takes: those at `take` (ascending indices into every value the query
+/// evaluated).
+#[inline]
+pub fn take_params<'a>(all: Vec<Value<'a>>, take: &[usize]) -> Vec<Value<'a>> {
+    if take.len() == all.len() {
+        return all;
+    }
+    let mut out = Vec::with_capacity(take.len());
+    let mut want = take.iter().copied().peekable();
+    for (i, v) in all.into_iter().enumerate() {
+        if want.peek() == Some(&i) {
+            out.push(v);
+            want.next();
+        }
+    }
+    out
+}

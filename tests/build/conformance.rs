@@ -34,8 +34,9 @@ mod lookups;
 
 use lookups::{find_lookup, find_transform, Class, Output, TransformDef};
 
+/// The type of a field, of a value compared with it, or of an annotation.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
-enum Ty {
+pub enum Ty {
     I32,
     I64,
     F64,
@@ -47,10 +48,11 @@ enum Ty {
     Fk,
 }
 
-struct Field {
-    name: &'static str,
-    ty: Ty,
-    nullable: bool,
+/// A field of a model, by its Django name.
+pub struct Field {
+    pub name: &'static str,
+    pub ty: Ty,
+    pub nullable: bool,
 }
 
 const fn f(name: &'static str, ty: Ty, nullable: bool) -> Field {
@@ -59,7 +61,7 @@ const fn f(name: &'static str, ty: Ty, nullable: bool) -> Field {
 
 /// The fields of the models in `dunder_test_models::conformance`
 /// (tests/models/src/lib.rs), by Django field name.
-fn fields(model: &str) -> Option<&'static [Field]> {
+pub fn fields(model: &str) -> Option<&'static [Field]> {
     const ARTICLE: &[Field] = &[
         f("id", Ty::I64, false),
         f("title", Ty::Text, false),
@@ -90,7 +92,7 @@ fn fields(model: &str) -> Option<&'static [Field]> {
 
 /// The relations of the models that are not columns: (model, name, target).
 /// `Article.tags` is a many-to-many; the others are reverse sides.
-const LINKS: &[(&str, &str, &str)] = &[
+pub const LINKS: &[(&str, &str, &str)] = &[
     ("Article", "tags", "Tag"),
     ("Author", "articles", "Article"),
     ("Author", "edited_articles", "Article"),
@@ -105,6 +107,26 @@ fn fk_target(model: &str, field: &str) -> Option<&'static str> {
     }
 }
 
+/// A name a projection case's `.annotate(…)` defined, usable after it in
+/// conditions, `F()`, `order_by` and `values` like a field of the model
+/// (see `build/projection.rs`).
+pub struct Annotation {
+    pub name: String,
+    /// The type dunder gives it (`Count` → `I64`, `Avg` → `F64`, …).
+    pub ty: Ty,
+    pub nullable: bool,
+    /// It aggregates (`Count`, `Sum`, …): another aggregate cannot use it.
+    pub aggregate: bool,
+}
+
+/// Where the names of a query resolve: the fields and relations of
+/// `model`, and the annotations made before (none in a filter case).
+#[derive(Clone, Copy)]
+pub struct Names<'a> {
+    pub model: &'a str,
+    pub annotations: &'a [Annotation],
+}
+
 /// Where a lookup path through relations ends.
 struct Walked {
     /// The column's type (`Fk` for a relation compared by its key).
@@ -117,8 +139,15 @@ struct Walked {
 
 /// Follows `parts` through the relations of `model` as Django does (field
 /// names before lookups), or says why the case cannot run.
-fn walk(model: &str, parts: &[&str], key: &str) -> Gen<Walked> {
-    let mut model = model.to_owned();
+fn walk(names: Names<'_>, parts: &[&str], key: &str) -> Gen<Walked> {
+    if let Some(a) = names.annotations.iter().find(|a| a.name == parts[0]) {
+        return Ok(Walked {
+            ty: a.ty,
+            nullable: a.nullable,
+            rest: 1,
+        });
+    }
+    let mut model = names.model.to_owned();
     let mut nullable = false;
     let mut i = 0;
     loop {
@@ -175,19 +204,22 @@ const CASE_KEYS: &[&str] = &[
 ];
 
 /// Why a case is not generated.
-enum Skip {
+pub enum Skip {
     /// Needs a feature not built yet: (category for the summary, detail).
     Pending(&'static str, String),
     /// dunder rejects it at compile time, by design.
     Rejected(String),
 }
 
-type Gen<T> = Result<T, Skip>;
+/// A translation, or why the case is not generated.
+pub type Gen<T> = Result<T, Skip>;
 
-fn pending<T>(category: &'static str, detail: impl Into<String>) -> Gen<T> {
+/// Not generated: needs a feature not built yet.
+pub fn pending<T>(category: &'static str, detail: impl Into<String>) -> Gen<T> {
     Err(Skip::Pending(category, detail.into()))
 }
-fn rejected<T>(why: impl Into<String>) -> Gen<T> {
+/// Not generated: dunder refuses it at compile time, by design.
+pub fn rejected<T>(why: impl Into<String>) -> Gen<T> {
     Err(Skip::Rejected(why.into()))
 }
 
@@ -220,7 +252,8 @@ fn transform_out(t: &TransformDef, ty: Ty) -> Gen<Ty> {
     })
 }
 
-fn ty_name(ty: Ty) -> &'static str {
+/// A type in words, for the reasons of rejections.
+pub fn ty_name(ty: Ty) -> &'static str {
     match ty {
         Ty::I32 => "an i32 field",
         Ty::I64 => "an i64 field",
@@ -249,7 +282,7 @@ fn rust_ty(ty: Ty) -> &'static str {
 
 /// A Rust expression of exactly the type dunder wants for `ty`, for a JSON
 /// value of the corpus.
-fn literal(v: &Value, ty: Ty) -> Gen<String> {
+pub fn literal(v: &Value, ty: Ty) -> Gen<String> {
     if let Value::Object(o) = v {
         if o.contains_key("$F") || o.contains_key("$op") {
             return pending("F() expressions", format!("value {v} (inside a list)"));
@@ -397,45 +430,61 @@ fn is_time(s: &str) -> bool {
         && frac.bytes().all(|c| c.is_ascii_digit())
 }
 
-fn numeric(ty: Ty) -> bool {
+/// A number (a key is not one).
+pub fn numeric(ty: Ty) -> bool {
     matches!(ty, Ty::I32 | Ty::I64 | Ty::F64)
 }
 
-/// The type of the column `F(path)` names (a path through relations, then
-/// transforms).
-fn f_type(model: &str, path: &str) -> Gen<Ty> {
+/// What a path names (a field through relations, then transforms; or an
+/// annotation).
+pub struct PathType {
+    pub ty: Ty,
+    /// It can be NULL (its field, or a relation on the way).
+    pub nullable: bool,
+}
+
+/// The type of the value a path names, or why it cannot run.
+pub fn path_type(names: Names<'_>, path: &str) -> Gen<PathType> {
     let parts: Vec<&str> = path.split("__").collect();
-    let walked = walk(model, &parts, path)?;
+    let walked = walk(names, &parts, path)?;
     let mut ty = walked.ty;
     for p in &parts[walked.rest..] {
         match find_transform(p) {
             Some(t) => ty = transform_out(t, ty)?,
-            None => return pending("unknown names", format!("`{p}` in F({path})")),
+            None => return pending("unknown names", format!("`{p}` in `{path}`")),
         }
     }
-    Ok(ty)
+    Ok(PathType {
+        ty,
+        nullable: walked.nullable,
+    })
+}
+
+/// The type of the column `F(path)` names.
+fn f_type(names: Names<'_>, path: &str) -> Gen<Ty> {
+    path_type(names, path).map(|p| p.ty)
 }
 
 /// The type of the first `F()` in an expression, if any.
-fn first_f_type(model: &str, v: &Value) -> Option<Ty> {
+fn first_f_type(names: Names<'_>, v: &Value) -> Option<Ty> {
     let o = v.as_object()?;
     if let Some(p) = o.get("$F").and_then(Value::as_str) {
-        return f_type(model, p).ok();
+        return f_type(names, p).ok();
     }
     if o.contains_key("$op") {
-        return first_f_type(model, &o["lhs"]).or_else(|| first_f_type(model, &o["rhs"]));
+        return first_f_type(names, &o["lhs"]).or_else(|| first_f_type(names, &o["rhs"]));
     }
     None
 }
 
 /// A `$F` / `$op` value as a dunder expression compared with a `ty`:
 /// `F(path)`, arithmetic with values of the column's type beside them.
-fn f_value(model: &str, v: &Value, ty: Ty) -> Gen<String> {
+fn f_value(names: Names<'_>, v: &Value, ty: Ty) -> Gen<String> {
     let Some(o) = v.as_object() else {
         return literal(v, ty);
     };
     if let Some(p) = o.get("$F").and_then(Value::as_str) {
-        let fty = f_type(model, p)?;
+        let fty = f_type(names, p)?;
         let fits = fty == ty || (numeric(fty) && numeric(ty)) || (fty == Ty::Fk && ty == Ty::I64);
         if !fits {
             return rejected(format!(
@@ -451,18 +500,18 @@ fn f_value(model: &str, v: &Value, ty: Ty) -> Gen<String> {
             return rejected(format!("arithmetic on {}", ty_name(ty)));
         }
         // Values take the type of the column they are combined with.
-        let values = first_f_type(model, v).filter(|t| numeric(*t)).unwrap_or(ty);
-        let l = f_value(model, &o["lhs"], values)?;
-        let r = f_value(model, &o["rhs"], values)?;
+        let values = first_f_type(names, v).filter(|t| numeric(*t)).unwrap_or(ty);
+        let l = f_value(names, &o["lhs"], values)?;
+        let r = f_value(names, &o["rhs"], values)?;
         return Ok(format!("({l} {op} {r})"));
     }
     literal(v, ty)
 }
 
 /// One `key = value` condition of a kwargs node, as dunder syntax.
-fn leaf(model: &str, key: &str, value: &Value) -> Gen<String> {
+fn leaf(names: Names<'_>, key: &str, value: &Value) -> Gen<String> {
     let parts: Vec<&str> = key.split("__").collect();
-    let walked = walk(model, &parts, key)?;
+    let walked = walk(names, &parts, key)?;
     let mut ty = walked.ty;
     let rest = &parts[walked.rest..];
     let mut transformed = false;
@@ -496,7 +545,7 @@ fn leaf(model: &str, key: &str, value: &Value) -> Gen<String> {
             if matches!(lookup, "in" | "range" | "isnull") {
                 return rejected(format!("`F()` with `{lookup}` (dunder: Rust values only)"));
             }
-            return Ok(format!("{key} = {}", f_value(model, value, ty)?));
+            return Ok(format!("{key} = {}", f_value(names, value, ty)?));
         }
     }
     let rhs = match lookup {
@@ -549,20 +598,20 @@ fn leaf(model: &str, key: &str, value: &Value) -> Gen<String> {
 
 /// A kwargs NODE as the arguments of one `.filter(…)`/`.exclude(…)` call
 /// (Django sorts the keywords; so do we), or a Q NODE as one argument.
-fn node_args(model: &str, node: &Value) -> Gen<Vec<String>> {
+fn node_args(names: Names<'_>, node: &Value) -> Gen<Vec<String>> {
     match node {
-        Value::Object(o) if o.keys().any(|k| k.starts_with('$')) => Ok(vec![q(model, node)?]),
+        Value::Object(o) if o.keys().any(|k| k.starts_with('$')) => Ok(vec![q(names, node)?]),
         Value::Object(o) => {
             let mut keys: Vec<&String> = o.keys().collect();
             keys.sort();
-            keys.into_iter().map(|k| leaf(model, k, &o[k])).collect()
+            keys.into_iter().map(|k| leaf(names, k, &o[k])).collect()
         }
         _ => pending("unknown syntax", format!("node {node}")),
     }
 }
 
 /// A NODE as one Q expression.
-fn q(model: &str, node: &Value) -> Gen<String> {
+pub fn q(names: Names<'_>, node: &Value) -> Gen<String> {
     let Value::Object(o) = node else {
         return pending("unknown syntax", format!("node {node}"));
     };
@@ -572,13 +621,13 @@ fn q(model: &str, node: &Value) -> Gen<String> {
             return pending("unknown syntax", format!("node {node}"));
         }
         return match (dollar[0].as_str(), &o[dollar[0]]) {
-            ("$and", Value::Array(items)) => join(model, items, " & "),
-            ("$or", Value::Array(items)) => join(model, items, " | "),
-            ("$not", inner) => Ok(format!("!({})", q(model, inner)?)),
+            ("$and", Value::Array(items)) => join(names, items, " & "),
+            ("$or", Value::Array(items)) => join(names, items, " | "),
+            ("$not", inner) => Ok(format!("!({})", q(names, inner)?)),
             (op, _) => pending("unknown syntax", format!("Q operator {op}")),
         };
     }
-    let args = node_args(model, node)?;
+    let args = node_args(names, node)?;
     Ok(match args.as_slice() {
         [one] => one.clone(),
         _ => args
@@ -589,26 +638,26 @@ fn q(model: &str, node: &Value) -> Gen<String> {
     })
 }
 
-fn join(model: &str, items: &[Value], op: &str) -> Gen<String> {
+fn join(names: Names<'_>, items: &[Value], op: &str) -> Gen<String> {
     if items.is_empty() {
         return pending("unknown syntax", "an empty Q");
     }
     let parts: Vec<String> = items
         .iter()
-        .map(|i| q(model, i).map(|s| format!("({s})")))
+        .map(|i| q(names, i).map(|s| format!("({s})")))
         .collect::<Gen<_>>()?;
     Ok(parts.join(op))
 }
 
 /// `.filter(…)` / `.exclude(…)` calls for a NODE or a list of NODEs.
-fn calls(model: &str, method: &str, v: &Value) -> Gen<String> {
+pub fn calls(names: Names<'_>, method: &str, v: &Value) -> Gen<String> {
     let nodes: Vec<&Value> = match v {
         Value::Array(items) => items.iter().collect(),
         other => vec![other],
     };
     let mut out = String::new();
     for n in nodes {
-        let args = node_args(model, n)?;
+        let args = node_args(names, n)?;
         write!(out, ".{method}({})", args.join(", ")).ok();
     }
     Ok(out)
@@ -622,6 +671,10 @@ fn case_chain(case: &Map<String, Value>) -> Gen<(String, String)> {
         .unwrap_or_default()
         .to_owned();
     fields(&model).ok_or_else(|| Skip::Pending("models", model.clone()))?;
+    let names = Names {
+        model: &model,
+        annotations: &[],
+    };
     for key in case.keys() {
         if !CASE_KEYS.contains(&key.as_str()) {
             return pending("unknown options", format!("option `{key}`"));
@@ -629,10 +682,10 @@ fn case_chain(case: &Map<String, Value>) -> Gen<(String, String)> {
     }
     let mut chain = String::new();
     if let Some(f) = case.get("filter") {
-        chain.push_str(&calls(&model, "filter", f)?);
+        chain.push_str(&calls(names, "filter", f)?);
     }
     if let Some(e) = case.get("exclude") {
-        chain.push_str(&calls(&model, "exclude", e)?);
+        chain.push_str(&calls(names, "exclude", e)?);
     }
     match case.get("order_by") {
         None => {}
@@ -647,7 +700,7 @@ fn case_chain(case: &Map<String, Value>) -> Gen<(String, String)> {
                     return pending("random order", "order_by `?`");
                 }
                 let parts: Vec<&str> = name.split("__").collect();
-                let walked = walk(&model, &parts, name)?;
+                let walked = walk(names, &parts, name)?;
                 if walked.rest != parts.len() {
                     return pending("unknown names", format!("order_by `{k}` (a transform)"));
                 }

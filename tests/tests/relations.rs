@@ -53,11 +53,10 @@
 //! protect; `Post.editor` set_null; `Comment.author` restrict.
 
 use dunder::prelude::*;
-use dunder::Executor;
 use dunder_test_models::relations::{
     Blog, Category, Comment, Membership, Person, Post, Profile, Tag, Team,
 };
-use dunder_tests::relations_db::{seed, seeded_pg, seeded_sqlite, Conn, SEED};
+use dunder_tests::relations_db::{seed, seeded_pg, seeded_sqlite, Conn};
 
 /// Runs the scenario `$body` (a function generic over [`Conn`]) on a fresh
 /// seeded SQLite database, then on a fresh seeded PostgreSQL database.

@@ -25,6 +25,9 @@ fn main() {
     let _q = query!(Article.annotate(n = Sum(Count(tags))));
     let _q = query!(Article.annotate(n = Count(tags)).annotate(m = Sum(n)));
     let _q = query!(Article.annotate(n = Sum(rating, default = F(title))));
+    let _q = query!(Article.annotate(n = Count(filter = Q(is_featured = true))));
+    // After values(), an annotation may take a field's name, not a value's.
+    let _q = query!(Article.values(title).annotate(title = Count(tags)));
     // Expressions.
     let _q = query!(Article.annotate(n = F(title) + 1));
     let _q = query!(Article.annotate(n = F(rating) % 2));

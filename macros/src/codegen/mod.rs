@@ -44,17 +44,51 @@ fn params(plan: &Plan, model: &TokenStream) -> TokenStream {
     // One instant for every `auto_now` field of the statement.
     let now = uses_now.then(|| quote!(let __dunder_now = ::dunder::__private::utc_now();));
     let pushes = plan.bindings.iter().map(|b| binding(b, model));
+    // Which optional conditions apply: the index of the statement to run.
+    let variant = (plan.optional > 0).then(|| quote!(let mut __dunder_variant: usize = 0;));
     quote! {
         #[allow(unused_mut)]
         let mut __dunder_params = ::dunder::__private::Vec::with_capacity(#count);
+        #variant
         #now
         #(#pushes)*
     }
 }
 
+/// The statements of a query with optional conditions: one per
+/// combination (index: the bits of the conditions that apply), each with
+/// the indices of the evaluated values it takes.
+pub type Variants = [(Statement, Vec<usize>)];
+
 /// The expression: a block that binds the parameters and builds the `Query`.
-pub fn expand(plan: &Plan, model: &TokenStream, sqlite: &str, postgres: &str) -> TokenStream {
+pub fn expand(
+    plan: &Plan,
+    model: &TokenStream,
+    sqlite: &str,
+    postgres: &str,
+    variants: &Variants,
+) -> TokenStream {
     let params = params(plan, model);
+    // The SQL static, or the variant's (its values taken from every value).
+    let (sql_static, pick) = if variants.is_empty() {
+        (
+            quote!(static __DUNDER_SQL: ::dunder::Sql = ::dunder::Sql { sqlite: #sqlite, postgres: #postgres };),
+            quote!(let __dunder_sql: &'static ::dunder::Sql = &__DUNDER_SQL;),
+        )
+    } else {
+        let items = variants.iter().map(|(s, take)| {
+            let s = sql(s);
+            quote!((#s, &[#(#take),*]))
+        });
+        let n = variants.len();
+        (
+            quote!(static __DUNDER_VARIANTS: [(::dunder::Sql, &[usize]); #n] = [#(#items),*];),
+            quote! {
+                let (__dunder_sql, __dunder_take) = &__DUNDER_VARIANTS[__dunder_variant];
+                let __dunder_params = ::dunder::__private::take_params(__dunder_params, __dunder_take);
+            },
+        )
+    };
     let row = match plan.select {
         Select::Model | Select::Values(_) => model.clone(),
         Select::Count => quote!(i64),
@@ -72,13 +106,14 @@ pub fn expand(plan: &Plan, model: &TokenStream, sqlite: &str, postgres: &str) ->
         Mode::Optional => quote!(::dunder::Optional),
         Mode::Execute => {
             return quote! {{
-                static __DUNDER_SQL: ::dunder::Sql = ::dunder::Sql { sqlite: #sqlite, postgres: #postgres };
+                #sql_static
                 #params
-                ::dunder::Command::__new(&__DUNDER_SQL, __dunder_params)
+                #pick
+                ::dunder::Command::__new(__dunder_sql, __dunder_params)
             }};
         }
     };
-    let query = quote!(::dunder::Query::<#row, #mode>::__new(&__DUNDER_SQL, __dunder_params));
+    let query = quote!(::dunder::Query::<#row, #mode>::__new(__dunder_sql, __dunder_params));
     let query = if plan.prefetch.is_empty() {
         query
     } else {
@@ -90,9 +125,10 @@ pub fn expand(plan: &Plan, model: &TokenStream, sqlite: &str, postgres: &str) ->
         }}
     };
     quote! {{
-        static __DUNDER_SQL: ::dunder::Sql = ::dunder::Sql { sqlite: #sqlite, postgres: #postgres };
+        #sql_static
         #decoder
         #params
+        #pick
         #query
     }}
 }
@@ -380,6 +416,7 @@ fn decoder(plan: &Plan, model: &TokenStream) -> TokenStream {
         impl ::dunder::__private::Decoder for __DunderRow {
             type Row = #row_type;
             #[inline]
+            #[allow(clippy::needless_question_mark)]
             fn decode<X: ::dunder::Row>(row: &X) -> ::dunder::Result<#row_type> {
                 ::core::result::Result::Ok(#body)
             }
@@ -504,6 +541,35 @@ pub fn get_or_create(
 
 fn binding(b: &Binding, model: &TokenStream) -> TokenStream {
     match b {
+        Binding::Optional { slot, inner } => {
+            let mut inner = (**inner).clone();
+            let Some(expr) = inner.expr_mut() else {
+                return quote!(::core::compile_error!(
+                    "dunder: an optional value without an expression"
+                ));
+            };
+            let user = expr.clone();
+            // The value inside the `Option`, named by the macro, located on
+            // the user's expression (a type error is reported there).
+            let span = proc_macro2::Span::call_site().located_at(user.span());
+            let v = proc_macro2::Ident::new("__dunder_v", span);
+            *expr = syn::parse_quote!(#v);
+            let push = binding(&inner, model);
+            let nulls = (0..inner.param_count()).map(
+                |_| quote!(__dunder_params.push(::dunder::Value::Null(::dunder::SqlType::Int));),
+            );
+            let bit = 1usize << slot;
+            let opt = quote_spanned!(user.span()=> ::dunder::__private::optional(#user));
+            quote! {
+                match #opt {
+                    ::core::option::Option::Some(#v) => {
+                        __dunder_variant |= #bit;
+                        #push
+                    }
+                    ::core::option::Option::None => { #(#nulls)* }
+                }
+            }
+        }
         Binding::Default {
             field,
             kind,

@@ -164,6 +164,7 @@ fn plan(
         having: None,
         row: None,
         subquery: None,
+        optional: 0,
     }
 }
 
@@ -171,7 +172,7 @@ fn plan(
 fn statement(plan: &Plan, name: &TokenStream) -> TokenStream {
     let sqlite = sql::render(plan, &sql::Sqlite);
     let postgres = sql::render(plan, &sql::Postgres);
-    codegen::expand(plan, name, &sqlite, &postgres)
+    codegen::expand(plan, name, &sqlite, &postgres, &[])
 }
 
 /// `save`, `delete` and `refresh` for a model with a primary key.

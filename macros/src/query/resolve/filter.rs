@@ -28,22 +28,37 @@ impl<'s> Resolver<'s> {
 
     pub(super) fn cond(&mut self, c: &Cond, negated: bool) -> Option<Where> {
         match c {
-            Cond::Leaf(l) => match self.leaf(l, negated) {
-                Ok(w) => Some(w),
-                Err(e) => {
-                    self.errors.push(e);
-                    None
+            Cond::Leaf(l) => {
+                if let Expr::Try(t) = &l.value {
+                    return self.optional(l, &t.expr, negated);
                 }
-            },
+                // `&name?` reads `&(name?)`: the `Option` is `&name`.
+                if let Expr::Reference(r) = &l.value {
+                    if let Expr::Try(t) = &*r.expr {
+                        let mut reference = r.clone();
+                        reference.expr = t.expr.clone();
+                        return self.optional(l, &Expr::Reference(reference), negated);
+                    }
+                }
+                match self.leaf(l, negated) {
+                    Ok(w) => Some(w),
+                    Err(e) => {
+                        self.errors.push(e);
+                        None
+                    }
+                }
+            }
+            // A Q node whose conditions were all left out (optional ones)
+            // is left out too, as Django drops an empty `Q()`.
             Cond::And(items) => {
                 let items: Vec<Where> =
                     items.iter().filter_map(|c| self.cond(c, negated)).collect();
-                Some(Where::And(items))
+                (!items.is_empty()).then_some(Where::And(items))
             }
             Cond::Or(items) => {
                 let items: Vec<Where> =
                     items.iter().filter_map(|c| self.cond(c, negated)).collect();
-                Some(Where::Or(items))
+                (!items.is_empty()).then_some(Where::Or(items))
             }
             // `!!c` is `c` (Django's `~~Q(c)` is `Q(c)`); under any other
             // NOT, a path across a multi-valued relation is a subquery,
@@ -53,6 +68,63 @@ impl<'s> Resolver<'s> {
                 _ => Some(Where::Not(Box::new(self.cond(inner, true)?))),
             },
         }
+    }
+
+    /// `field__lookup = value?`: the condition applies only when the
+    /// `Option` is `Some`. Its value is bound in every variant of the query
+    /// (so every variant evaluates the same values in the same order); the
+    /// variants without it make neither its condition nor its joins.
+    fn optional(&mut self, l: &LeafAst, value: &Expr, negated: bool) -> Option<Where> {
+        let slot = self.optional_slots;
+        self.optional_slots += 1;
+        if slot == super::MAX_OPTIONAL {
+            self.errors.push(syn::Error::new(
+                l.value.span(),
+                format!(
+                    "at most {} optional conditions (`value?`) in one query: each combination is a statement of its own",
+                    super::MAX_OPTIONAL
+                ),
+            ));
+        }
+        if super::write::uses_f(value) {
+            self.errors.push(syn::Error::new(
+                l.value.span(),
+                "`?` makes a condition on a Rust `Option` optional: a column (`F(…)`) is never absent",
+            ));
+            return None;
+        }
+        let inner = LeafAst {
+            parts: l.parts.clone(),
+            value: value.clone(),
+        };
+        let joins = self.joins.clone();
+        let before = self.bindings.len();
+        let w = match self.leaf(&inner, negated) {
+            Ok(w) => Some(w),
+            Err(e) => {
+                self.errors.push(e);
+                None
+            }
+        };
+        if let Some(Where::Leaf(leaf)) = &w {
+            if let Lookup::IsNull(_) = leaf.lookup {
+                self.errors.push(syn::Error::new(
+                    l.value.span(),
+                    "`isnull` takes `true` or `false`, not an optional value",
+                ));
+            }
+        }
+        let bound: Vec<Binding> = self.bindings.drain(before..).collect();
+        self.bindings
+            .extend(bound.into_iter().map(|b| Binding::Optional {
+                slot,
+                inner: Box::new(b),
+            }));
+        if slot < 64 && self.absent & (1 << slot) != 0 {
+            self.joins = joins;
+            return None;
+        }
+        w
     }
 
     pub(super) fn field(&self, part: &Part) -> syn::Result<&'s FieldSchema> {

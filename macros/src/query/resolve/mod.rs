@@ -41,11 +41,33 @@ struct Resolver<'s> {
     /// Resolving `.aggregate(…)` over the query as a subquery: an aggregate
     /// may read an aggregate annotation.
     over_subquery: bool,
+    /// The optional conditions (`field = value?`) so far.
+    optional_slots: usize,
+    /// The names `.values(…)` reads, once called (annotation names must
+    /// differ from these rather than from the model's fields).
+    values_names: Option<Vec<String>>,
+    /// The optional conditions left out of this variant of the query (bit
+    /// `k`: condition `k`): their values are bound, their conditions and
+    /// joins are not made.
+    absent: u64,
 }
 
 /// Resolves a query against its model and the related models it reaches.
 /// `Err(Need)`: the schema of a related model is needed first.
 pub fn resolve(schemas: &Schemas, ast: &QueryAst) -> Result<syn::Result<Plan>, Need> {
+    resolve_variant(schemas, ast, 0)
+}
+
+/// At most this many optional conditions in one query (a statement per
+/// combination: 64).
+pub const MAX_OPTIONAL: usize = 6;
+
+/// [`resolve`] without the optional conditions whose bits `absent` has.
+pub fn resolve_variant(
+    schemas: &Schemas,
+    ast: &QueryAst,
+    absent: u64,
+) -> Result<syn::Result<Plan>, Need> {
     let mut r = Resolver {
         schemas,
         schema: &schemas.root,
@@ -58,6 +80,9 @@ pub fn resolve(schemas: &Schemas, ast: &QueryAst) -> Result<syn::Result<Plan>, N
         annotations: Vec::new(),
         annotating: false,
         over_subquery: false,
+        optional_slots: 0,
+        values_names: None,
+        absent,
     };
     let plan = r.plan(ast);
     match r.need {
@@ -276,6 +301,17 @@ impl<'s> Resolver<'s> {
                 let mut plain = Vec::new();
                 self.group += 1;
                 for c in &g.lookups {
+                    if let Cond::Leaf(LeafAst {
+                        value: Expr::Try(t),
+                        ..
+                    }) = c
+                    {
+                        self.errors.push(syn::Error::new(
+                            t.question_token.span(),
+                            "the lookups of `get_or_create` / `update_or_create` find or create one row: they cannot be optional (`?`)",
+                        ));
+                        continue;
+                    }
                     let w = self.cond(c, false);
                     if let (Cond::Leaf(l), Some(Where::Leaf(leaf))) = (c, &w) {
                         if let ([part], Lookup::Exact, true, [(n, k)]) = (
@@ -482,6 +518,7 @@ impl<'s> Resolver<'s> {
             having,
             row: ast.row.as_ref().map(|p| quote::quote!(#p)),
             subquery: None,
+            optional: self.optional_slots,
         }
         .over_subquery(over_subquery)
     }

@@ -45,7 +45,22 @@ impl<'s> Resolver<'s> {
     pub(super) fn annotation(&mut self, n: &Named) -> syn::Result<Typed> {
         let name = &n.name.name;
         let model = &self.schema.name;
-        if self.schema.field(name).is_some() || self.schema.link(name).is_some() || name == "pk" {
+        // After `.values(…)` only its names are taken (Django's rule).
+        let taken = match &self.values_names {
+            Some(names) => names.contains(name),
+            None => {
+                self.schema.field(name).is_some()
+                    || self.schema.link(name).is_some()
+                    || name == "pk"
+            }
+        };
+        if taken && self.values_names.is_some() {
+            return Err(syn::Error::new(
+                n.name.span,
+                format!("the annotation `{name}` conflicts with `{name}` of the `.values(…)` before it: choose another name"),
+            ));
+        }
+        if taken {
             return Err(syn::Error::new(
                 n.name.span,
                 format!("the annotation `{name}` conflicts with the field `{model}.{name}`: choose another name"),
@@ -136,6 +151,7 @@ impl<'s> Resolver<'s> {
                 Err(e) => self.errors.push(e),
             }
         }
+        self.values_names = Some(out.iter().map(|o| o.name.clone()).collect());
         *outputs = out;
         aggregate
     }
@@ -418,6 +434,12 @@ impl<'s> Resolver<'s> {
             }
         }
         let arg = match arg {
+            None if func == AggregateFn::Count && filter.is_some() => {
+                return Err(syn::Error::new(
+                    c.span(),
+                    "`Count(filter = …)` counts rows of what? Name a field, e.g. `Count(pk, filter = Q(…))` (Django refuses `Count(\"*\", filter=…)` too)",
+                ))
+            }
             None if func == AggregateFn::Count => None,
             None => {
                 return Err(syn::Error::new(
@@ -475,7 +497,7 @@ impl<'s> Resolver<'s> {
         };
         let filter = match filter {
             None => None,
-            Some(f) => Some(self.aggregate_filter(f)?),
+            Some(f) => self.aggregate_filter(f)?,
         };
         let default = match default {
             None => None,
@@ -522,8 +544,9 @@ impl<'s> Resolver<'s> {
         })
     }
 
-    /// `filter = Q(conditions…)` of an aggregate.
-    fn aggregate_filter(&mut self, f: &Expr) -> syn::Result<Where> {
+    /// `filter = Q(conditions…)` of an aggregate (`None`: its conditions
+    /// were all optional and left out).
+    fn aggregate_filter(&mut self, f: &Expr) -> syn::Result<Option<Where>> {
         let Expr::Call(q) = f else {
             return Err(syn::Error::new(
                 f.span(),
@@ -547,9 +570,7 @@ impl<'s> Resolver<'s> {
             ));
         }
         // Errors in the conditions are collected with the query's.
-        Ok(self
-            .conds(&conds, false)
-            .unwrap_or_else(|| Where::And(Vec::new())))
+        Ok(self.conds(&conds, false))
     }
 }
 

@@ -914,5 +914,6 @@ fn prefetch_plan(hop: &Hop<'_>) -> Plan {
         having: None,
         row: None,
         subquery: None,
+        optional: 0,
     }
 }

@@ -166,6 +166,15 @@ impl<'s> Resolver<'s> {
     ) -> syn::Result<Expression> {
         let model = &self.schema.name;
         let kind = field.kind.value_kind();
+        if let Expr::Try(t) = value {
+            return Err(syn::Error::new(
+                t.question_token.span(),
+                format!(
+                    "`?` makes a condition optional; a value set here is always set: give an `Option` without `?` to set `{model}.{}` to NULL when it is `None`",
+                    field.name
+                ),
+            ));
+        }
         if is_none(value) {
             if !field.nullable {
                 return Err(syn::Error::new(
