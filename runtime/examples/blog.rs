@@ -234,6 +234,53 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         q.sql(Dialect::Postgres)
     );
 
+    // A small report: rows of structs the macro generates.
+    let q = query!(Author
+        .annotate(articles_n = Count(articles), best = Max(articles__rating))
+        .order_by(-articles_n, name));
+    println!(
+        "\n# report: articles per author\n  SQL:  {}",
+        q.sql(Dialect::Sqlite)
+    );
+    for a in q.fetch_all(&conn)? {
+        println!(
+            "  {:<8} {} article(s), best rating {:?}",
+            a.name, a.articles_n, a.best
+        );
+    }
+    let q = query!(Article
+        .values(published_date__year)
+        .annotate(n = Count(pk), avg = Avg(rating))
+        .order_by(published_date__year));
+    println!(
+        "\n# report: average rating per year\n  SQL:  {}",
+        q.sql(Dialect::Sqlite)
+    );
+    for y in q.fetch_all(&conn)? {
+        let avg = y.avg.map_or("-".to_owned(), |a| format!("{a:.2}"));
+        println!(
+            "  {}  {} article(s), average {avg}",
+            y.published_date__year, y.n
+        );
+    }
+    let q = query!(Article.aggregate(n = Count(pk), rated = Count(rating), avg = Avg(rating)));
+    show(
+        "aggregate over every article",
+        q.sql(Dialect::Sqlite),
+        q.run(&conn)?,
+    );
+
+    // A search form: each condition applies only when its value is given.
+    let (text, min): (Option<&str>, Option<i32>) = (None, Some(4));
+    let q = query!(Article
+        .filter(title__icontains = text?, rating__gte = min?)
+        .values_list(title, flat = true));
+    show(
+        "optional conditions (title not given, rating >= 4)",
+        q.sql(Dialect::Sqlite),
+        q.run(&conn)?,
+    );
+
     let q = query!(Article
         .filter(rating__lt = 5)
         .update(rating = F(rating) + 1));

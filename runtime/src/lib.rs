@@ -82,6 +82,74 @@
 //! }
 //! ```
 //!
+//! Projections and aggregates: `values`, `values_list`, `annotate` and
+//! `aggregate` return rows of structs the macro generates (or yours, with
+//! `as`), typed from the schema; optional conditions (`value?`) apply only
+//! when an `Option` is `Some`.
+//!
+//! ```
+//! use dunder::prelude::*;
+//!
+//! #[derive(Model, Debug)]
+//! pub struct Author {
+//!     pub id: i64,
+//!     pub name: String,
+//!     #[dunder(related = author)]
+//!     pub books: Reverse<crate::Book>,
+//! }
+//!
+//! #[derive(Model, Debug)]
+//! pub struct Book {
+//!     pub id: i64,
+//!     pub title: String,
+//!     pub rating: i32,
+//!     pub author: ForeignKey<crate::Author>,
+//! }
+//!
+//! /// A row type of your own, checked field by field against the values.
+//! pub struct TitleRating {
+//!     pub title: String,
+//!     pub rating: i32,
+//! }
+//!
+//! fn main() -> Result<(), Box<dyn std::error::Error>> {
+//!     let conn = rusqlite::Connection::open_in_memory()?;
+//!     dunder::create_table::<Author, _>(&conn)?;
+//!     dunder::create_table::<Book, _>(&conn)?;
+//!     conn.execute_batch(
+//!         "INSERT INTO author (id, name) VALUES (1, 'Le Guin'), (2, 'Lem'), (3, 'Nobody');
+//!          INSERT INTO book (title, rating, author_id) VALUES
+//!            ('The Dispossessed', 5, 1), ('Earthsea', 4, 1), ('Solaris', 5, 2);",
+//!     )?;
+//!
+//!     // GROUP BY the values, with the aggregates named.
+//!     let rows = query!(Book
+//!         .values(author__name)
+//!         .annotate(n = Count(pk), avg = Avg(rating))
+//!         .order_by(author__name))
+//!     .fetch_all(&conn)?;
+//!     assert_eq!((rows[0].author__name.as_str(), rows[0].n, rows[0].avg), ("Le Guin", 2, Some(4.5)));
+//!
+//!     // Annotated model rows deref to the model; HAVING on the annotation.
+//!     let prolific = query!(Author.annotate(n = Count(books)).filter(n__gte = 2)).fetch_all(&conn)?;
+//!     assert_eq!((prolific[0].name.as_str(), prolific[0].n), ("Le Guin", 2));
+//!
+//!     // One row of aggregates; a flat list; your own struct.
+//!     let all = query!(Book.aggregate(n = Count(pk), best = Max(rating), total = Sum(rating))).run(&conn)?;
+//!     assert_eq!((all.n, all.best, all.total), (3, Some(5), Some(14)));
+//!     let titles: Vec<String> = query!(Book.order_by(title).values_list(title, flat = true)).run(&conn)?;
+//!     assert_eq!(titles, ["Earthsea", "Solaris", "The Dispossessed"]);
+//!     let top: Vec<TitleRating> = query!(Book.filter(rating = 5).order_by(title).values(title, rating) as TitleRating).run(&conn)?;
+//!     assert_eq!(top[0].title, "Solaris");
+//!
+//!     // Optional conditions: a search form in one query.
+//!     let (q, min): (Option<&str>, Option<i32>) = (Some("sea"), None);
+//!     let found = query!(Book.filter(title__icontains = q?, rating__gte = min?)).fetch_all(&conn)?;
+//!     assert_eq!(found.len(), 1);
+//!     Ok(())
+//! }
+//! ```
+//!
 //! See the README for the query language, the lookup table with the SQL of
 //! every lookup per dialect, and where dunder deliberately differs from Django.
 #![warn(missing_docs)]
