@@ -156,6 +156,10 @@ fn votes(from: &From, w: &Where, negated: bool) -> Vec<String> {
                 from.path_to(&sub.lhs.alias)
             }
         }
+        Where::Query(q) => match &q.lhs {
+            Some(lhs) if !negated => from.path_to(&lhs.col.alias),
+            _ => Vec::new(),
+        },
         Where::Not(inner) => votes(from, inner, !negated),
         Where::And(items) | Where::Or(items) => {
             // AND needs what any side needs; OR what every side needs
@@ -264,6 +268,17 @@ pub enum Where {
     Or(Vec<Where>),
     Not(Box<Where>),
     In(Box<InSubquery>),
+    /// `lhs IN (subquery)` or `EXISTS(subquery)` of a user's `query!(…)`.
+    Query(Box<SubqueryCond>),
+}
+
+/// A condition on a user's subquery (`author__in = query!(…)`,
+/// `Exists(query!(…))`), whose placeholders continue the query's.
+#[derive(Debug, Clone)]
+pub struct SubqueryCond {
+    /// `lhs IN (query)`; `None`: `EXISTS(query)`.
+    pub lhs: Option<Operand>,
+    pub query: Plan,
 }
 
 impl Where {
@@ -279,6 +294,10 @@ impl Where {
             }
             Where::Not(inner) => inner.is_aggregate(annotations),
             Where::In(_) => false,
+            Where::Query(q) => q
+                .lhs
+                .as_ref()
+                .is_some_and(|l| Expression::Column(l.clone()).is_aggregate(annotations)),
         }
     }
 
@@ -294,6 +313,7 @@ impl Where {
             Where::And(items) | Where::Or(items) => items.iter().for_each(|i| i.operands(out)),
             Where::Not(inner) => inner.operands(out),
             Where::In(_) => {}
+            Where::Query(q) => out.extend(q.lhs.as_ref()),
         }
     }
 
@@ -372,6 +392,9 @@ pub enum Expression {
     Neg(Box<Expression>),
     /// `COUNT(…)`, `SUM(…)`, … over the rows of a group.
     Aggregate(Box<Aggregate>),
+    /// `(SELECT …)`, the one value of a subquery (`Subquery(query!(…))`),
+    /// or `EXISTS(SELECT …)` when the flag says so.
+    Query(Box<Plan>, bool),
 }
 
 /// An aggregate function.
@@ -909,6 +932,7 @@ impl Plan {
                         set(x, out);
                     }
                 }
+                Expression::Query(p, _) => plan(p, out),
             }
         }
         fn cond<'a>(w: &'a mut Where, out: &mut Vec<&'a mut usize>) {
@@ -926,6 +950,7 @@ impl Plan {
                         cond(w, out)
                     }
                 }
+                Where::Query(q) => plan(&mut q.query, out),
             }
         }
         fn plan<'a>(p: &'a mut Plan, refs: &mut Vec<&'a mut usize>) {
@@ -1023,7 +1048,7 @@ fn lift(e: &mut Expression, inner: &mut Vec<Output>) {
                 lift(x, inner);
             }
         }
-        Expression::Param(..) | Expression::Null => {}
+        Expression::Param(..) | Expression::Null | Expression::Query(..) => {}
     }
 }
 
@@ -1042,6 +1067,6 @@ fn lift_where(w: &mut Where, inner: &mut Vec<Output>) {
         }
         Where::And(items) | Where::Or(items) => items.iter_mut().for_each(|i| lift_where(i, inner)),
         Where::Not(x) => lift_where(x, inner),
-        Where::In(_) => {}
+        Where::In(_) | Where::Query(_) => {}
     }
 }

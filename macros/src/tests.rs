@@ -1115,3 +1115,53 @@ fn optional_conditions() {
         );
     }
 }
+
+#[test]
+fn subqueries() {
+    let cases: Vec<(&str, TokenStream)> = vec![
+        (
+            "Article",
+            quote!(.filter(author__in = query!(Author.filter(email__isnull = true).values(pk)))),
+        ),
+        // The model's rows: its primary key; values continue the numbering.
+        (
+            "Article",
+            quote!(.filter(rating = r, author__in = query!(Author.filter(name__startswith = p)))),
+        ),
+        (
+            "Article",
+            quote!(.exclude(editor__in = query!(Author.filter(name = n).values_list(id, flat = true)))),
+        ),
+        // Exists with OuterRef, negated, and in an annotation.
+        (
+            "Author",
+            quote!(.filter(Exists(query!(Article.filter(author = OuterRef(pk), rating__gte = 4))))),
+        ),
+        (
+            "Author",
+            quote!(.filter(!Exists(query!(Article.filter(author = OuterRef(pk)))))),
+        ),
+        (
+            "Author",
+            quote!(.annotate(
+                has = Exists(query!(Article.filter(editor = OuterRef(pk)))),
+                latest = Subquery(query!(Article.filter(author = OuterRef(pk)).order_by(-id).values(title)[..1])),
+            )),
+        ),
+        // OuterRef through a relation of the outer query.
+        (
+            "Article",
+            quote!(.filter(Exists(query!(Article.filter(author = OuterRef(editor), rating__gt = OuterRef(rating)))))),
+        ),
+    ];
+    let mut out = String::new();
+    for (root, chain) in cases {
+        let c = compile_in(model(root), chain.clone())
+            .unwrap_or_else(|e| panic!("{root} `{chain}` failed: {e}"));
+        out.push_str(&format!(
+            "{root} {chain}\n  sqlite:   {}\n  postgres: {}\n",
+            c.sqlite, c.postgres
+        ));
+    }
+    insta::assert_snapshot!("subqueries", out);
+}

@@ -344,7 +344,17 @@ impl Renderer<'_> {
                     None => sql,
                 }
             }
+            Expression::Query(p, true) => self.exists(p),
+            Expression::Query(p, false) => format!("({})", render(p, self.d)),
         }
+    }
+
+    /// `EXISTS(SELECT 1 FROM … WHERE …)` of a subquery.
+    fn exists(&self, p: &Plan) -> String {
+        format!(
+            "EXISTS({})",
+            Renderer { plan: p, d: self.d }.select("1", false)
+        )
     }
 
     /// The top of a WHERE: an AND needs no parentheses there.
@@ -405,7 +415,7 @@ impl Renderer<'_> {
                         .map(|i| self.where_(i, true))
                         .collect::<Vec<_>>()
                         .join(" AND "),
-                    Where::Leaf(_) | Where::In(_) => {
+                    Where::Leaf(_) | Where::In(_) | Where::Query(_) => {
                         let body = self.where_(inner, true);
                         // A guarded leaf is already one parenthesised group.
                         match body.strip_prefix('(').and_then(|b| b.strip_suffix(')')) {
@@ -438,6 +448,18 @@ impl Renderer<'_> {
                     sql
                 }
             }
+            Where::Query(q) => match &q.lhs {
+                None => self.exists(&q.query),
+                Some(lhs) => {
+                    let col = self.operand(lhs, false);
+                    let sql = format!("{col} IN ({})", render(&q.query, self.d));
+                    if negated && lhs.nullable {
+                        format!("({sql} AND {col} IS NOT NULL)")
+                    } else {
+                        sql
+                    }
+                }
+            },
             Where::In(sub) => {
                 let mut inner = format!(
                     "SELECT {} FROM {}",
@@ -482,6 +504,7 @@ impl Renderer<'_> {
             }
             // Both forms of a nullable left side are one parenthesised group.
             Where::In(sub) => sub.lhs_nullable,
+            Where::Query(q) => q.lhs.as_ref().is_some_and(|l| l.nullable),
             _ => false,
         }
     }

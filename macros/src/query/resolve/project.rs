@@ -28,7 +28,8 @@ enum Side<'e> {
     Value(&'e Expr),
 }
 
-const FUNCTIONS: &str = "`F(field)`, `Count`, `Sum`, `Avg`, `Min`, `Max`";
+const FUNCTIONS: &str =
+    "`F(field)`, `Count`, `Sum`, `Avg`, `Min`, `Max`, `Exists(query!(…))`, `Subquery(query!(…))`";
 
 impl<'s> Resolver<'s> {
     /// Resolves with the joins of annotations: shared with every earlier
@@ -241,6 +242,46 @@ impl<'s> Resolver<'s> {
                 };
                 if func == "F" {
                     return self.f(c).map(Side::Typed);
+                }
+                if func == "OuterRef" {
+                    let operand = self.outer_ref(c)?;
+                    return Ok(Side::Typed(Typed {
+                        kind: operand.kind(),
+                        nullable: operand.nullable,
+                        aggregate: false,
+                        expr: Expression::Column(operand),
+                    }));
+                }
+                if func == "Exists" || func == "Subquery" {
+                    let sub = match (
+                        c.args.len(),
+                        c.args.first().and_then(crate::query::parse::subquery),
+                    ) {
+                        (1, Some(sub)) => sub?,
+                        _ => return Err(syn::Error::new(
+                            c.span(),
+                            format!(
+                                "`{func}(…)` takes a subquery: `{func}(query!(Model.filter(…)…))`"
+                            ),
+                        )),
+                    };
+                    if func == "Exists" {
+                        let query = self.exists(&sub)?;
+                        return Ok(Side::Typed(Typed {
+                            expr: Expression::Query(Box::new(query), true),
+                            kind: Kind::Bool,
+                            nullable: false,
+                            aggregate: false,
+                        }));
+                    }
+                    let (plan, kind, _) = self.one_column(&sub)?;
+                    // No row is NULL, whatever the column.
+                    return Ok(Side::Typed(Typed {
+                        expr: Expression::Query(Box::new(plan), false),
+                        kind,
+                        nullable: true,
+                        aggregate: false,
+                    }));
                 }
                 if let Some(f) = AggregateFn::find(&func) {
                     return self.aggregate(f, c, in_aggregate).map(Side::Typed);
