@@ -395,6 +395,63 @@ pub enum Expression {
     /// `(SELECT …)`, the one value of a subquery (`Subquery(query!(…))`),
     /// or `EXISTS(SELECT …)` when the flag says so.
     Query(Box<Plan>, bool),
+    /// A database function: `Lower`, `Coalesce`, `Case`, …
+    Func(Box<Func>),
+}
+
+/// A database function of expressions (Django's `django.db.models.functions`).
+#[derive(Debug, Clone)]
+pub enum Func {
+    Lower(Expression),
+    Upper(Expression),
+    /// Characters of a text (`i32`).
+    Length(Expression),
+    /// The texts one after the other, a NULL as empty (Django's `Concat`).
+    Concat(Vec<Expression>),
+    /// The first that is not NULL.
+    Coalesce(Vec<Expression>),
+    /// `CAST(x AS kind)`.
+    Cast(Expression, Kind),
+    /// `CASE WHEN c THEN v … [ELSE d] END`.
+    Case {
+        whens: Vec<(Where, Expression)>,
+        default: Option<Expression>,
+    },
+}
+
+impl Func {
+    /// Its expressions, in order, and its conditions.
+    pub fn parts_mut(&mut self) -> (Vec<&mut Expression>, Vec<&mut Where>) {
+        match self {
+            Func::Lower(x) | Func::Upper(x) | Func::Length(x) | Func::Cast(x, _) => {
+                (vec![x], Vec::new())
+            }
+            Func::Concat(xs) | Func::Coalesce(xs) => (xs.iter_mut().collect(), Vec::new()),
+            Func::Case { whens, default } => {
+                let mut es = Vec::new();
+                let mut ws = Vec::new();
+                for (w, e) in whens.iter_mut() {
+                    ws.push(w);
+                    es.push(e);
+                }
+                es.extend(default.as_mut());
+                (es, ws)
+            }
+        }
+    }
+
+    /// Its expressions, in order.
+    pub fn expressions(&self) -> Vec<&Expression> {
+        match self {
+            Func::Lower(x) | Func::Upper(x) | Func::Length(x) | Func::Cast(x, _) => vec![x],
+            Func::Concat(xs) | Func::Coalesce(xs) => xs.iter().collect(),
+            Func::Case { whens, default } => whens
+                .iter()
+                .map(|(_, e)| e)
+                .chain(default.as_ref())
+                .collect(),
+        }
+    }
 }
 
 /// An aggregate function.
@@ -488,6 +545,10 @@ impl Expression {
                 r.nullable_columns(out);
             }
             Expression::Neg(x) => x.nullable_columns(out),
+            Expression::Func(f) => f
+                .expressions()
+                .into_iter()
+                .for_each(|e| e.nullable_columns(out)),
             // An aggregate's NULL is its own, not a column's.
             _ => {}
         }
@@ -502,6 +563,7 @@ impl Expression {
                 r.operands(out);
             }
             Expression::Neg(x) => x.operands(out),
+            Expression::Func(f) => f.expressions().into_iter().for_each(|e| e.operands(out)),
             _ => {}
         }
     }
@@ -518,6 +580,10 @@ impl Expression {
                 l.is_aggregate(annotations) || r.is_aggregate(annotations)
             }
             Expression::Neg(x) => x.is_aggregate(annotations),
+            Expression::Func(f) => f
+                .expressions()
+                .into_iter()
+                .any(|e| e.is_aggregate(annotations)),
             _ => false,
         }
     }
@@ -531,6 +597,7 @@ impl Expression {
                 r.columns(out);
             }
             Expression::Neg(x) => x.columns(out),
+            Expression::Func(f) => f.expressions().into_iter().for_each(|e| e.columns(out)),
             _ => {}
         }
     }
@@ -933,6 +1000,15 @@ impl Plan {
                     }
                 }
                 Expression::Query(p, _) => plan(p, out),
+                Expression::Func(f) => {
+                    let (es, ws) = f.parts_mut();
+                    for w in ws {
+                        cond(w, out);
+                    }
+                    for e in es {
+                        set(e, out);
+                    }
+                }
             }
         }
         fn cond<'a>(w: &'a mut Where, out: &mut Vec<&'a mut usize>) {
@@ -1046,6 +1122,15 @@ fn lift(e: &mut Expression, inner: &mut Vec<Output>) {
             }
             if let Some(x) = &mut a.default {
                 lift(x, inner);
+            }
+        }
+        Expression::Func(f) => {
+            let (es, ws) = f.parts_mut();
+            for w in ws {
+                lift_where(w, inner);
+            }
+            for e in es {
+                lift(e, inner);
             }
         }
         Expression::Param(..) | Expression::Null | Expression::Query(..) => {}

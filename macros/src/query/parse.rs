@@ -397,9 +397,20 @@ fn values(m: &syn::ExprMethodCall, list: bool, errors: &mut Errors) -> Op {
                 )),
             },
             Some(n) => items.push(ValuesItem::Named(n)),
+            // A tuple's values need no names (Django's positional
+            // expressions of `values_list`).
+            None if list && !matches!(a, Expr::Lit(_)) => {
+                items.push(ValuesItem::Named(Named {
+                    name: Part {
+                        name: format!("__value{}", items.len()),
+                        span: a.span(),
+                    },
+                    value: a.clone(),
+                }))
+            }
             None => errors.push(syn::Error::new(
                 a.span(),
-                format!("`.{method}()` takes field paths (`title`, `author__name`, `published_date__year`) or `name = expression`"),
+                format!("`.{method}()` takes field paths (`title`, `author__name`, `published_date__year`) or `name = expression`{}", if list { "" } else { " (an expression needs a name: `low = Lower(F(title))`)" }),
             )),
         }
     }

@@ -32,6 +32,10 @@ pub trait Dialect {
     /// differs (PostgreSQL: `SUM` of `bigint` is `numeric`, `AVG` of
     /// integers is `numeric`).
     fn aggregate_result(&self, sql: String, func: AggregateFn, kind: Kind) -> String;
+    /// Lower case (the same simple Unicode mapping as `upper`).
+    fn lower(&self, expr: &str) -> String;
+    /// The type `CAST(x AS …)` names for a value of `kind`.
+    fn cast_type(&self, kind: Kind) -> &'static str;
 }
 
 pub struct Sqlite;
@@ -55,6 +59,19 @@ fn pg_type(kind: Kind) -> &'static str {
 }
 
 impl Dialect for Sqlite {
+    fn lower(&self, expr: &str) -> String {
+        format!("dunder_lower({expr})")
+    }
+
+    fn cast_type(&self, kind: Kind) -> &'static str {
+        match kind {
+            Kind::Bool | Kind::I16 | Kind::I32 | Kind::I64 | Kind::ForeignKey => "INTEGER",
+            Kind::F32 | Kind::F64 => "REAL",
+            Kind::Bytes => "BLOB",
+            _ => "TEXT",
+        }
+    }
+
     fn aggregate_result(&self, sql: String, _func: AggregateFn, _kind: Kind) -> String {
         // SQLite's SUM of integers is an integer, AVG a real.
         sql
@@ -140,6 +157,14 @@ impl Dialect for Sqlite {
 }
 
 impl Dialect for Postgres {
+    fn lower(&self, expr: &str) -> String {
+        format!("LOWER({expr})")
+    }
+
+    fn cast_type(&self, kind: Kind) -> &'static str {
+        pg_type(kind)
+    }
+
     fn aggregate_result(&self, sql: String, func: AggregateFn, kind: Kind) -> String {
         match func {
             AggregateFn::Sum | AggregateFn::Avg => format!("CAST({sql} AS {})", pg_type(kind)),

@@ -344,8 +344,53 @@ impl Renderer<'_> {
                     None => sql,
                 }
             }
+            Expression::Func(f) => self.func(f),
             Expression::Query(p, true) => self.exists(p),
             Expression::Query(p, false) => format!("({})", render(p, self.d)),
+        }
+    }
+
+    fn func(&self, f: &Func) -> String {
+        let list = |xs: &[Expression], sep: &str| {
+            xs.iter()
+                .map(|x| self.expression(x))
+                .collect::<Vec<_>>()
+                .join(sep)
+        };
+        match f {
+            Func::Lower(x) => self.d.lower(&self.expression(x)),
+            Func::Upper(x) => self.d.upper(&self.expression(x)),
+            Func::Length(x) => format!("LENGTH({})", self.expression(x)),
+            Func::Concat(xs) => {
+                let parts: Vec<String> = xs
+                    .iter()
+                    .map(|x| format!("COALESCE({}, '')", self.expression(x)))
+                    .collect();
+                format!("({})", parts.join(" || "))
+            }
+            Func::Coalesce(xs) => format!("COALESCE({})", list(xs, ", ")),
+            Func::Cast(x, kind) => {
+                format!(
+                    "CAST({} AS {})",
+                    self.expression(x),
+                    self.d.cast_type(*kind)
+                )
+            }
+            Func::Case { whens, default } => {
+                let mut sql = String::from("CASE");
+                for (w, e) in whens {
+                    sql.push_str(&format!(
+                        " WHEN {} THEN {}",
+                        self.where_top(w),
+                        self.expression(e)
+                    ));
+                }
+                if let Some(d) = default {
+                    sql.push_str(&format!(" ELSE {}", self.expression(d)));
+                }
+                sql.push_str(" END");
+                sql
+            }
         }
     }
 
