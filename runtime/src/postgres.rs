@@ -251,7 +251,7 @@ impl Row for PgRow<'_> {
     fn get<T: Decode>(&self, idx: usize, column: &'static str) -> Result<T> {
         match self.0.try_get::<_, T::Pg>(idx) {
             Ok(v) => Ok(T::from_pg(v)),
-            Err(e) => Err(pg_decode_error(&self.0, idx, column, T::EXPECTED, &e)),
+            Err(e) => Err(pg_decode_error(self.0, idx, column, T::EXPECTED, &e)),
         }
     }
 }
