@@ -139,7 +139,11 @@ fn query_values_annotate() {
 
 #[test]
 fn query_annotated_rows() {
-    assert_query("annotated_rows", "Author", quote!(.annotate(n = Count(articles))));
+    assert_query(
+        "annotated_rows",
+        "Author",
+        quote!(.annotate(n = Count(articles))),
+    );
 }
 
 #[test]

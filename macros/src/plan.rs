@@ -518,6 +518,21 @@ impl Expression {
 pub struct Assignment {
     pub column: String,
     pub value: Expression,
+    /// The column holds a `Decimal` of this `(max_digits, decimal_places)`:
+    /// SQLite stores the value through `dunder_decimal`, which rounds and
+    /// checks it as PostgreSQL's `numeric(p, s)` column does.
+    pub decimal: Option<(u16, u16)>,
+}
+
+impl Assignment {
+    /// `field = value`.
+    pub fn of(field: &crate::schema::FieldSchema, value: Expression) -> Assignment {
+        Assignment {
+            column: field.column.clone(),
+            value,
+            decimal: field.decimal,
+        }
+    }
 }
 
 pub use crate::query::ast::Shape;

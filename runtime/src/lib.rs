@@ -160,6 +160,8 @@ compile_error!("dunder needs a backend: enable the `sqlite` feature (the default
 mod atomic;
 mod bulk;
 mod db;
+#[cfg(feature = "decimal")]
+mod decimal;
 mod decode;
 mod error;
 mod exec;
@@ -180,6 +182,16 @@ pub mod sqlite;
 /// The rusqlite crate dunder is built with (so versions always match).
 #[cfg(feature = "sqlite")]
 pub use rusqlite;
+
+/// The rust_decimal crate dunder is built with (feature `decimal`, on by
+/// default).
+#[cfg(feature = "decimal")]
+pub use rust_decimal;
+
+/// The type of a decimal field (Django's `DecimalField`): an exact decimal
+/// number, `numeric(p, s)` on PostgreSQL (feature `decimal`, on by default).
+#[cfg(feature = "decimal")]
+pub use rust_decimal::Decimal;
 
 /// The postgres crate dunder is built with (so versions always match).
 #[cfg(feature = "postgres")]
@@ -211,6 +223,8 @@ pub mod prelude {
 #[doc(hidden)]
 pub mod __private {
     pub use crate::bulk::BulkInsert;
+    #[cfg(feature = "decimal")]
+    pub use crate::decimal::Quantize;
     pub use crate::exec::Cursor;
     pub use crate::get_or_create::GetOrCreateSql;
     pub use crate::param::*;
@@ -220,6 +234,8 @@ pub mod __private {
     pub use crate::relation::{assert_related, NoManager, Relation, ToMany, ToOne};
     pub use chrono;
     pub use dunder_macros::__query_with_schema;
+    #[cfg(feature = "decimal")]
+    pub use rust_decimal::Decimal;
     pub use std::vec::Vec;
 
     /// Asserts at compile time that `T` is a model (for `query!` and relation paths).

@@ -25,6 +25,7 @@ pub fn marker(kind: Kind) -> TokenStream {
             quote!(::dunder::__private::chrono::DateTime<::dunder::__private::chrono::Utc>)
         }
         Kind::Time => quote!(::dunder::__private::chrono::NaiveTime),
+        Kind::Decimal => quote!(::dunder::__private::Decimal),
     }
 }
 

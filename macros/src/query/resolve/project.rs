@@ -308,6 +308,17 @@ impl<'s> Resolver<'s> {
                         ));
                     }
                 }
+                let float = |k: Kind| matches!(k, Kind::F32 | Kind::F64);
+                if (l.kind == Kind::Decimal && float(r.kind))
+                    || (float(l.kind) && r.kind == Kind::Decimal)
+                {
+                    return Err(syn::Error::new(
+                        b.op.span(),
+                        format!(
+                            "`{op}` of a `Decimal` and a float: the result would be neither exact nor a float (Django refuses it too: \"Cannot infer type of '{op}' expression involving these types\"); use a `Decimal` value, or an integer"
+                        ),
+                    ));
+                }
                 Ok(Side::Typed(Typed {
                     kind: combine(l.kind, r.kind),
                     nullable: l.nullable || r.nullable,
@@ -480,6 +491,8 @@ impl<'s> Resolver<'s> {
                 ))
             }
             (AggregateFn::Sum, Some(Kind::F32 | Kind::F64)) => Kind::F64,
+            // Django: the sum and the average of decimals are decimals.
+            (AggregateFn::Sum | AggregateFn::Avg, Some(Kind::Decimal)) => Kind::Decimal,
             (AggregateFn::Sum, _) => Kind::I64,
             (AggregateFn::Avg, _) => Kind::F64,
             (AggregateFn::Min | AggregateFn::Max, Some(k @ (Kind::Bool | Kind::Bytes))) => {
@@ -587,15 +600,17 @@ fn is_number(k: Kind) -> bool {
 }
 
 /// What `l op r` yields: a float when either side is one (`f32` only with
-/// two), else the wider integer (PostgreSQL's own rules).
+/// two), a decimal with a decimal and an integer, else the wider integer
+/// (PostgreSQL's own rules; a decimal and a float are refused before).
 fn combine(l: Kind, r: Kind) -> Kind {
     fn rank(k: Kind) -> u8 {
         match k {
             Kind::I16 => 1,
             Kind::I32 => 2,
             Kind::I64 | Kind::ForeignKey => 3,
-            Kind::F32 => 4,
-            _ => 5,
+            Kind::Decimal => 4,
+            Kind::F32 => 5,
+            _ => 6,
         }
     }
     let k = if rank(l) >= rank(r) { l } else { r };
