@@ -179,8 +179,11 @@ pub(crate) fn sqlite_store(
         return Err(user("dunder_decimal: bad precision".into()));
     };
     let d = from_sqlite(v).map_err(|found| user(format!("not a decimal: {found}").into()))?;
+    // The text without trailing zeros, which NUMERIC affinity stores as
+    // Django's text would be (`100.00` and `100` are the INTEGER 100), and
+    // exactly when it is a whole number of at most 64 bits.
     store(d, digits, places)
-        .map(|d| Some(d.to_string()))
+        .map(|d| Some(d.normalize().to_string()))
         .map_err(|e| user(Box::new(e)))
 }
 

@@ -292,6 +292,8 @@ fn read_model(input: &DeriveInput, id: &str) -> syn::Result<(ModelIr, Option<syn
         let mut on_delete: Option<(String, Span)> = None;
         let mut max_digits: Option<(u32, Span)> = None;
         let mut decimal_places: Option<(u32, Span)> = None;
+        // A max_digits or decimal_places that is not a number (reported).
+        let mut bad_precision = false;
         // Each attribute once: a repeated one is an error, not "the last wins".
         let mut seen: Vec<String> = Vec::new();
         for attr in &field.attrs {
@@ -340,8 +342,17 @@ fn read_model(input: &DeriveInput, id: &str) -> syn::Result<(ModelIr, Option<syn
                     through = Some(meta.value()?.parse()?);
                     Ok(())
                 } else if meta.path.is_ident("max_digits") || meta.path.is_ident("decimal_places") {
-                    let lit: syn::LitInt = meta.value()?.parse()?;
-                    let v = (lit.base10_parse::<u32>()?, lit.span());
+                    let key = meta.path.get_ident().map(|i| i.to_string()).unwrap_or_default();
+                    let lit = meta.value()?.parse::<syn::LitInt>();
+                    let Some(n) = lit.as_ref().ok().and_then(|l| l.base10_parse::<u32>().ok()) else {
+                        bad_precision = true;
+                        let span = lit.map(|l| l.span()).unwrap_or_else(|e| e.span());
+                        return Err(syn::Error::new(
+                            span,
+                            format!("`{name}.{fname}`: {key} takes a whole number, e.g. #[dunder(max_digits = 8, decimal_places = 2)]"),
+                        ));
+                    };
+                    let v = (n, lit.map(|l| l.span()).unwrap_or_else(|e| e.span()));
                     if meta.path.is_ident("max_digits") {
                         max_digits = Some(v);
                     } else {
@@ -386,6 +397,9 @@ fn read_model(input: &DeriveInput, id: &str) -> syn::Result<(ModelIr, Option<syn
                 continue;
             }
         };
+        if bad_precision {
+            continue;
+        }
         let decimal = match decimal_precision(
             &format!("{name}.{fname}"),
             kind,
@@ -1408,5 +1422,30 @@ mod tests {
             }
         ))
         .contains("already the column"));
+    }
+
+    /// Without dunder's `decimal` feature a `Decimal` field is refused with
+    /// the feature to enable (the ui tests build with it, so this message is
+    /// checked here).
+    #[test]
+    fn decimal_fields_need_the_feature() {
+        let ty: syn::Type = syn::parse_quote!(Decimal);
+        let at = Span::call_site();
+        let precision = |enabled| {
+            decimal_precision(
+                "Invoice.total",
+                FieldKind::Decimal,
+                &ty,
+                Some((8, at)),
+                Some((2, at)),
+                enabled,
+            )
+        };
+        assert_eq!(precision(true).expect("with the feature"), Some((8, 2)));
+        let e = precision(false).expect_err("without the feature");
+        assert_eq!(
+            e.to_string(),
+            "`Invoice.total` is a `Decimal`: enable dunder's `decimal` feature (on by default), e.g. `dunder = { version = \"0.1\", features = [\"decimal\"] }`"
+        );
     }
 }
