@@ -453,6 +453,10 @@ pub struct Output {
     pub alias: bool,
     /// The user's token, for errors about the row's types.
     pub span: proc_macro2::Span,
+    /// A decimal field's column read as it is: its `(max_digits,
+    /// decimal_places)`, to read it at the field's scale (Django's
+    /// converter quantizes a column, not an expression).
+    pub decimal: Option<(u16, u16)>,
 }
 
 impl Expression {
@@ -1013,6 +1017,7 @@ fn lift(e: &mut Expression, inner: &mut Vec<Output>) {
                     nullable: op.nullable,
                     alias: true,
                     span: proc_macro2::Span::call_site(),
+                    decimal: None,
                 });
             }
             *op = Operand {

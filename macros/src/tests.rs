@@ -255,6 +255,73 @@ fn lookups_per_field_kind() {
     }
 }
 
+/// Decimal fields: parameters bound as numeric on PostgreSQL, writes
+/// through `dunder_decimal` on SQLite (rounded and checked as `numeric(p,
+/// s)`), division as real division on SQLite, aggregates, and the bulk
+/// insert of `Product::bulk_create`.
+#[test]
+fn decimal_shapes() {
+    let product = model("Product");
+    let shapes: Vec<(&str, TokenStream)> = vec![
+        (
+            "lookups",
+            quote!(.filter(price__gte = a, price__in = l, price__range = (1, 2)).exclude(price = F(score))),
+        ),
+        (
+            "update_f",
+            quote!(.filter(price__isnull = false).update(price = F(price) * 2 + p, stock = F(rating) / 3)),
+        ),
+        ("update_null", quote!(.update(price = None, stock = s))),
+        (
+            "create",
+            quote!(.create(name = n, price = Some(p), stock = 1, rating = 2)),
+        ),
+        (
+            "get_or_create",
+            quote!(.get_or_create(name = n, defaults(price = Some(p), stock = 0, rating = 1))),
+        ),
+        (
+            "aggregate",
+            quote!(.aggregate(s = Sum(price), a = Avg(price), m = Max(price), t = Sum(F(price) * F(rating)))),
+        ),
+        (
+            "divide",
+            quote!(.filter(price__lt = F(stock) / F(rating)).values(q = F(price) / 2)),
+        ),
+    ];
+    let mut out = String::new();
+    for (name, chain) in shapes {
+        match compile(&product, chain.clone()) {
+            Ok(c) => {
+                out.push_str(&format!(
+                    "{name}: {chain}\n  sqlite:   {}\n  postgres: {}\n",
+                    c.sqlite, c.postgres
+                ));
+                if let Some(g) = &c.get_or_create {
+                    out.push_str(&format!(
+                        "  then sqlite:   {}\n  then postgres: {}\n",
+                        g.insert.sqlite, g.insert.postgres
+                    ));
+                }
+            }
+            Err(e) => panic!("`{chain}` failed: {e}"),
+        }
+    }
+    let columns: Vec<crate::sql::InsertColumn> = product
+        .fields
+        .iter()
+        .filter(|f| !f.primary_key)
+        .map(|f| (f.column.clone(), f.kind.value_kind(), f.decimal))
+        .collect();
+    let returning: Vec<String> = product.fields.iter().map(|f| f.column.clone()).collect();
+    let (head, row, tail) = crate::sql::insert_rows_parts(&product.table, &columns, &returning);
+    let unnest = crate::sql::insert_unnest(&product.table, &columns, &returning);
+    out.push_str(&format!(
+        "bulk_create:\n  sqlite:   {head}{row}{tail}\n  postgres: {unnest}\n"
+    ));
+    insta::assert_snapshot!("decimal_shapes", out);
+}
+
 #[test]
 fn query_shapes() {
     let shapes: Vec<(&str, TokenStream)> = vec![

@@ -391,6 +391,34 @@ pub mod every_kind {
     pub fn t(s: &str) -> NaiveTime {
         NaiveTime::parse_from_str(s, "%H:%M:%S%.f").expect("time")
     }
+    /// Parses a test literal.
+    pub fn dec(s: &str) -> dunder::Decimal {
+        s.parse().expect("decimal")
+    }
+
+    /// `dec` of row `id`: the extremes of `decimal(8, 2)`, zero, a whole
+    /// number stored by SQLite as an INTEGER, trailing zeros.
+    const DECIMALS: [&str; 8] = [
+        "9.99",
+        "100.00",
+        "0.00",
+        "-999999.99",
+        "999999.99",
+        "0.01",
+        "-0.50",
+        "5.50",
+    ];
+    /// `opt_dec` of row `id` (NULL in three rows).
+    const OPT_DECIMALS: [Option<&str>; 8] = [
+        Some("100"),
+        None,
+        Some("-0.01"),
+        Some("2.90"),
+        None,
+        Some("99.99"),
+        None,
+        Some("0.00"),
+    ];
 
     #[allow(clippy::too_many_arguments)]
     pub fn row(
@@ -428,6 +456,8 @@ pub mod every_kind {
             opt_datetime: opt_double.map(|_| dt(datetime)),
             opt_datetime_utc: opt_double.map(|_| utc(datetime)),
             opt_time: opt_int.map(|_| t(time)),
+            dec: dec(DECIMALS[(id as usize - 1) % 8]),
+            opt_dec: OPT_DECIMALS[(id as usize - 1) % 8].map(dec),
         }
     }
 
@@ -557,6 +587,8 @@ pub mod every_kind {
             r.opt_datetime.map(Value::Timestamp),
             r.opt_datetime_utc.map(Value::TimestampTz),
             r.opt_time.map(Value::Time),
+            Some(Value::Decimal(r.dec)),
+            r.opt_dec.map(Value::Decimal),
         ]
     }
 

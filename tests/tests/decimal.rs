@@ -637,6 +637,27 @@ fn aggregates_and_projections() {
             query!(Article.order_by(id).values_list(price, flat = true))
                 .fetch_all(&mut *db)
                 .expect("prices");
+        // A column is read at its field's scale, as a model's field is (and
+        // as Django's converter reads a column): `100.00` on both backends.
+        let texts: Vec<Option<String>> = prices.iter().map(|p| text(*p)).collect();
+        let want: Vec<Option<String>> = expected_rows(&|_| true)
+            .iter()
+            .map(|id| {
+                dunder_tests::conformance::dataset()["article"]
+                    [usize::try_from(id - 1).expect("index")]["price"]
+                    .as_str()
+                    .map(str::to_owned)
+            })
+            .collect();
+        assert_eq!(texts, want, "{backend}: values_list(price)");
+        let through = query!(Article.filter(pk = 5).values(price, author__name))
+            .fetch_all(&mut *db)
+            .expect("values");
+        assert_eq!(
+            text(through[0].price).as_deref(),
+            Some("100.00"),
+            "{backend}"
+        );
         let by_author = query!(Article
             .values(author)
             .annotate(spent = Sum(price, default = 0))

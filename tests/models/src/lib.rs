@@ -60,7 +60,7 @@ pub mod conformance {
 /// the lookup × field-kind tests.
 pub mod kinds {
     use chrono::{DateTime, NaiveDate, NaiveDateTime, NaiveTime, Utc};
-    use dunder::Model;
+    use dunder::{Decimal, Model};
 
     /// Every field kind dunder supports.
     #[derive(Model, Debug, Clone, PartialEq)]
@@ -88,6 +88,11 @@ pub mod kinds {
         pub opt_datetime: Option<NaiveDateTime>,
         pub opt_datetime_utc: Option<DateTime<Utc>>,
         pub opt_time: Option<NaiveTime>,
+        /// Django's `DecimalField(max_digits=8, decimal_places=2)` (0 by default).
+        #[dunder(max_digits = 8, decimal_places = 2, default = Decimal::ZERO)]
+        pub dec: Decimal,
+        #[dunder(max_digits = 8, decimal_places = 2)]
+        pub opt_dec: Option<Decimal>,
     }
 }
 

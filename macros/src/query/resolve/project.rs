@@ -101,6 +101,7 @@ impl<'s> Resolver<'s> {
             nullable: t.nullable,
             alias: true,
             span: n.name.span,
+            decimal: None,
         }
     }
 
@@ -131,6 +132,7 @@ impl<'s> Resolver<'s> {
                     nullable: f.nullable,
                     alias: false,
                     span: Span::call_site(),
+                    decimal: f.decimal,
                 });
             }
         }
@@ -180,6 +182,7 @@ impl<'s> Resolver<'s> {
                     nullable: t.nullable,
                     alias: true,
                     span: n.name.span,
+                    decimal: None,
                 }),
                 Err(e) => self.errors.push(e),
             }
@@ -214,10 +217,31 @@ impl<'s> Resolver<'s> {
             name,
             kind: operand.kind(),
             nullable: operand.nullable,
+            decimal: self.column_decimal(&operand),
             expr: Expression::Column(operand),
             alias,
             span,
         })
+    }
+
+    /// The `(max_digits, decimal_places)` of the decimal field whose column
+    /// `op` reads as it is (no transform), from the schema of its table.
+    fn column_decimal(&self, op: &Operand) -> Option<(u16, u16)> {
+        if op.kind() != Kind::Decimal || !op.transforms.is_empty() || op.col.alias == ANNOTATION {
+            return None;
+        }
+        let table = &self
+            .joins
+            .from
+            .tables
+            .iter()
+            .find(|t| t.alias == op.col.alias)?
+            .table;
+        std::iter::once(&self.schemas.root)
+            .chain(self.schemas.related.iter().map(|(_, s)| s))
+            .filter(|s| &s.table == table)
+            .find_map(|s| s.fields.iter().find(|f| f.column == op.col.column))?
+            .decimal
     }
 
     /// An expression of an annotation or an aggregate.
