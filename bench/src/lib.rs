@@ -3,6 +3,9 @@
 
 use dunder::{ForeignKey, Model, Reverse};
 
+pub mod ab;
+pub mod projection;
+pub mod projection_pg;
 pub mod relations;
 pub mod relations_pg;
 

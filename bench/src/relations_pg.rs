@@ -29,6 +29,18 @@ pub fn url() -> String {
 /// its own (dropped first if an earlier run left it), holding the three
 /// empty tables; `Err` says why not (no server, a bad URL).
 pub fn server(db: &'static str) -> Result<Server, String> {
+    let server = empty_database(db)?;
+    let mut client = server.connect();
+    dunder::create_table::<User, _>(&mut client).expect("users");
+    dunder::create_table::<Post, _>(&mut client).expect("posts");
+    dunder::create_table::<Comment, _>(&mut client).expect("comments");
+    Ok(server)
+}
+
+/// The server of `DUNDER_POSTGRES_URL` with a fresh, empty database `db` of
+/// its own (dropped first if an earlier run left it, and again when the
+/// `Server` is dropped); `Err` says why not.
+pub fn empty_database(db: &'static str) -> Result<Server, String> {
     let base: postgres::Config = url()
         .parse()
         .map_err(|e| format!("DUNDER_POSTGRES_URL={:?} is not valid ({e})", url()))?;
@@ -43,12 +55,7 @@ pub fn server(db: &'static str) -> Result<Server, String> {
     ] {
         admin.batch_execute(&sql).map_err(|e| e.to_string())?;
     }
-    let server = Server { admin, base, db };
-    let mut client = server.connect();
-    dunder::create_table::<User, _>(&mut client).expect("users");
-    dunder::create_table::<Post, _>(&mut client).expect("posts");
-    dunder::create_table::<Comment, _>(&mut client).expect("comments");
-    Ok(server)
+    Ok(Server { admin, base, db })
 }
 
 /// A database of the benchmark's own on the server; dropped with it.

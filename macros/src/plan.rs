@@ -156,6 +156,10 @@ fn votes(from: &From, w: &Where, negated: bool) -> Vec<String> {
                 from.path_to(&sub.lhs.alias)
             }
         }
+        Where::Query(q) => match &q.lhs {
+            Some(lhs) if !negated => from.path_to(&lhs.col.alias),
+            _ => Vec::new(),
+        },
         Where::Not(inner) => votes(from, inner, !negated),
         Where::And(items) | Where::Or(items) => {
             // AND needs what any side needs; OR what every side needs
@@ -264,6 +268,17 @@ pub enum Where {
     Or(Vec<Where>),
     Not(Box<Where>),
     In(Box<InSubquery>),
+    /// `lhs IN (subquery)` or `EXISTS(subquery)` of a user's `query!(…)`.
+    Query(Box<SubqueryCond>),
+}
+
+/// A condition on a user's subquery (`author__in = query!(…)`,
+/// `Exists(query!(…))`), whose placeholders continue the query's.
+#[derive(Debug, Clone)]
+pub struct SubqueryCond {
+    /// `lhs IN (query)`; `None`: `EXISTS(query)`.
+    pub lhs: Option<Operand>,
+    pub query: Plan,
 }
 
 impl Where {
@@ -279,6 +294,10 @@ impl Where {
             }
             Where::Not(inner) => inner.is_aggregate(annotations),
             Where::In(_) => false,
+            Where::Query(q) => q
+                .lhs
+                .as_ref()
+                .is_some_and(|l| Expression::Column(l.clone()).is_aggregate(annotations)),
         }
     }
 
@@ -294,6 +313,7 @@ impl Where {
             Where::And(items) | Where::Or(items) => items.iter().for_each(|i| i.operands(out)),
             Where::Not(inner) => inner.operands(out),
             Where::In(_) => {}
+            Where::Query(q) => out.extend(q.lhs.as_ref()),
         }
     }
 
@@ -372,6 +392,66 @@ pub enum Expression {
     Neg(Box<Expression>),
     /// `COUNT(…)`, `SUM(…)`, … over the rows of a group.
     Aggregate(Box<Aggregate>),
+    /// `(SELECT …)`, the one value of a subquery (`Subquery(query!(…))`),
+    /// or `EXISTS(SELECT …)` when the flag says so.
+    Query(Box<Plan>, bool),
+    /// A database function: `Lower`, `Coalesce`, `Case`, …
+    Func(Box<Func>),
+}
+
+/// A database function of expressions (Django's `django.db.models.functions`).
+#[derive(Debug, Clone)]
+pub enum Func {
+    Lower(Expression),
+    Upper(Expression),
+    /// Characters of a text (`i32`).
+    Length(Expression),
+    /// The texts one after the other, a NULL as empty (Django's `Concat`).
+    Concat(Vec<Expression>),
+    /// The first that is not NULL.
+    Coalesce(Vec<Expression>),
+    /// `CAST(x AS kind)`.
+    Cast(Expression, Kind),
+    /// `CASE WHEN c THEN v … [ELSE d] END`.
+    Case {
+        whens: Vec<(Where, Expression)>,
+        default: Option<Expression>,
+    },
+}
+
+impl Func {
+    /// Its expressions, in order, and its conditions.
+    pub fn parts_mut(&mut self) -> (Vec<&mut Expression>, Vec<&mut Where>) {
+        match self {
+            Func::Lower(x) | Func::Upper(x) | Func::Length(x) | Func::Cast(x, _) => {
+                (vec![x], Vec::new())
+            }
+            Func::Concat(xs) | Func::Coalesce(xs) => (xs.iter_mut().collect(), Vec::new()),
+            Func::Case { whens, default } => {
+                let mut es = Vec::new();
+                let mut ws = Vec::new();
+                for (w, e) in whens.iter_mut() {
+                    ws.push(w);
+                    es.push(e);
+                }
+                es.extend(default.as_mut());
+                (es, ws)
+            }
+        }
+    }
+
+    /// Its expressions, in order.
+    pub fn expressions(&self) -> Vec<&Expression> {
+        match self {
+            Func::Lower(x) | Func::Upper(x) | Func::Length(x) | Func::Cast(x, _) => vec![x],
+            Func::Concat(xs) | Func::Coalesce(xs) => xs.iter().collect(),
+            Func::Case { whens, default } => whens
+                .iter()
+                .map(|(_, e)| e)
+                .chain(default.as_ref())
+                .collect(),
+        }
+    }
 }
 
 /// An aggregate function.
@@ -469,6 +549,10 @@ impl Expression {
                 r.nullable_columns(out);
             }
             Expression::Neg(x) => x.nullable_columns(out),
+            Expression::Func(f) => f
+                .expressions()
+                .into_iter()
+                .for_each(|e| e.nullable_columns(out)),
             // An aggregate's NULL is its own, not a column's.
             _ => {}
         }
@@ -483,6 +567,7 @@ impl Expression {
                 r.operands(out);
             }
             Expression::Neg(x) => x.operands(out),
+            Expression::Func(f) => f.expressions().into_iter().for_each(|e| e.operands(out)),
             _ => {}
         }
     }
@@ -499,6 +584,10 @@ impl Expression {
                 l.is_aggregate(annotations) || r.is_aggregate(annotations)
             }
             Expression::Neg(x) => x.is_aggregate(annotations),
+            Expression::Func(f) => f
+                .expressions()
+                .into_iter()
+                .any(|e| e.is_aggregate(annotations)),
             _ => false,
         }
     }
@@ -512,6 +601,7 @@ impl Expression {
                 r.columns(out);
             }
             Expression::Neg(x) => x.columns(out),
+            Expression::Func(f) => f.expressions().into_iter().for_each(|e| e.columns(out)),
             _ => {}
         }
     }
@@ -928,6 +1018,16 @@ impl Plan {
                         set(x, out);
                     }
                 }
+                Expression::Query(p, _) => plan(p, out),
+                Expression::Func(f) => {
+                    let (es, ws) = f.parts_mut();
+                    for w in ws {
+                        cond(w, out);
+                    }
+                    for e in es {
+                        set(e, out);
+                    }
+                }
             }
         }
         fn cond<'a>(w: &'a mut Where, out: &mut Vec<&'a mut usize>) {
@@ -945,6 +1045,7 @@ impl Plan {
                         cond(w, out)
                     }
                 }
+                Where::Query(q) => plan(&mut q.query, out),
             }
         }
         fn plan<'a>(p: &'a mut Plan, refs: &mut Vec<&'a mut usize>) {
@@ -1043,7 +1144,16 @@ fn lift(e: &mut Expression, inner: &mut Vec<Output>) {
                 lift(x, inner);
             }
         }
-        Expression::Param(..) | Expression::Null => {}
+        Expression::Func(f) => {
+            let (es, ws) = f.parts_mut();
+            for w in ws {
+                lift_where(w, inner);
+            }
+            for e in es {
+                lift(e, inner);
+            }
+        }
+        Expression::Param(..) | Expression::Null | Expression::Query(..) => {}
     }
 }
 
@@ -1062,6 +1172,6 @@ fn lift_where(w: &mut Where, inner: &mut Vec<Output>) {
         }
         Where::And(items) | Where::Or(items) => items.iter_mut().for_each(|i| lift_where(i, inner)),
         Where::Not(x) => lift_where(x, inner),
-        Where::In(_) => {}
+        Where::In(_) | Where::Query(_) => {}
     }
 }

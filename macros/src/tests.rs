@@ -952,8 +952,8 @@ fn projection_errors() {
         ),
         (
             "Item",
-            quote!(.annotate(n = Coalesce(int))),
-            "`Coalesce(…)` is not an expression dunder knows",
+            quote!(.annotate(n = Greatest(int))),
+            "`Greatest(…)` is not an expression dunder knows",
         ),
         (
             "Item",
@@ -1196,6 +1196,166 @@ fn optional_conditions() {
         (
             quote!(.filter(int = a?, int = b?, int = c?, int = d?, int = e?, int = f?, int = g?)),
             "at most 6 optional conditions (`value?`) in one query",
+        ),
+    ];
+    for (chain, want) in errors {
+        let got = err(chain.clone());
+        assert!(
+            got.contains(want),
+            "`{chain}`:\n  got:  {got}\n  want: {want}"
+        );
+    }
+}
+
+#[test]
+fn subqueries() {
+    let cases: Vec<(&str, TokenStream)> = vec![
+        (
+            "Article",
+            quote!(.filter(author__in = query!(Author.filter(email__isnull = true).values(pk)))),
+        ),
+        // The model's rows: its primary key; values continue the numbering.
+        (
+            "Article",
+            quote!(.filter(rating = r, author__in = query!(Author.filter(name__startswith = p)))),
+        ),
+        (
+            "Article",
+            quote!(.exclude(editor__in = query!(Author.filter(name = n).values_list(id, flat = true)))),
+        ),
+        // Exists with OuterRef, negated, and in an annotation.
+        (
+            "Author",
+            quote!(.filter(Exists(query!(Article.filter(author = OuterRef(pk), rating__gte = 4))))),
+        ),
+        (
+            "Author",
+            quote!(.filter(!Exists(query!(Article.filter(author = OuterRef(pk)))))),
+        ),
+        (
+            "Author",
+            quote!(.annotate(
+                has = Exists(query!(Article.filter(editor = OuterRef(pk)))),
+                latest = Subquery(query!(Article.filter(author = OuterRef(pk)).order_by(-id).values(title)[..1])),
+            )),
+        ),
+        // OuterRef through a relation of the outer query.
+        (
+            "Article",
+            quote!(.filter(Exists(query!(Article.filter(author = OuterRef(editor), rating__gt = OuterRef(rating)))))),
+        ),
+    ];
+    let mut out = String::new();
+    for (root, chain) in cases {
+        let c = compile_in(model(root), chain.clone())
+            .unwrap_or_else(|e| panic!("{root} `{chain}` failed: {e}"));
+        out.push_str(&format!(
+            "{root} {chain}\n  sqlite:   {}\n  postgres: {}\n",
+            c.sqlite, c.postgres
+        ));
+    }
+    insta::assert_snapshot!("subqueries", out);
+}
+
+#[test]
+fn functions() {
+    let cases: Vec<(&str, TokenStream)> = vec![
+        (
+            "Article",
+            quote!(.annotate(
+                low = Lower(F(title)),
+                up = Upper(F(author__name)),
+                len = Length(F(title)),
+                label = Concat(F(title), " by ", F(author__name)),
+                who = Coalesce(F(editor__name), F(author__name)),
+                big = Cast(F(rating), i64) * 2,
+                as_text = Cast(F(rating), String),
+                v = Value("x"),
+            )),
+        ),
+        (
+            "Article",
+            quote!(.values(grade = Case(When(rating__gte = 4, then = "good"), When(rating__gte = 2, then = "fair"), default = "bad")).annotate(n = Count(pk))),
+        ),
+        (
+            "Article",
+            quote!(.aggregate(good = Sum(Case(When(rating__gte = 4, then = 1), default = 0)), n = Count(pk))),
+        ),
+    ];
+    let mut out = String::new();
+    for (root, chain) in cases {
+        let c = compile_in(model(root), chain.clone())
+            .unwrap_or_else(|e| panic!("{root} `{chain}` failed: {e}"));
+        out.push_str(&format!(
+            "{root} {chain}\n  sqlite:   {}\n  postgres: {}\n",
+            c.sqlite, c.postgres
+        ));
+    }
+    insta::assert_snapshot!("functions", out);
+    let errors: Vec<(TokenStream, &str)> = vec![
+        (
+            quote!(.annotate(n = Lower(F(int)))),
+            "`Lower(…)` takes text; this is `i32`",
+        ),
+        (
+            quote!(.annotate(n = Length(F(text), F(text)))),
+            "`Length(…)` takes one expression",
+        ),
+        (
+            quote!(.annotate(n = Concat(F(text)))),
+            "`Concat(…)` takes two expressions or more",
+        ),
+        (
+            quote!(.annotate(n = Concat(F(text), F(int)))),
+            "its expressions must have one type",
+        ),
+        (
+            quote!(.annotate(n = Coalesce(x, y))),
+            "`Coalesce(…)` needs a column to know its type",
+        ),
+        (
+            quote!(.annotate(n = Cast(F(int), u8))),
+            "`Cast(x, type)` takes an expression and one of",
+        ),
+        (
+            quote!(.annotate(n = Cast(F(double), i32))),
+            "gives different answers on SQLite and PostgreSQL",
+        ),
+        (
+            quote!(.annotate(n = Value(x))),
+            "`Value(…)` takes a literal",
+        ),
+        (
+            quote!(.annotate(n = Value(1, 2))),
+            "`Value(…)` takes one Rust value",
+        ),
+        (
+            quote!(.annotate(n = When(int = 1, then = 2))),
+            "`When(…)` goes inside `Case(…)`",
+        ),
+        (
+            quote!(.annotate(n = Case(When(int = 1)))),
+            "`When(…)` needs `then = value`",
+        ),
+        (
+            quote!(.annotate(n = Case(When(then = 1)))),
+            "`When(…)` needs a condition",
+        ),
+        (
+            quote!(.annotate(n = Case(default = 1))),
+            "`Case(…)` needs at least one `When(…)`",
+        ),
+        (
+            quote!(.annotate(n = Case(5))),
+            "`Case(…)` takes `When(conditions…, then = value)`",
+        ),
+        (
+            quote!(.annotate(n = Case(When(int = 1, then = x)))),
+            "`Case(…)` needs a column or a literal",
+        ),
+        (
+            quote!(.annotate(n = Case(When(int = 1, then = 1), default = "a"))),
+            "`Case(…)` values of `i64` and `String`",
         ),
     ];
     for (chain, want) in errors {

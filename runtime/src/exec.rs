@@ -13,6 +13,12 @@ pub trait Cursor {
     where
         Self: 'r;
     fn next_row(&mut self) -> Result<Option<Self::Row<'_>>>;
+    /// How many rows are known to be left (0 when not known), to size the
+    /// result once.
+    #[inline]
+    fn rows_left(&self) -> usize {
+        0
+    }
 }
 
 /// A connection (or transaction) that runs dunder queries:

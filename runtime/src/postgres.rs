@@ -17,6 +17,7 @@
 
 use std::collections::HashMap;
 use std::error::Error as StdError;
+use std::hash::BuildHasherDefault;
 use std::ops::{Deref, DerefMut};
 
 use bytes::BytesMut;
@@ -250,11 +251,13 @@ impl std::error::Error for PgError {
     }
 }
 
+/// A row of the result, borrowed from the cursor (the fetched rows are
+/// dropped together once decoded, not one by one).
 #[doc(hidden)]
 #[allow(missing_debug_implementations)]
-pub struct PgRow(postgres::Row);
+pub struct PgRow<'r>(&'r postgres::Row);
 
-impl Row for PgRow {
+impl Row for PgRow<'_> {
     #[inline]
     fn get<T: Decode>(&self, idx: usize, column: &'static str) -> Result<T> {
         match self.0.try_get::<_, T::Pg>(idx) {
@@ -291,8 +294,10 @@ fn pg_decode_error(
 /// Rows from the server: streamed (`try_for_each`), or fetched in one go,
 /// which costs one wait on the connection instead of one per row.
 enum Rows<'c> {
-    Streamed(postgres::RowIter<'c>),
-    Fetched(std::vec::IntoIter<postgres::Row>),
+    /// The iterator, and the row it gave last.
+    Streamed(postgres::RowIter<'c>, Option<postgres::Row>),
+    /// Every row, and the next one's index.
+    Fetched(Vec<postgres::Row>, usize),
 }
 
 struct PgCursor<'c> {
@@ -302,18 +307,33 @@ struct PgCursor<'c> {
 
 impl Cursor for PgCursor<'_> {
     type Row<'r>
-        = PgRow
+        = PgRow<'r>
     where
         Self: 'r;
 
     #[inline]
-    fn next_row(&mut self) -> Result<Option<PgRow>> {
+    fn next_row(&mut self) -> Result<Option<PgRow<'_>>> {
         match &mut self.rows {
-            Rows::Fetched(rows) => Ok(rows.next().map(PgRow)),
-            Rows::Streamed(rows) => match rows.next() {
-                Ok(row) => Ok(row.map(PgRow)),
+            Rows::Fetched(rows, next) => {
+                let row = rows.get(*next);
+                *next += 1;
+                Ok(row.map(PgRow))
+            }
+            Rows::Streamed(rows, current) => match rows.next() {
+                Ok(row) => {
+                    *current = row;
+                    Ok(current.as_ref().map(PgRow))
+                }
                 Err(e) => Err(error(e, self.sql)),
             },
+        }
+    }
+
+    #[inline]
+    fn rows_left(&self) -> usize {
+        match &self.rows {
+            Rows::Fetched(rows, next) => rows.len().saturating_sub(*next),
+            Rows::Streamed(..) => 0,
         }
     }
 }
@@ -351,6 +371,7 @@ fn run<C: postgres::GenericClient, K: Consume>(
             client
                 .query_typed_raw(text, typed)
                 .map_err(|e| error(e, text))?,
+            None,
         )
     } else {
         let typed: Vec<(&(dyn ToSql + Sync), Type)> = params
@@ -360,8 +381,8 @@ fn run<C: postgres::GenericClient, K: Consume>(
         Rows::Fetched(
             client
                 .query_typed(text, &typed)
-                .map_err(|e| error(e, text))?
-                .into_iter(),
+                .map_err(|e| error(e, text))?,
+            0,
         )
     };
     let mut cursor = PgCursor { rows, sql: text };
@@ -412,7 +433,34 @@ pg_executor!(&mut postgres::Client, &mut postgres::Transaction<'_>);
 /// `&'static` SQL text (each `query!` has its own).
 #[derive(Default)]
 struct Cache {
-    statements: HashMap<(usize, usize), postgres::Statement>,
+    statements: HashMap<(usize, usize), postgres::Statement, BuildHasherDefault<AddressHasher>>,
+}
+
+/// A hasher for the cache's keys (an address and a length, never chosen by
+/// an adversary): a multiply and a rotate, where SipHash costs a few
+/// hundred instructions a query.
+#[derive(Default)]
+struct AddressHasher(u64);
+
+impl std::hash::Hasher for AddressHasher {
+    #[inline]
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    #[inline]
+    fn write(&mut self, bytes: &[u8]) {
+        for b in bytes {
+            self.write_u64(u64::from(*b));
+        }
+    }
+    #[inline]
+    fn write_usize(&mut self, n: usize) {
+        self.write_u64(n as u64);
+    }
+    #[inline]
+    fn write_u64(&mut self, n: u64) {
+        self.0 = (self.0.rotate_left(5) ^ n).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+    }
 }
 
 impl std::fmt::Debug for Cache {
@@ -429,17 +477,17 @@ impl Cache {
         client: &mut C,
         text: &'static str,
         params: &[Value<'_>],
-    ) -> Result<((usize, usize), postgres::Statement)> {
+    ) -> Result<((usize, usize), postgres::Statement, bool)> {
         let key = key_of(text);
         if let Some(s) = self.statements.get(&key) {
-            return Ok((key, s.clone()));
+            return Ok((key, s.clone(), true));
         }
         let types: Vec<Type> = params.iter().map(pg_type).collect();
         let s = client
             .prepare_typed(text, &types)
             .map_err(|e| error(e, text))?;
         self.statements.insert(key, s.clone());
-        Ok((key, s))
+        Ok((key, s, false))
     }
 
     fn execute<C: postgres::GenericClient>(
@@ -455,8 +503,7 @@ impl Cache {
             params.iter().map(|p| p as &(dyn ToSql + Sync)).collect();
         let mut retry = retry;
         loop {
-            let cached = self.statements.contains_key(&key_of(text));
-            let (key, statement) = self.statement(client, text, params)?;
+            let (key, statement, cached) = self.statement(client, text, params)?;
             match client.execute(&statement, &refs) {
                 Ok(n) => return Ok(n),
                 Err(e) => {
@@ -483,18 +530,17 @@ impl Cache {
         check_values(params, text)?;
         let mut retry = retry;
         let rows = loop {
-            let cached = self.statements.contains_key(&key_of(text));
-            let (key, statement) = self.statement(client, text, params)?;
+            let (key, statement, cached) = self.statement(client, text, params)?;
             let result = if K::STREAM {
                 client
                     .query_raw(&statement, params.iter())
-                    .map(Rows::Streamed)
+                    .map(|rows| Rows::Streamed(rows, None))
             } else {
                 let refs: Vec<&(dyn ToSql + Sync)> =
                     params.iter().map(|p| p as &(dyn ToSql + Sync)).collect();
                 client
                     .query(&statement, &refs)
-                    .map(|rows| Rows::Fetched(rows.into_iter()))
+                    .map(|rows| Rows::Fetched(rows, 0))
             };
             match result {
                 Ok(rows) => break rows,

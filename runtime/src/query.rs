@@ -215,7 +215,7 @@ pub(crate) struct ForEach<F, R>(F, PhantomData<fn() -> R>);
 impl<R: Decoder> Consume for FetchAll<R> {
     type Output = Vec<R::Row>;
     fn consume<C: Cursor>(self, cursor: &mut C) -> Result<Vec<R::Row>> {
-        let mut out = Vec::new();
+        let mut out = Vec::with_capacity(cursor.rows_left());
         while let Some(row) = cursor.next_row()? {
             out.push(R::decode(&row)?);
         }

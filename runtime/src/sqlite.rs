@@ -25,8 +25,8 @@ use crate::model::{decode_error, Decode, Dialect, Row, Sql};
 use crate::query::{Consume, FetchAll};
 use crate::value::{format_date, format_datetime, format_time, Value};
 
-/// Registers `dunder_upper`, `regexp`, `dunder_decimal` (feature `decimal`)
-/// and the `rarray` module on `conn`.
+/// Registers `dunder_upper`, `dunder_lower`, `regexp`, `dunder_decimal`
+/// (feature `decimal`) and the `rarray` module on `conn`.
 ///
 /// ```
 /// let conn = rusqlite::Connection::open_in_memory()?;
@@ -46,6 +46,15 @@ pub fn register_functions(conn: &Connection) -> rusqlite::Result<()> {
             ValueRef::Integer(i) => Some(i.to_string()),
             ValueRef::Real(r) => Some(r.to_string()),
             ValueRef::Blob(b) => Some(upper(&String::from_utf8_lossy(b))),
+        })
+    })?;
+    conn.create_scalar_function("dunder_lower", 1, flags, |ctx| {
+        Ok(match ctx.get_raw(0) {
+            ValueRef::Null => None,
+            ValueRef::Text(t) => Some(lower(&String::from_utf8_lossy(t))),
+            ValueRef::Integer(i) => Some(i.to_string()),
+            ValueRef::Real(r) => Some(r.to_string()),
+            ValueRef::Blob(b) => Some(lower(&String::from_utf8_lossy(b))),
         })
     })?;
     conn.create_scalar_function("regexp", 2, flags, |ctx| {
@@ -88,6 +97,20 @@ pub fn upper(s: &str) -> String {
         .collect()
 }
 
+/// Lower case by the simple (one-to-one) Unicode mapping, as PostgreSQL's
+/// `LOWER` under a UTF-8 `LC_CTYPE`: `İ` stays one character.
+pub fn lower(s: &str) -> String {
+    s.chars()
+        .map(|c| {
+            let mut l = c.to_lowercase();
+            match (l.next(), l.next()) {
+                (Some(one), None) => one,
+                _ => c,
+            }
+        })
+        .collect()
+}
+
 fn is_missing_dunder_function(e: &rusqlite::Error) -> bool {
     let msg = match e {
         rusqlite::Error::SqliteFailure(_, Some(msg)) => msg,
@@ -98,6 +121,7 @@ fn is_missing_dunder_function(e: &rusqlite::Error) -> bool {
         f.eq_ignore_ascii_case("dunder_upper")
             || f.eq_ignore_ascii_case("regexp")
             || f.eq_ignore_ascii_case("dunder_decimal")
+            || f.eq_ignore_ascii_case("dunder_lower")
     });
     function || msg == "no such table: rarray"
 }

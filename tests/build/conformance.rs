@@ -3,8 +3,8 @@
 //! `tests/conformance.rs`.
 //!
 //! Every case is classified by one rule, in this order:
-//! * **pending**: it needs something dunder has not built yet: `$sub`
-//!   (subqueries), a model other than Article/Author/Tag, an option key
+//! * **pending**: it needs something dunder has not built yet: a model
+//!   other than Article/Author/Tag, an option key
 //!   the generator does not know, or a name that is neither a field, a
 //!   relation (walked as Django does: `author__name`, `tags__…`,
 //!   `articles__…`, field names before lookups), a lookup nor a transform of
@@ -562,6 +562,12 @@ fn leaf(names: Names<'_>, key: &str, value: &Value) -> Gen<String> {
         return rejected(format!("`{lookup}` on a foreign key (Django: FieldError)"));
     }
     if let Value::Object(o) = value {
+        if let Some(s) = o.get("$sub") {
+            if lookup != "in" {
+                return pending("subqueries", format!("`{lookup}` with a subquery"));
+            }
+            return Ok(format!("{key} = {}", subquery(s, ty)?));
+        }
         if o.contains_key("$F") || o.contains_key("$op") {
             if matches!(lookup, "in" | "range" | "isnull") {
                 return rejected(format!("`F()` with `{lookup}` (dunder: Rust values only)"));
@@ -615,6 +621,46 @@ fn leaf(names: Names<'_>, key: &str, value: &Value) -> Gen<String> {
         _ => literal(value, ty)?,
     };
     Ok(format!("{key} = {rhs}"))
+}
+
+/// `{"$sub": {"model": M, "filter": NODE, "values": "pk"}}` as
+/// `query!(path::M.filter(…).values(pk))`, compared with a `ty` column.
+fn subquery(s: &Value, ty: Ty) -> Gen<String> {
+    let Some(o) = s.as_object() else {
+        return pending("unknown syntax", format!("subquery {s}"));
+    };
+    for k in o.keys() {
+        if !["model", "filter", "exclude", "values"].contains(&k.as_str()) {
+            return pending("unknown options", format!("`{k}` of a subquery"));
+        }
+    }
+    let model = o.get("model").and_then(Value::as_str).unwrap_or_default();
+    fields(model).ok_or_else(|| Skip::Pending("models", model.to_owned()))?;
+    let names = Names {
+        model,
+        annotations: &[],
+    };
+    let mut chain = String::new();
+    if let Some(f) = o.get("filter") {
+        chain.push_str(&calls(names, "filter", f)?);
+    }
+    if let Some(e) = o.get("exclude") {
+        chain.push_str(&calls(names, "exclude", e)?);
+    }
+    let field = o.get("values").and_then(Value::as_str).unwrap_or("pk");
+    let parts: Vec<&str> = field.split("__").collect();
+    let walked = walk(names, &parts)?;
+    let fits = walked.ty == ty
+        || (matches!(walked.ty, Ty::I64 | Ty::Fk) && matches!(ty, Ty::I64 | Ty::Fk));
+    if walked.rest != parts.len() || !fits {
+        return rejected(format!(
+            "a subquery of `{field}` compared with {} (dunder: the types must match)",
+            ty_name(ty)
+        ));
+    }
+    Ok(format!(
+        "dunder::query!(dunder_test_models::conformance::{model}{chain}.values({field}))"
+    ))
 }
 
 /// A kwargs NODE as the arguments of one `.filter(…)`/`.exclude(…)` call

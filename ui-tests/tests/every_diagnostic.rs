@@ -7,6 +7,14 @@ use std::path::{Path, PathBuf};
 /// Messages no user input can produce, with the reason.
 const INTERNAL: &[(&str, &str)] = &[
     (
+        "a subquery's schema is needed",
+        "dropped: the query is expanded again through the subquery model's schema macro",
+    ),
+    (
+        "the subquery's model has no primary key",
+        "every model has a primary key (the derive refuses one without)",
+    ),
+    (
         "unknown field kind in schema",
         "schema tokens are written by the derive of the same version",
     ),

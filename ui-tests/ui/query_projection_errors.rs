@@ -10,7 +10,7 @@ fn main() {
     let _q = query!(Article.annotate(n = 5));
     let _q = query!(Article.annotate(n));
     let _q = query!(Article.annotate());
-    let _q = query!(Article.annotate(n = Coalesce(score)));
+    let _q = query!(Article.annotate(n = Greatest(score)));
     // Aggregates: of what, how.
     let _q = query!(Article.annotate(n = Sum(title)));
     let _q = query!(Article.annotate(n = Max(is_featured)));

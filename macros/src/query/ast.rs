@@ -16,10 +16,21 @@ pub struct LeafAst {
     pub value: syn::Expr,
 }
 
+/// `query!(Model …)` inside a query: a subquery, resolved against its own
+/// model (whose schema is fetched like a related model's).
+#[derive(Debug, Clone)]
+pub struct SubqueryAst {
+    pub model: syn::Path,
+    pub ast: QueryAst,
+    pub span: Span,
+}
+
 /// A condition: a leaf or Q algebra.
 #[derive(Debug, Clone)]
 pub enum Cond {
     Leaf(LeafAst),
+    /// `Exists(query!(…))`: the subquery has a row.
+    Exists(Box<SubqueryAst>),
     And(Vec<Cond>),
     Or(Vec<Cond>),
     Not(Box<Cond>),

@@ -397,9 +397,20 @@ fn values(m: &syn::ExprMethodCall, list: bool, errors: &mut Errors) -> Op {
                 )),
             },
             Some(n) => items.push(ValuesItem::Named(n)),
+            // A tuple's values need no names (Django's positional
+            // expressions of `values_list`).
+            None if list && !matches!(a, Expr::Lit(_)) => {
+                items.push(ValuesItem::Named(Named {
+                    name: Part {
+                        name: format!("__value{}", items.len()),
+                        span: a.span(),
+                    },
+                    value: a.clone(),
+                }))
+            }
             None => errors.push(syn::Error::new(
                 a.span(),
-                format!("`.{method}()` takes field paths (`title`, `author__name`, `published_date__year`) or `name = expression`"),
+                format!("`.{method}()` takes field paths (`title`, `author__name`, `published_date__year`) or `name = expression`{}", if list { "" } else { " (an expression needs a name: `low = Lower(F(title))`)" }),
             )),
         }
     }
@@ -547,8 +558,71 @@ fn top_logic_op(e: &Expr) -> Option<&BinOp> {
     }
 }
 
+/// `query!(Model …)` (or `dunder::query!`) as a value: the subquery's
+/// model and chain, parsed; `None` when `e` is not one.
+pub(crate) fn subquery(e: &Expr) -> Option<syn::Result<SubqueryAst>> {
+    let Expr::Macro(m) = e else {
+        return None;
+    };
+    if m.mac
+        .path
+        .segments
+        .last()
+        .map(|s| s.ident.to_string())
+        .as_deref()
+        != Some("query")
+    {
+        return None;
+    }
+    let span = m
+        .mac
+        .path
+        .segments
+        .last()
+        .map(|s| s.ident.span())
+        .unwrap_or_else(Span::call_site);
+    let tokens: Vec<TokenTree> = m.mac.tokens.clone().into_iter().collect();
+    let is_colon =
+        |i: usize| matches!(tokens.get(i), Some(TokenTree::Punct(p)) if p.as_char() == ':');
+    let is_ident = |i: usize| matches!(tokens.get(i), Some(TokenTree::Ident(_)));
+    let mut end = 0;
+    if is_colon(0) && is_colon(1) {
+        end = 2;
+    }
+    if !is_ident(end) {
+        return Some(Err(syn::Error::new(
+            span,
+            "expected a model first in the subquery: `query!(Author.filter(…).values(pk))`",
+        )));
+    }
+    end += 1;
+    while is_colon(end) && is_colon(end + 1) && is_ident(end + 2) {
+        end += 3;
+    }
+    let path: TokenStream = tokens[..end].iter().cloned().collect();
+    let chain: TokenStream = tokens[end..].iter().cloned().collect();
+    Some((|| {
+        Ok(SubqueryAst {
+            model: syn::parse2(path)?,
+            ast: parse_chain(chain)?,
+            span,
+        })
+    })())
+}
+
 pub(crate) fn cond(e: &Expr) -> syn::Result<Cond> {
     match e {
+        Expr::Call(c)
+            if matches!(&*c.func, Expr::Path(p) if p.path.is_ident("Exists")) =>
+        {
+            match (c.args.len(), c.args.first().and_then(subquery)) {
+                (1, Some(sub)) => Ok(Cond::Exists(Box::new(sub?))),
+                _ => Err(syn::Error::new(
+                    c.span(),
+                    "`Exists(…)` takes a subquery: `Exists(query!(Article.filter(author = OuterRef(pk))))`",
+                )),
+            }
+        }
         Expr::Assign(a) => {
             if let Expr::Assign(inner) = &*a.right {
                 let op = top_logic_op(&inner.left);

@@ -40,6 +40,10 @@ pub trait Dialect {
     /// numbers as integers: `100 / 3` is 33; PostgreSQL's numeric division
     /// is exact).
     fn decimal_divide(&self, l: &str, r: &str) -> String;
+    /// Lower case (the same simple Unicode mapping as `upper`).
+    fn lower(&self, expr: &str) -> String;
+    /// The type `CAST(x AS …)` names for a value of `kind`.
+    fn cast_type(&self, kind: Kind) -> &'static str;
 }
 
 pub struct Sqlite;
@@ -73,6 +77,19 @@ impl Dialect for Sqlite {
 
     fn decimal_divide(&self, l: &str, r: &str) -> String {
         format!("(CAST({l} AS REAL) / {r})")
+    }
+
+    fn lower(&self, expr: &str) -> String {
+        format!("dunder_lower({expr})")
+    }
+
+    fn cast_type(&self, kind: Kind) -> &'static str {
+        match kind {
+            Kind::Bool | Kind::I16 | Kind::I32 | Kind::I64 | Kind::ForeignKey => "INTEGER",
+            Kind::F32 | Kind::F64 => "REAL",
+            Kind::Bytes => "BLOB",
+            _ => "TEXT",
+        }
     }
 
     fn aggregate_result(&self, sql: String, _func: AggregateFn, _kind: Kind) -> String {
@@ -167,6 +184,14 @@ impl Dialect for Postgres {
 
     fn decimal_divide(&self, l: &str, r: &str) -> String {
         format!("({l} / {r})")
+    }
+
+    fn lower(&self, expr: &str) -> String {
+        format!("LOWER({expr})")
+    }
+
+    fn cast_type(&self, kind: Kind) -> &'static str {
+        pg_type(kind)
     }
 
     fn aggregate_result(&self, sql: String, func: AggregateFn, kind: Kind) -> String {

@@ -352,7 +352,62 @@ impl Renderer<'_> {
                     None => sql,
                 }
             }
+            Expression::Func(f) => self.func(f),
+            Expression::Query(p, true) => self.exists(p),
+            Expression::Query(p, false) => format!("({})", render(p, self.d)),
         }
+    }
+
+    fn func(&self, f: &Func) -> String {
+        let list = |xs: &[Expression], sep: &str| {
+            xs.iter()
+                .map(|x| self.expression(x))
+                .collect::<Vec<_>>()
+                .join(sep)
+        };
+        match f {
+            Func::Lower(x) => self.d.lower(&self.expression(x)),
+            Func::Upper(x) => self.d.upper(&self.expression(x)),
+            Func::Length(x) => format!("LENGTH({})", self.expression(x)),
+            Func::Concat(xs) => {
+                let parts: Vec<String> = xs
+                    .iter()
+                    .map(|x| format!("COALESCE({}, '')", self.expression(x)))
+                    .collect();
+                format!("({})", parts.join(" || "))
+            }
+            Func::Coalesce(xs) => format!("COALESCE({})", list(xs, ", ")),
+            Func::Cast(x, kind) => {
+                format!(
+                    "CAST({} AS {})",
+                    self.expression(x),
+                    self.d.cast_type(*kind)
+                )
+            }
+            Func::Case { whens, default } => {
+                let mut sql = String::from("CASE");
+                for (w, e) in whens {
+                    sql.push_str(&format!(
+                        " WHEN {} THEN {}",
+                        self.where_top(w),
+                        self.expression(e)
+                    ));
+                }
+                if let Some(d) = default {
+                    sql.push_str(&format!(" ELSE {}", self.expression(d)));
+                }
+                sql.push_str(" END");
+                sql
+            }
+        }
+    }
+
+    /// `EXISTS(SELECT 1 FROM … WHERE …)` of a subquery.
+    fn exists(&self, p: &Plan) -> String {
+        format!(
+            "EXISTS({})",
+            Renderer { plan: p, d: self.d }.select("1", false)
+        )
     }
 
     /// The top of a WHERE: an AND needs no parentheses there.
@@ -413,7 +468,7 @@ impl Renderer<'_> {
                         .map(|i| self.where_(i, true))
                         .collect::<Vec<_>>()
                         .join(" AND "),
-                    Where::Leaf(_) | Where::In(_) => {
+                    Where::Leaf(_) | Where::In(_) | Where::Query(_) => {
                         let body = self.where_(inner, true);
                         // A guarded leaf is already one parenthesised group.
                         match body.strip_prefix('(').and_then(|b| b.strip_suffix(')')) {
@@ -446,6 +501,18 @@ impl Renderer<'_> {
                     sql
                 }
             }
+            Where::Query(q) => match &q.lhs {
+                None => self.exists(&q.query),
+                Some(lhs) => {
+                    let col = self.operand(lhs, false);
+                    let sql = format!("{col} IN ({})", render(&q.query, self.d));
+                    if negated && lhs.nullable {
+                        format!("({sql} AND {col} IS NOT NULL)")
+                    } else {
+                        sql
+                    }
+                }
+            },
             Where::In(sub) => {
                 let mut inner = format!(
                     "SELECT {} FROM {}",
@@ -490,6 +557,7 @@ impl Renderer<'_> {
             }
             // Both forms of a nullable left side are one parenthesised group.
             Where::In(sub) => sub.lhs_nullable,
+            Where::Query(q) => q.lhs.as_ref().is_some_and(|l| l.nullable),
             _ => false,
         }
     }
@@ -571,6 +639,15 @@ fn is_decimal(e: &Expression) -> bool {
         Expression::Binary(l, _, r) => is_decimal(l) || is_decimal(r),
         Expression::Neg(x) => is_decimal(x),
         Expression::Aggregate(a) => a.kind == Kind::Decimal,
+        Expression::Query(p, exists) => {
+            !exists && p.outputs.first().is_some_and(|o| o.kind == Kind::Decimal)
+        }
+        Expression::Func(f) => match &**f {
+            // A length or a cast has its own kind.
+            Func::Length(_) => false,
+            Func::Cast(_, kind) => *kind == Kind::Decimal,
+            other => other.expressions().into_iter().any(is_decimal),
+        },
     }
 }
 

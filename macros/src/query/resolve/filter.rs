@@ -48,6 +48,13 @@ impl<'s> Resolver<'s> {
                     }
                 }
             }
+            Cond::Exists(sub) => match self.exists(sub) {
+                Ok(query) => Some(Where::Query(Box::new(SubqueryCond { lhs: None, query }))),
+                Err(e) => {
+                    self.errors.push(e);
+                    None
+                }
+            },
             // A Q node whose conditions were all left out (optional ones)
             // is left out too, as Django drops an empty `Q()`.
             Cond::And(items) => {
@@ -306,6 +313,37 @@ impl<'s> Resolver<'s> {
                     ),
                 ));
             }
+        }
+        if let Some(sub) = crate::query::parse::subquery(value) {
+            // `field__in = query!(…)`: the subquery's one column.
+            if lookup != Lookup::In {
+                return Err(syn::Error::new(
+                    value.span(),
+                    format!(
+                        "a subquery gives rows: compare with `{path}__in = query!(…)` (`{}` takes one value)",
+                        lookup.def().name
+                    ),
+                ));
+            }
+            let (query, sub_kind, _) = self.one_column(&sub?)?;
+            let fits = sub_kind.value_kind() == value_kind;
+            if !fits {
+                return Err(syn::Error::new(
+                    value.span(),
+                    format!(
+                        "the subquery reads `{}` but `{model}.{path}` is `{}`",
+                        sub_kind.rust_name(),
+                        value_kind.rust_name()
+                    ),
+                ));
+            }
+            return Ok(split(
+                walked.split,
+                Where::Query(Box::new(SubqueryCond {
+                    lhs: Some(operand),
+                    query,
+                })),
+            ));
         }
         if super::write::uses_f(value) {
             // Compared with a column (`F(…)`), computed by the database.

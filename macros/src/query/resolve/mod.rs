@@ -9,6 +9,7 @@ mod filter;
 mod get_or_create;
 mod project;
 mod relations;
+mod subquery;
 mod write;
 
 pub use relations::{Need, Schemas};
@@ -46,6 +47,9 @@ struct Resolver<'s> {
     /// The names `.values(…)` reads, once called (annotation names must
     /// differ from these rather than from the model's fields).
     values_names: Option<Vec<String>>,
+    /// The queries around the subquery being resolved, innermost last
+    /// (`OuterRef` resolves in the last).
+    outer: Vec<subquery::Outer<'s>>,
     /// The optional conditions left out of this variant of the query (bit
     /// `k`: condition `k`): their values are bound, their conditions and
     /// joins are not made.
@@ -82,6 +86,7 @@ pub fn resolve_variant(
         over_subquery: false,
         optional_slots: 0,
         values_names: None,
+        outer: Vec::new(),
         absent,
     };
     let plan = r.plan(ast);

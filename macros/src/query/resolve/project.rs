@@ -28,7 +28,55 @@ enum Side<'e> {
     Value(&'e Expr),
 }
 
-const FUNCTIONS: &str = "`F(field)`, `Count`, `Sum`, `Avg`, `Min`, `Max`";
+const FUNCTIONS: &str = "`F(field)`, `Value`, `Count`, `Sum`, `Avg`, `Min`, `Max`, `Lower`, `Upper`, `Length`, `Concat`, `Coalesce`, `Cast`, `Case(When(…))`, `Exists(query!(…))`, `Subquery(query!(…))`";
+
+/// The database functions (Django's `django.db.models.functions` that both
+/// backends compute alike).
+const FUNCS: &[&str] = &[
+    "Value", "Lower", "Upper", "Length", "Concat", "Coalesce", "Cast", "Case", "When",
+];
+
+/// The kind of a Rust literal, for a value with no column beside it.
+fn literal_kind(e: &Expr) -> Option<Kind> {
+    match e {
+        Expr::Lit(l) => match &l.lit {
+            Lit::Str(_) => Some(Kind::Text),
+            Lit::Int(i) => Some(match i.suffix() {
+                "i16" => Kind::I16,
+                "i32" => Kind::I32,
+                _ => Kind::I64,
+            }),
+            Lit::Float(f) => Some(if f.suffix() == "f32" {
+                Kind::F32
+            } else {
+                Kind::F64
+            }),
+            Lit::Bool(_) => Some(Kind::Bool),
+            _ => None,
+        },
+        Expr::Unary(u) if matches!(u.op, syn::UnOp::Neg(_)) => literal_kind(&u.expr),
+        Expr::Paren(p) => literal_kind(&p.expr),
+        Expr::Reference(r) => literal_kind(&r.expr),
+        _ => None,
+    }
+}
+
+/// The Rust type `Cast(x, ty)` names.
+fn cast_kind(ty: &Expr) -> Option<Kind> {
+    let Expr::Path(p) = ty else {
+        return None;
+    };
+    let name = p.path.segments.last()?.ident.to_string();
+    Some(match name.as_str() {
+        "i16" => Kind::I16,
+        "i32" => Kind::I32,
+        "i64" => Kind::I64,
+        "f32" => Kind::F32,
+        "f64" => Kind::F64,
+        "String" => Kind::Text,
+        _ => return None,
+    })
+}
 
 impl<'s> Resolver<'s> {
     /// Resolves with the joins of annotations: shared with every earlier
@@ -266,8 +314,53 @@ impl<'s> Resolver<'s> {
                 if func == "F" {
                     return self.f(c).map(Side::Typed);
                 }
+                if func == "OuterRef" {
+                    let operand = self.outer_ref(c)?;
+                    return Ok(Side::Typed(Typed {
+                        kind: operand.kind(),
+                        nullable: operand.nullable,
+                        aggregate: false,
+                        expr: Expression::Column(operand),
+                    }));
+                }
+                if func == "Exists" || func == "Subquery" {
+                    let sub = match (
+                        c.args.len(),
+                        c.args.first().and_then(crate::query::parse::subquery),
+                    ) {
+                        (1, Some(sub)) => sub?,
+                        _ => {
+                            return Err(syn::Error::new(
+                                c.span(),
+                                format!(
+                                "`{func}(…)` takes a subquery: `{func}(query!(Model.filter(…)…))`"
+                            ),
+                            ))
+                        }
+                    };
+                    if func == "Exists" {
+                        let query = self.exists(&sub)?;
+                        return Ok(Side::Typed(Typed {
+                            expr: Expression::Query(Box::new(query), true),
+                            kind: Kind::Bool,
+                            nullable: false,
+                            aggregate: false,
+                        }));
+                    }
+                    let (plan, kind, _) = self.one_column(&sub)?;
+                    // No row is NULL, whatever the column.
+                    return Ok(Side::Typed(Typed {
+                        expr: Expression::Query(Box::new(plan), false),
+                        kind,
+                        nullable: true,
+                        aggregate: false,
+                    }));
+                }
                 if let Some(f) = AggregateFn::find(&func) {
                     return self.aggregate(f, c, in_aggregate).map(Side::Typed);
+                }
+                if FUNCS.contains(&func.as_str()) {
+                    return self.func(&func, c, in_aggregate).map(Side::Typed);
                 }
                 if func.chars().next().is_some_and(|ch| ch.is_uppercase()) {
                     return Err(syn::Error::new(
@@ -352,6 +445,262 @@ impl<'s> Resolver<'s> {
             }
             _ => Ok(Side::Value(e)),
         }
+    }
+
+    /// `Lower(x)`, `Coalesce(a, b)`, `Case(When(cond, then = v), default = d)`, …
+    fn func(&mut self, name: &str, c: &syn::ExprCall, in_aggregate: bool) -> syn::Result<Typed> {
+        let args: Vec<&Expr> = c.args.iter().collect();
+        let one = |r: &mut Self| -> syn::Result<Typed> {
+            match args.as_slice() {
+                [x] => r.value_expr(x, in_aggregate),
+                _ => Err(syn::Error::new(
+                    c.span(),
+                    format!("`{name}(…)` takes one expression"),
+                )),
+            }
+        };
+        let text = |t: &Typed, span: proc_macro2::Span| -> syn::Result<()> {
+            if t.kind == Kind::Text {
+                Ok(())
+            } else {
+                Err(syn::Error::new(
+                    span,
+                    format!("`{name}(…)` takes text; this is `{}`", t.kind.rust_name()),
+                ))
+            }
+        };
+        let func = |f: Func, kind: Kind, nullable: bool, aggregate: bool| Typed {
+            expr: Expression::Func(Box::new(f)),
+            kind,
+            nullable,
+            aggregate,
+        };
+        match name {
+            "Value" => {
+                let [v] = args.as_slice() else {
+                    return Err(syn::Error::new(c.span(), "`Value(…)` takes one Rust value"));
+                };
+                let Some(kind) = literal_kind(v) else {
+                    return Err(syn::Error::new(
+                        v.span(),
+                        "`Value(…)` takes a literal (`\"text\"`, `1`, `2.5`, `true`): a value beside a column takes the column's type without `Value`",
+                    ));
+                };
+                Ok(self.bound(v, kind))
+            }
+            "Lower" | "Upper" | "Length" => {
+                let x = one(self)?;
+                text(&x, c.span())?;
+                let (nullable, aggregate) = (x.nullable, x.aggregate);
+                Ok(match name {
+                    "Lower" => func(Func::Lower(x.expr), Kind::Text, nullable, aggregate),
+                    "Upper" => func(Func::Upper(x.expr), Kind::Text, nullable, aggregate),
+                    _ => func(Func::Length(x.expr), Kind::I32, nullable, aggregate),
+                })
+            }
+            "Concat" | "Coalesce" => {
+                if args.len() < 2 {
+                    return Err(syn::Error::new(
+                        c.span(),
+                        format!("`{name}(…)` takes two expressions or more"),
+                    ));
+                }
+                let sides: Vec<Side<'_>> = args
+                    .iter()
+                    .map(|a| self.side(a, in_aggregate))
+                    .collect::<syn::Result<_>>()?;
+                let kind = match name {
+                    "Concat" => Kind::Text,
+                    _ => sides
+                        .iter()
+                        .find_map(|s| match s {
+                            Side::Typed(t) => Some(t.kind),
+                            Side::Value(v) => literal_kind(v),
+                        })
+                        .ok_or_else(|| {
+                            syn::Error::new(c.span(), "`Coalesce(…)` needs a column to know its type")
+                        })?,
+                };
+                let mut items = Vec::new();
+                for s in sides {
+                    let t = match s {
+                        Side::Typed(t) => t,
+                        Side::Value(v) => self.bound(v, kind.value_kind()),
+                    };
+                    let fits = t.kind.value_kind() == kind.value_kind()
+                        || (name == "Coalesce" && is_number(t.kind) && is_number(kind));
+                    if !fits {
+                        return Err(syn::Error::new(
+                            c.span(),
+                            format!(
+                                "`{name}(…)` of `{}` and `{}`: its expressions must have one type",
+                                kind.rust_name(),
+                                t.kind.rust_name()
+                            ),
+                        ));
+                    }
+                    items.push(t);
+                }
+                let aggregate = items.iter().any(|t| t.aggregate);
+                let nullable = name == "Coalesce" && items.iter().all(|t| t.nullable);
+                let exprs = items.into_iter().map(|t| t.expr).collect();
+                Ok(if name == "Concat" {
+                    func(Func::Concat(exprs), Kind::Text, false, aggregate)
+                } else {
+                    func(Func::Coalesce(exprs), kind, nullable, aggregate)
+                })
+            }
+            "Cast" => {
+                let (x, kind) = match args.as_slice() {
+                    [x, ty] => (x, cast_kind(ty)),
+                    _ => (&args[0], None),
+                };
+                let Some(kind) = kind.filter(|_| args.len() == 2) else {
+                    return Err(syn::Error::new(
+                        c.span(),
+                        "`Cast(x, type)` takes an expression and one of `i16`, `i32`, `i64`, `f32`, `f64`, `String`",
+                    ));
+                };
+                let x = self.value_expr(x, in_aggregate)?;
+                let float_to_int = matches!(x.kind, Kind::F32 | Kind::F64) && !is_float(kind);
+                if float_to_int || (x.kind == Kind::Text && kind != Kind::Text) {
+                    return Err(syn::Error::new(
+                        c.span(),
+                        format!(
+                            "`Cast` from `{}` to `{}` gives different answers on SQLite and PostgreSQL (truncation against rounding, lenient against strict parsing): not supported",
+                            x.kind.rust_name(),
+                            kind.rust_name()
+                        ),
+                    ));
+                }
+                Ok(func(Func::Cast(x.expr, kind), kind, x.nullable, x.aggregate))
+            }
+            "Case" => self.case(c, in_aggregate),
+            _ => Err(syn::Error::new(
+                c.func.span(),
+                "`When(…)` goes inside `Case(…)`: `Case(When(rating__gte = 4, then = \"good\"), default = \"bad\")`",
+            )),
+        }
+    }
+
+    /// `Case(When(conditions…, then = v), …, default = d)`.
+    fn case(&mut self, c: &syn::ExprCall, in_aggregate: bool) -> syn::Result<Typed> {
+        let mut whens: Vec<(Where, Side<'_>)> = Vec::new();
+        let mut default: Option<Side<'_>> = None;
+        for a in &c.args {
+            match a {
+                Expr::Assign(x) if matches!(&*x.left, Expr::Path(p) if p.path.is_ident("default")) =>
+                {
+                    default = Some(self.side(&x.right, in_aggregate)?);
+                }
+                Expr::Call(w) if matches!(&*w.func, Expr::Path(p) if p.path.is_ident("When")) => {
+                    let mut conds = Vec::new();
+                    let mut then = None;
+                    for wa in &w.args {
+                        match wa {
+                            Expr::Assign(x) if matches!(&*x.left, Expr::Path(p) if p.path.is_ident("then")) =>
+                            {
+                                then = Some(&*x.right);
+                            }
+                            other => conds.push(crate::query::parse::cond(other)?),
+                        }
+                    }
+                    let Some(then) = then else {
+                        return Err(syn::Error::new(
+                            w.span(),
+                            "`When(…)` needs `then = value` after its conditions",
+                        ));
+                    };
+                    if conds.is_empty() {
+                        return Err(syn::Error::new(w.span(), "`When(…)` needs a condition"));
+                    }
+                    let cond = self
+                        .conds(&conds, false)
+                        .unwrap_or_else(|| Where::And(Vec::new()));
+                    whens.push((cond, self.side(then, in_aggregate)?));
+                }
+                other => {
+                    return Err(syn::Error::new(
+                        other.span(),
+                        "`Case(…)` takes `When(conditions…, then = value)`, then `default = value`",
+                    ))
+                }
+            }
+        }
+        if whens.is_empty() {
+            return Err(syn::Error::new(
+                c.span(),
+                "`Case(…)` needs at least one `When(…)`",
+            ));
+        }
+        let kind = whens
+            .iter()
+            .map(|(_, s)| s)
+            .chain(default.iter())
+            .find_map(|s| match s {
+                Side::Typed(t) => Some(t.kind),
+                Side::Value(v) => literal_kind(v),
+            })
+            .ok_or_else(|| {
+                syn::Error::new(
+                    c.span(),
+                    "`Case(…)` needs a column or a literal among its values to know its type",
+                )
+            })?;
+        let typed = |r: &mut Self, s: Side<'_>| -> syn::Result<Typed> {
+            let t = match s {
+                Side::Typed(t) => t,
+                // A literal of another kind says so here, not as rustc's
+                // "cannot be compared".
+                Side::Value(v) => match literal_kind(v) {
+                    Some(k) if !(k == kind || is_number(k) && is_number(kind)) => Typed {
+                        expr: Expression::Null,
+                        kind: k,
+                        nullable: true,
+                        aggregate: false,
+                    },
+                    _ => r.bound(v, kind.value_kind()),
+                },
+            };
+            if t.kind.value_kind() != kind.value_kind() && !(is_number(t.kind) && is_number(kind)) {
+                return Err(syn::Error::new(
+                    c.span(),
+                    format!(
+                        "`Case(…)` values of `{}` and `{}`: they must have one type",
+                        kind.rust_name(),
+                        t.kind.rust_name()
+                    ),
+                ));
+            }
+            Ok(t)
+        };
+        let mut out = Vec::new();
+        let mut nullable = default.is_none();
+        let mut aggregate = false;
+        for (w, s) in whens {
+            let t = typed(self, s)?;
+            nullable |= t.nullable;
+            aggregate |= t.aggregate;
+            out.push((w, t.expr));
+        }
+        let default = match default {
+            Some(s) => {
+                let t = typed(self, s)?;
+                nullable |= t.nullable;
+                aggregate |= t.aggregate;
+                Some(t.expr)
+            }
+            None => None,
+        };
+        Ok(Typed {
+            expr: Expression::Func(Box::new(Func::Case {
+                whens: out,
+                default,
+            })),
+            kind,
+            nullable,
+            aggregate,
+        })
     }
 
     /// A Rust value beside a `kind`: a parameter of that kind (a float
@@ -616,6 +965,10 @@ fn call_name(c: &syn::ExprCall) -> Option<String> {
         Expr::Path(p) => p.path.get_ident().map(unraw),
         _ => None,
     }
+}
+
+fn is_float(k: Kind) -> bool {
+    matches!(k, Kind::F32 | Kind::F64)
 }
 
 /// A kind arithmetic takes: the numbers (a key is its `i64` id).

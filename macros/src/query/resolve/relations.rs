@@ -85,7 +85,7 @@ impl Joins {
         }
     }
 
-    fn subquery(table: &str) -> Joins {
+    pub(super) fn subquery(table: &str) -> Joins {
         let mut j = Joins::new(table);
         j.from.tables[0].alias = "U0".to_owned();
         j.sub = true;
@@ -471,8 +471,7 @@ impl<'s> Resolver<'s> {
         // and never split (Django resolves them with `reuse=None`).
         let negated = negated && !self.annotating;
         let group = if self.annotating { None } else { group };
-        let schemas: &'s Schemas = self.schemas;
-        let mut model: &'s ModelSchema = &schemas.root;
+        let mut model: &'s ModelSchema = self.schema;
         let mut alias = joins.base_alias();
         let mut nullable = false;
         let mut path = String::new();
@@ -658,8 +657,7 @@ impl<'s> Resolver<'s> {
         nodes: &mut Vec<Selected>,
         path: &[Part],
     ) -> syn::Result<()> {
-        let schemas: &'s Schemas = self.schemas;
-        let mut model: &'s ModelSchema = &schemas.root;
+        let mut model: &'s ModelSchema = self.schema;
         let mut alias = joins.base_alias();
         let mut nodes = nodes;
         // The Rust path of `model` (empty: the query's own model).
@@ -740,8 +738,7 @@ impl<'s> Resolver<'s> {
         nodes: &mut Vec<Prefetched>,
         path: &[Part],
     ) -> syn::Result<()> {
-        let schemas: &'s Schemas = self.schemas;
-        let mut model: &'s ModelSchema = &schemas.root;
+        let mut model: &'s ModelSchema = self.schema;
         let mut nodes = nodes;
         let mut model_path = TokenStream::new();
         for part in path {

@@ -199,6 +199,21 @@ impl<'s> Resolver<'s> {
         scope: Scope,
     ) -> syn::Result<Expression> {
         match e {
+            Expr::Call(c) if matches!(&*c.func, Expr::Path(p) if p.path.is_ident("OuterRef")) => {
+                let operand = self.outer_ref(c)?;
+                let other = operand.kind().value_kind();
+                if other != kind && !(is_numeric(other) && is_numeric(kind)) {
+                    return Err(syn::Error::new(
+                        c.span(),
+                        format!(
+                            "`OuterRef(…)` is `{}` but `{target}` is `{}`",
+                            other.rust_name(),
+                            kind.rust_name()
+                        ),
+                    ));
+                }
+                Ok(Expression::Column(operand))
+            }
             Expr::Call(c) if matches!(&*c.func, Expr::Path(p) if p.path.is_ident("F")) => {
                 let arg = match (c.args.len(), c.args.first()) {
                     (1, Some(Expr::Path(p))) => p.path.get_ident().cloned(),
@@ -397,10 +412,12 @@ pub(super) fn is_numeric(k: Kind) -> bool {
     )
 }
 
-/// Whether an expression uses `F(…)`.
+/// Whether an expression uses `F(…)` (or `OuterRef(…)`).
 pub(super) fn uses_f(e: &Expr) -> bool {
     match e {
-        Expr::Call(c) => matches!(&*c.func, Expr::Path(p) if p.path.is_ident("F")),
+        Expr::Call(c) => {
+            matches!(&*c.func, Expr::Path(p) if p.path.is_ident("F") || p.path.is_ident("OuterRef"))
+        }
         Expr::Binary(b) => uses_f(&b.left) || uses_f(&b.right),
         Expr::Paren(p) => uses_f(&p.expr),
         Expr::Group(g) => uses_f(&g.expr),
