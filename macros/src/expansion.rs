@@ -231,3 +231,33 @@ fn derive_fallback() {
     assert!(failed.fallback.is_some());
     insta::assert_snapshot!("derive_fallback", pretty(failed.into_tokens()));
 }
+
+/// The derive of a model with decimal fields: `numeric(p, s)` in its
+/// columns, `Quantize` in `FromRow` (read at the field's scale) and the
+/// precision in the schema tokens.
+#[test]
+fn derive_decimal() {
+    let input = quote! {
+        pub struct Product {
+            pub id: i64,
+            #[dunder(max_digits = 8, decimal_places = 2)]
+            pub price: Option<Decimal>,
+            #[dunder(max_digits = 5, decimal_places = 0, default = Decimal::ZERO)]
+            pub stock: Decimal,
+        }
+    };
+    let out = crate::model::derive(input, "expansion")
+        .unwrap_or_else(|e| panic!("the derive failed: {e}"));
+    insta::assert_snapshot!("derive_decimal", pretty(out));
+}
+
+/// A decimal column in `values()` is read at its field's scale; an
+/// expression is read as the database computes it.
+#[test]
+fn query_values_decimal() {
+    assert_query(
+        "values_decimal",
+        "Product",
+        quote!(.values(price, doubled = F(price) * 2)),
+    );
+}

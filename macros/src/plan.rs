@@ -533,6 +533,10 @@ pub struct Output {
     pub alias: bool,
     /// The user's token, for errors about the row's types.
     pub span: proc_macro2::Span,
+    /// A decimal field's column read as it is: its `(max_digits,
+    /// decimal_places)`, to read it at the field's scale (Django's
+    /// converter quantizes a column, not an expression).
+    pub decimal: Option<(u16, u16)>,
 }
 
 impl Expression {
@@ -608,6 +612,21 @@ impl Expression {
 pub struct Assignment {
     pub column: String,
     pub value: Expression,
+    /// The column holds a `Decimal` of this `(max_digits, decimal_places)`:
+    /// SQLite stores the value through `dunder_decimal`, which rounds and
+    /// checks it as PostgreSQL's `numeric(p, s)` column does.
+    pub decimal: Option<(u16, u16)>,
+}
+
+impl Assignment {
+    /// `field = value`.
+    pub fn of(field: &crate::schema::FieldSchema, value: Expression) -> Assignment {
+        Assignment {
+            column: field.column.clone(),
+            value,
+            decimal: field.decimal,
+        }
+    }
 }
 
 pub use crate::query::ast::Shape;
@@ -1099,6 +1118,7 @@ fn lift(e: &mut Expression, inner: &mut Vec<Output>) {
                     nullable: op.nullable,
                     alias: true,
                     span: proc_macro2::Span::call_site(),
+                    decimal: None,
                 });
             }
             *op = Operand {

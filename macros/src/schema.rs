@@ -13,7 +13,7 @@ use syn::parse::{Parse, ParseStream};
 use syn::{braced, parenthesized, LitStr, Token};
 
 /// The protocol version in every schema.
-pub const PROTOCOL: &str = "dunder_schema_v2";
+pub const PROTOCOL: &str = "dunder_schema_v3";
 
 /// The kind of value a field holds, read from its Rust type.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -30,12 +30,14 @@ pub enum FieldKind {
     DateTime,
     DateTimeUtc,
     Time,
+    /// `rust_decimal::Decimal` (its precision is in [`FieldSchema::decimal`]).
+    Decimal,
     /// `ForeignKey<T>`: the target's primary key (i64).
     ForeignKey,
 }
 
 impl FieldKind {
-    pub const ALL: [FieldKind; 13] = [
+    pub const ALL: [FieldKind; 14] = [
         FieldKind::Bool,
         FieldKind::I16,
         FieldKind::I32,
@@ -48,6 +50,7 @@ impl FieldKind {
         FieldKind::DateTime,
         FieldKind::DateTimeUtc,
         FieldKind::Time,
+        FieldKind::Decimal,
         FieldKind::ForeignKey,
     ];
 
@@ -66,6 +69,7 @@ impl FieldKind {
             FieldKind::DateTime => "DateTime",
             FieldKind::DateTimeUtc => "DateTimeUtc",
             FieldKind::Time => "Time",
+            FieldKind::Decimal => "Decimal",
             FieldKind::ForeignKey => "ForeignKey",
         }
     }
@@ -89,6 +93,7 @@ impl FieldKind {
             FieldKind::DateTime => "NaiveDateTime",
             FieldKind::DateTimeUtc => "DateTime<Utc>",
             FieldKind::Time => "NaiveTime",
+            FieldKind::Decimal => "Decimal",
             FieldKind::ForeignKey => "ForeignKey",
         }
     }
@@ -108,9 +113,12 @@ impl FieldKind {
         use crate::lookups::Class;
         match self {
             FieldKind::Bool => Class::Bool,
-            FieldKind::I16 | FieldKind::I32 | FieldKind::I64 | FieldKind::F32 | FieldKind::F64 => {
-                Class::Number
-            }
+            FieldKind::I16
+            | FieldKind::I32
+            | FieldKind::I64
+            | FieldKind::F32
+            | FieldKind::F64
+            | FieldKind::Decimal => Class::Number,
             FieldKind::Text => Class::Text,
             FieldKind::Bytes => Class::Bytes,
             FieldKind::Date => Class::Date,
@@ -135,6 +143,7 @@ impl FieldKind {
             FieldKind::DateTime => "Timestamp",
             FieldKind::DateTimeUtc => "TimestampTz",
             FieldKind::Time => "Time",
+            FieldKind::Decimal => "Decimal",
         }
     }
 }
@@ -159,6 +168,8 @@ pub struct FieldSchema {
     pub target: Option<TokenStream>,
     /// A `OneToOne` key: unique.
     pub unique: bool,
+    /// A `Decimal` field's `(max_digits, decimal_places)`.
+    pub decimal: Option<(u16, u16)>,
 }
 
 /// What a relation field that is not a column is.
@@ -274,7 +285,14 @@ impl ModelSchema {
             let now_update = f.auto_now_update.then(|| quote!(now_update));
             let target = f.target.as_ref().map(|t| quote!(rel(#t)));
             let unique = f.unique.then(|| quote!(unique));
-            quote!(#name #column #kind #null #pk #default #now #now_update #unique #target;)
+            let decimal = f.decimal.map(|(digits, places)| {
+                let (digits, places) = (
+                    proc_macro2::Literal::u16_unsuffixed(digits),
+                    proc_macro2::Literal::u16_unsuffixed(places),
+                );
+                quote!(decimal(#digits #places))
+            });
+            quote!(#name #column #kind #null #pk #default #now #now_update #unique #decimal #target;)
         });
         let links = self.links.iter().map(|l| {
             let name = ident(&l.name);
@@ -334,6 +352,7 @@ impl Parse for ModelSchema {
                 auto_now_update: false,
                 target: None,
                 unique: false,
+                decimal: None,
             };
             while !body.peek(Token![;]) {
                 let flag: Ident = body.parse()?;
@@ -348,6 +367,13 @@ impl Parse for ModelSchema {
                         let inner;
                         parenthesized!(inner in body);
                         f.target = Some(inner.parse()?);
+                    }
+                    "decimal" => {
+                        let inner;
+                        parenthesized!(inner in body);
+                        let digits: syn::LitInt = inner.parse()?;
+                        let places: syn::LitInt = inner.parse()?;
+                        f.decimal = Some((digits.base10_parse()?, places.base10_parse()?));
                     }
                     _ => return Err(syn::Error::new(flag.span(), "unknown flag in schema")),
                 }

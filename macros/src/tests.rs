@@ -44,6 +44,18 @@ pub(crate) fn registry() -> Vec<ModelSchema> {
             }
         },
         syn::parse_quote! {
+            struct Product {
+                id: i64,
+                name: String,
+                #[dunder(max_digits = 8, decimal_places = 2)]
+                price: Option<rust_decimal::Decimal>,
+                #[dunder(max_digits = 5, decimal_places = 0)]
+                stock: rust_decimal::Decimal,
+                rating: i32,
+                score: Option<f64>,
+            }
+        },
+        syn::parse_quote! {
             struct Article {
                 id: i64,
                 title: String,
@@ -180,6 +192,11 @@ fn err(chain: TokenStream) -> String {
 /// Every lookup and transform on one field: what compiles renders both
 /// dialects, what does not shows the error. One snapshot per field kind.
 fn lookup_table(field: &str) -> String {
+    lookup_table_of(&schema(), field)
+}
+
+/// [`lookup_table`] of a field of `model`.
+fn lookup_table_of(model: &ModelSchema, field: &str) -> String {
     let mut out = String::new();
     let names = LOOKUPS
         .iter()
@@ -198,7 +215,7 @@ fn lookup_table(field: &str) -> String {
             quote!(v)
         };
         let chain = quote!(.filter(#ident = #value));
-        match compile(&schema(), chain) {
+        match compile(model, chain) {
             Ok(c) => {
                 let w = |s: &str| s.split(" WHERE ").nth(1).unwrap_or_default().to_owned();
                 out.push_str(&format!(
@@ -222,13 +239,87 @@ fn lookups_per_field_kind() {
         }
         insta::assert_snapshot!(format!("lookups_{}", f.name), lookup_table(&f.name));
     }
+    // Decimals, on a model of their own.
+    let product = model("Product");
+    insta::assert_snapshot!("lookups_price", lookup_table_of(&product, "price"));
     // Every kind is covered.
     for kind in FieldKind::ALL {
         assert!(
-            schema.fields.iter().any(|f| f.kind == kind),
-            "{kind:?} has no field in the test schema"
+            schema
+                .fields
+                .iter()
+                .chain(&product.fields)
+                .any(|f| f.kind == kind),
+            "{kind:?} has no field in the test schemas"
         );
     }
+}
+
+/// Decimal fields: parameters bound as numeric on PostgreSQL, writes
+/// through `dunder_decimal` on SQLite (rounded and checked as `numeric(p,
+/// s)`), division as real division on SQLite, aggregates, and the bulk
+/// insert of `Product::bulk_create`.
+#[test]
+fn decimal_shapes() {
+    let product = model("Product");
+    let shapes: Vec<(&str, TokenStream)> = vec![
+        (
+            "lookups",
+            quote!(.filter(price__gte = a, price__in = l, price__range = (1, 2)).exclude(price = F(score))),
+        ),
+        (
+            "update_f",
+            quote!(.filter(price__isnull = false).update(price = F(price) * 2 + p, stock = F(rating) / 3)),
+        ),
+        ("update_null", quote!(.update(price = None, stock = s))),
+        (
+            "create",
+            quote!(.create(name = n, price = Some(p), stock = 1, rating = 2)),
+        ),
+        (
+            "get_or_create",
+            quote!(.get_or_create(name = n, defaults(price = Some(p), stock = 0, rating = 1))),
+        ),
+        (
+            "aggregate",
+            quote!(.aggregate(s = Sum(price), a = Avg(price), m = Max(price), t = Sum(F(price) * F(rating)))),
+        ),
+        (
+            "divide",
+            quote!(.filter(price__lt = F(stock) / F(rating)).values(q = F(price) / 2)),
+        ),
+    ];
+    let mut out = String::new();
+    for (name, chain) in shapes {
+        match compile(&product, chain.clone()) {
+            Ok(c) => {
+                out.push_str(&format!(
+                    "{name}: {chain}\n  sqlite:   {}\n  postgres: {}\n",
+                    c.sqlite, c.postgres
+                ));
+                if let Some(g) = &c.get_or_create {
+                    out.push_str(&format!(
+                        "  then sqlite:   {}\n  then postgres: {}\n",
+                        g.insert.sqlite, g.insert.postgres
+                    ));
+                }
+            }
+            Err(e) => panic!("`{chain}` failed: {e}"),
+        }
+    }
+    let columns: Vec<crate::sql::InsertColumn> = product
+        .fields
+        .iter()
+        .filter(|f| !f.primary_key)
+        .map(|f| (f.column.clone(), f.kind.value_kind(), f.decimal))
+        .collect();
+    let returning: Vec<String> = product.fields.iter().map(|f| f.column.clone()).collect();
+    let (head, row, tail) = crate::sql::insert_rows_parts(&product.table, &columns, &returning);
+    let unnest = crate::sql::insert_unnest(&product.table, &columns, &returning);
+    out.push_str(&format!(
+        "bulk_create:\n  sqlite:   {head}{row}{tail}\n  postgres: {unnest}\n"
+    ));
+    insta::assert_snapshot!("decimal_shapes", out);
 }
 
 #[test]
@@ -351,11 +442,11 @@ fn query_shapes() {
 #[test]
 fn bulk_create_statements() {
     let schema = schema();
-    let columns: Vec<(String, crate::plan::Kind)> = schema
+    let columns: Vec<crate::sql::InsertColumn> = schema
         .fields
         .iter()
         .filter(|f| !f.primary_key)
-        .map(|f| (f.column.clone(), f.kind.value_kind()))
+        .map(|f| (f.column.clone(), f.kind.value_kind(), f.decimal))
         .collect();
     let returning: Vec<String> = schema.fields.iter().map(|f| f.column.clone()).collect();
     let (head, row, tail) = crate::sql::insert_rows_parts(&schema.table, &columns, &returning);

@@ -124,6 +124,11 @@ decode!(NaiveTime, "a time (HH:MM:SS[.ffffff])", |v| {
     parse_time(s).ok_or_else(|| describe(v))
 });
 
+#[cfg(feature = "decimal")]
+decode!(rust_decimal::Decimal, "a decimal number", |v| {
+    crate::decimal::from_sqlite(v)
+});
+
 impl<T: Decode> Decode for Option<T> {
     const EXPECTED: &'static str = T::EXPECTED;
     #[cfg(feature = "sqlite")]

@@ -69,6 +69,21 @@ pub enum Error {
         #[source]
         source: BackendError,
     },
+    /// A value does not fit the column it is written to, or a computation
+    /// leaves the range of its type: PostgreSQL's SQLSTATE 22003
+    /// (`numeric_value_out_of_range`: "numeric field overflow" for a
+    /// `Decimal` with more digits before the point than its field's
+    /// `max_digits - decimal_places`, "integer out of range", …), and on
+    /// SQLite dunder's own check of a `Decimal` written to a field (the same
+    /// message), so both backends refuse the same values.
+    #[error("value out of range: {source}\n  SQL: {sql}")]
+    OutOfRange {
+        /// The SQL that failed.
+        sql: String,
+        /// The backend's error.
+        #[source]
+        source: BackendError,
+    },
     /// A column's value could not be turned into the Rust type of its field.
     #[error("cannot decode column `{column}`: expected {expected}, found {found}\n  SQL: {sql}")]
     Decode {
@@ -128,6 +143,7 @@ impl Error {
             | Error::ForeignKeyViolation { sql, .. }
             | Error::NotNullViolation { sql, .. }
             | Error::CheckViolation { sql, .. }
+            | Error::OutOfRange { sql, .. }
             | Error::Decode { sql, .. }
             | Error::InvalidValue { sql, .. }
             | Error::Database { sql, .. } => Some(sql),

@@ -150,6 +150,46 @@
 //! }
 //! ```
 //!
+//! Decimal fields (feature `decimal`, on by default): Django's
+//! `DecimalField(max_digits, decimal_places)`, a `numeric(p, s)` column on
+//! PostgreSQL and Django's `decimal` column on SQLite. A write is rounded at
+//! the scale (half away from zero) and a value beyond `max_digits` is
+//! [`Error::OutOfRange`], on both backends; reads come back at the scale.
+//!
+//! ```
+//! use dunder::prelude::*;
+//! use dunder::Decimal;
+//!
+//! #[derive(Model, Debug)]
+//! pub struct Product {
+//!     pub id: i64,
+//!     pub name: String,
+//!     #[dunder(max_digits = 8, decimal_places = 2)]
+//!     pub price: Option<Decimal>,
+//! }
+//!
+//! fn main() -> Result<(), Box<dyn std::error::Error>> {
+//!     let conn = rusqlite::Connection::open_in_memory()?;
+//!     dunder::create_table::<Product, _>(&conn)?;
+//!     let tea = query!(Product.create(name = "tea", price = Some(Decimal::new(1005, 3)))).run(&conn)?;
+//!     assert_eq!(tea.price.map(|p| p.to_string()).as_deref(), Some("1.01")); // 1.005, rounded
+//!     let pot = query!(Product.create(name = "pot", price = Some(Decimal::from(100)))).run(&conn)?;
+//!     assert_eq!(pot.price.map(|p| p.to_string()).as_deref(), Some("100.00")); // at the scale
+//!
+//!     // A decimal compares with a Decimal or an integer; F() arithmetic is exact.
+//!     let cheap = query!(Product.filter(price__lt = 2)).fetch_all(&conn)?;
+//!     assert_eq!(cheap[0].name, "tea");
+//!     query!(Product.update(price = F(price) / 3)).run(&conn)?;
+//!     let total = query!(Product.aggregate(total = Sum(price))).run(&conn)?;
+//!     assert_eq!(total.total, Some(Decimal::new(3367, 2))); // 0.34 + 33.33
+//!
+//!     // Beyond max_digits (8 digits, 2 of them places): refused, nothing stored.
+//!     let e = query!(Product.create(name = "car", price = Some(Decimal::from(1_000_000)))).run(&conn);
+//!     assert!(matches!(e, Err(dunder::Error::OutOfRange { .. })));
+//!     Ok(())
+//! }
+//! ```
+//!
 //! See the README for the query language, the lookup table with the SQL of
 //! every lookup per dialect, and where dunder deliberately differs from Django.
 #![warn(missing_docs)]
@@ -160,6 +200,8 @@ compile_error!("dunder needs a backend: enable the `sqlite` feature (the default
 mod atomic;
 mod bulk;
 mod db;
+#[cfg(feature = "decimal")]
+mod decimal;
 mod decode;
 mod error;
 mod exec;
@@ -180,6 +222,16 @@ pub mod sqlite;
 /// The rusqlite crate dunder is built with (so versions always match).
 #[cfg(feature = "sqlite")]
 pub use rusqlite;
+
+/// The rust_decimal crate dunder is built with (feature `decimal`, on by
+/// default).
+#[cfg(feature = "decimal")]
+pub use rust_decimal;
+
+/// The type of a decimal field (Django's `DecimalField`): an exact decimal
+/// number, `numeric(p, s)` on PostgreSQL (feature `decimal`, on by default).
+#[cfg(feature = "decimal")]
+pub use rust_decimal::Decimal;
 
 /// The postgres crate dunder is built with (so versions always match).
 #[cfg(feature = "postgres")]
@@ -211,6 +263,8 @@ pub mod prelude {
 #[doc(hidden)]
 pub mod __private {
     pub use crate::bulk::BulkInsert;
+    #[cfg(feature = "decimal")]
+    pub use crate::decimal::Quantize;
     pub use crate::exec::Cursor;
     pub use crate::get_or_create::GetOrCreateSql;
     pub use crate::param::*;
@@ -220,6 +274,8 @@ pub mod __private {
     pub use crate::relation::{assert_related, NoManager, Relation, ToMany, ToOne};
     pub use chrono;
     pub use dunder_macros::__query_with_schema;
+    #[cfg(feature = "decimal")]
+    pub use rust_decimal::Decimal;
     pub use std::vec::Vec;
 
     /// Asserts at compile time that `T` is a model (for `query!` and relation paths).

@@ -45,6 +45,10 @@ pub struct Column {
     pub name: &'static str,
     /// The SQL type.
     pub sql_type: SqlType,
+    /// `(max_digits, decimal_places)` of a [`SqlType::Decimal`] column:
+    /// `numeric(max_digits, decimal_places)` on PostgreSQL (SQLite's
+    /// `decimal` takes none, as Django writes it). `None` for the others.
+    pub decimal: Option<(u16, u16)>,
     /// `NULL` allowed (the field is an `Option`).
     pub nullable: bool,
     /// Part of the primary key.
@@ -217,6 +221,9 @@ pub fn create_table_sql<M: Model>(dialect: Dialect) -> String {
                 Dialect::Sqlite => c.sql_type.sqlite_name(),
                 Dialect::Postgres => c.sql_type.postgres_name(),
             });
+            if let (Dialect::Postgres, Some((digits, places))) = (dialect, c.decimal) {
+                sql.push_str(&format!("({digits}, {places})"));
+            }
             sql.push_str(if c.nullable { " NULL" } else { " NOT NULL" });
             if c.primary_key {
                 sql.push_str(" PRIMARY KEY");

@@ -68,6 +68,33 @@ copy_param! {
     NaiveTime => Time,
 }
 
+#[cfg(feature = "decimal")]
+copy_param! {
+    rust_decimal::Decimal => Decimal,
+}
+
+/// An integer is a decimal too (exactly), as Django turns ints into
+/// `Decimal`: `price__lt = 1`, `F(price) * 2`.
+#[cfg(feature = "decimal")]
+macro_rules! integer_decimal {
+    ($($int:ty),*) => {$(
+        impl<'a> IntoParam<'a, rust_decimal::Decimal> for $int {
+            #[inline]
+            fn into_param(self) -> Value<'a> {
+                Value::Decimal(rust_decimal::Decimal::from(self))
+            }
+        }
+        impl<'a> IntoParam<'a, rust_decimal::Decimal> for &$int {
+            #[inline]
+            fn into_param(self) -> Value<'a> {
+                Value::Decimal(rust_decimal::Decimal::from(*self))
+            }
+        }
+    )*};
+}
+#[cfg(feature = "decimal")]
+integer_decimal!(i32, i64);
+
 impl Kind for String {
     const SQL: SqlType = SqlType::Text;
 }

@@ -46,6 +46,7 @@ fn pg_type(v: &Value<'_>) -> Type {
             SqlType::Timestamp => Type::TIMESTAMP_ARRAY,
             SqlType::TimestampTz => Type::TIMESTAMPTZ_ARRAY,
             SqlType::Time => Type::TIME_ARRAY,
+            SqlType::Decimal => Type::NUMERIC_ARRAY,
         },
         other => match other.sql_type() {
             SqlType::Bool => Type::BOOL,
@@ -60,6 +61,7 @@ fn pg_type(v: &Value<'_>) -> Type {
             SqlType::Timestamp => Type::TIMESTAMP,
             SqlType::TimestampTz => Type::TIMESTAMPTZ,
             SqlType::Time => Type::TIME,
+            SqlType::Decimal => Type::NUMERIC,
         },
     }
 }
@@ -104,6 +106,10 @@ fn list_to_sql(
         SqlType::Timestamp => items!(items, Timestamp, |x| *x).to_sql(ty, out),
         SqlType::TimestampTz => items!(items, TimestampTz, |x| *x).to_sql(ty, out),
         SqlType::Time => items!(items, Time, |x| *x).to_sql(ty, out),
+        #[cfg(feature = "decimal")]
+        SqlType::Decimal => items!(items, Decimal, |x| *x).to_sql(ty, out),
+        #[cfg(not(feature = "decimal"))]
+        SqlType::Decimal => Err("a list of decimals needs dunder's `decimal` feature".into()),
     }
 }
 
@@ -123,6 +129,8 @@ impl ToSql for Value<'_> {
             Value::Timestamp(v) => v.to_sql(ty, out),
             Value::TimestampTz(v) => v.to_sql(ty, out),
             Value::Time(v) => v.to_sql(ty, out),
+            #[cfg(feature = "decimal")]
+            Value::Decimal(v) => v.to_sql(ty, out),
             Value::List(t, items) => list_to_sql(*t, items, ty, out),
         }
     }
@@ -170,6 +178,9 @@ pub(crate) fn error(e: postgres::Error, sql: &str) -> Error {
                 sql,
                 source,
             };
+        }
+        if code == SqlState::NUMERIC_VALUE_OUT_OF_RANGE {
+            return Error::OutOfRange { sql, source };
         }
         // The server ended the session (`pg_terminate_backend`, a shutdown)
         // or the connection failed: retrying on it is useless.

@@ -4,7 +4,10 @@
 //! `dunder_upper(text)` (Unicode upper case, for the case-insensitive
 //! lookups), `regexp(pattern, text)` (for `regex`/`iregex`, with the `regex`
 //! crate) and the `rarray` table-valued function (for `__in`: the list is
-//! bound as one parameter, its values passed natively, not as text). They are
+//! bound as one parameter, its values passed natively, not as text), and,
+//! for `Decimal` fields, `dunder_decimal(value, max_digits, decimal_places)`
+//! (what a write stores: rounded as PostgreSQL's `numeric(p, s)` rounds,
+//! refused beyond `max_digits`). They are
 //! registered on a connection the first time a query needs them, so a
 //! connection you open yourself works as it is; [`register_functions`] does it
 //! up front, e.g. for SQL you run by hand.
@@ -22,8 +25,8 @@ use crate::model::{decode_error, Decode, Dialect, Row, Sql};
 use crate::query::{Consume, FetchAll};
 use crate::value::{format_date, format_datetime, format_time, Value};
 
-/// Registers `dunder_upper`, `dunder_lower`, `regexp` and the `rarray`
-/// module on `conn`.
+/// Registers `dunder_upper`, `dunder_lower`, `regexp`, `dunder_decimal`
+/// (feature `decimal`) and the `rarray` module on `conn`.
 ///
 /// ```
 /// let conn = rusqlite::Connection::open_in_memory()?;
@@ -70,6 +73,10 @@ pub fn register_functions(conn: &Connection) -> rusqlite::Result<()> {
             ValueRef::Blob(b) => Some(re.is_match(&String::from_utf8_lossy(b))),
         })
     })?;
+    #[cfg(feature = "decimal")]
+    conn.create_scalar_function("dunder_decimal", 3, flags, |ctx| {
+        crate::decimal::sqlite_store(ctx.get_raw(0), ctx.get(1)?, ctx.get(2)?)
+    })?;
     rusqlite::vtab::array::load_module(conn)
 }
 
@@ -112,8 +119,9 @@ fn is_missing_dunder_function(e: &rusqlite::Error) -> bool {
     };
     let function = msg.strip_prefix("no such function: ").is_some_and(|f| {
         f.eq_ignore_ascii_case("dunder_upper")
-            || f.eq_ignore_ascii_case("dunder_lower")
             || f.eq_ignore_ascii_case("regexp")
+            || f.eq_ignore_ascii_case("dunder_decimal")
+            || f.eq_ignore_ascii_case("dunder_lower")
     });
     function || msg == "no such table: rarray"
 }
@@ -185,6 +193,17 @@ pub(crate) fn error(e: rusqlite::Error, sql: &str) -> Error {
             }
             _ => {}
         }
+        // `dunder_decimal` refusing a value beyond the field's max_digits.
+        #[cfg(feature = "decimal")]
+        if msg
+            .as_deref()
+            .is_some_and(|m| m.starts_with(crate::decimal::OVERFLOW))
+        {
+            return Error::OutOfRange {
+                sql,
+                source: Box::new(e),
+            };
+        }
         if matches!(
             f.code,
             rusqlite::ErrorCode::CannotOpen
@@ -214,6 +233,8 @@ impl rusqlite::ToSql for Value<'_> {
             Value::Double(f) => ToSqlOutput::Owned(SqlValue::Real(*f)),
             Value::Text(s) => ToSqlOutput::Borrowed(ValueRef::Text(s.as_bytes())),
             Value::Blob(b) => ToSqlOutput::Borrowed(ValueRef::Blob(b)),
+            #[cfg(feature = "decimal")]
+            Value::Decimal(d) => ToSqlOutput::Owned(crate::decimal::to_sqlite(d)),
             Value::List(_, items) => {
                 ToSqlOutput::Array(Rc::new(items.iter().map(native).collect()))
             }
@@ -247,6 +268,8 @@ fn native(v: &Value<'_>) -> SqlValue {
         Value::Double(f) => SqlValue::Real(*f),
         Value::Text(s) => SqlValue::Text(s.clone().into_owned()),
         Value::Blob(b) => SqlValue::Blob(b.clone().into_owned()),
+        #[cfg(feature = "decimal")]
+        Value::Decimal(d) => crate::decimal::to_sqlite(d),
         Value::List(..) | Value::Null(_) => SqlValue::Null,
         temporal => {
             let mut text = String::with_capacity(26);

@@ -36,6 +36,10 @@ pub enum SqlType {
     TimestampTz,
     /// `chrono::NaiveTime`
     Time,
+    /// `rust_decimal::Decimal` (Django's `DecimalField`): `decimal` on
+    /// SQLite, `numeric` on PostgreSQL (`numeric(p, s)` for a column, from
+    /// [`Column::decimal`](crate::Column::decimal)).
+    Decimal,
 }
 
 impl SqlType {
@@ -53,6 +57,7 @@ impl SqlType {
             SqlType::Date => "date",
             SqlType::Timestamp | SqlType::TimestampTz => "datetime",
             SqlType::Time => "time",
+            SqlType::Decimal => "decimal",
         }
     }
 
@@ -71,6 +76,7 @@ impl SqlType {
             SqlType::Timestamp => "timestamp",
             SqlType::TimestampTz => "timestamp with time zone",
             SqlType::Time => "time",
+            SqlType::Decimal => "numeric",
         }
     }
 }
@@ -105,6 +111,9 @@ pub enum Value<'a> {
     TimestampTz(DateTime<Utc>),
     /// A time of day.
     Time(NaiveTime),
+    /// An exact decimal number.
+    #[cfg(feature = "decimal")]
+    Decimal(rust_decimal::Decimal),
     /// SQL NULL of a type (an UPDATE setting an `Option` field to `None`).
     Null(SqlType),
     /// A list of values of one type, for `__in` (an array on PostgreSQL, a
@@ -128,6 +137,8 @@ impl Value<'_> {
             Value::Timestamp(_) => SqlType::Timestamp,
             Value::TimestampTz(_) => SqlType::TimestampTz,
             Value::Time(_) => SqlType::Time,
+            #[cfg(feature = "decimal")]
+            Value::Decimal(_) => SqlType::Decimal,
             Value::List(t, _) | Value::Null(t) => *t,
         }
     }

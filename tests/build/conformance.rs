@@ -3,9 +3,8 @@
 //! `tests/conformance.rs`.
 //!
 //! Every case is classified by one rule, in this order:
-//! * **pending**: it needs something dunder has not built yet: `$F`/`$op`
-//!   (F expressions inside lists), `$decimal` and the `price` field
-//!   (no decimal type), a model other than Article/Author/Tag, an option key
+//! * **pending**: it needs something dunder has not built yet: a model
+//!   other than Article/Author/Tag, an option key
 //!   the generator does not know, or a name that is neither a field, a
 //!   relation (walked as Django does: `author__name`, `tags__…`,
 //!   `articles__…`, field names before lookups), a lookup nor a transform of
@@ -21,7 +20,10 @@
 //!
 //! Django spellings with an exact dunder equivalent are translated:
 //! `x=None` / `x__iexact=None` (Django's `IS NULL`) is `x__isnull = true` on a
-//! nullable field, and a JSON integer for a float field is an `f64` literal.
+//! nullable field, a JSON integer for a float field is an `f64` literal, and
+//! `{"$decimal": "9.99"}`, a decimal string (`"10.10"`) or an integer for a
+//! decimal field is that `Decimal` (`dec("10.10")`), as Django's
+//! `DecimalField.to_python` makes it.
 
 use std::collections::BTreeSet;
 use std::fmt::Write as _;
@@ -45,6 +47,7 @@ pub enum Ty {
     Date,
     DateTimeUtc,
     Time,
+    Decimal,
     Fk,
 }
 
@@ -72,6 +75,7 @@ pub fn fields(model: &str) -> Option<&'static [Field]> {
         f("score", Ty::F64, true),
         f("is_featured", Ty::Bool, false),
         f("start_time", Ty::Time, true),
+        f("price", Ty::Decimal, true),
         f("author", Ty::Fk, false),
         f("editor", Ty::Fk, true),
     ];
@@ -139,7 +143,7 @@ struct Walked {
 
 /// Follows `parts` through the relations of `model` as Django does (field
 /// names before lookups), or says why the case cannot run.
-fn walk(names: Names<'_>, parts: &[&str], key: &str) -> Gen<Walked> {
+fn walk(names: Names<'_>, parts: &[&str]) -> Gen<Walked> {
     if let Some(a) = names.annotations.iter().find(|a| a.name == parts[0]) {
         return Ok(Walked {
             ty: a.ty,
@@ -153,9 +157,6 @@ fn walk(names: Names<'_>, parts: &[&str], key: &str) -> Gen<Walked> {
     loop {
         let model_fields = fields(&model).ok_or_else(|| Skip::Pending("models", model.clone()))?;
         let part = parts[i];
-        if let Some((_, category)) = UNSUPPORTED_FIELDS.iter().find(|(n, _)| *n == part) {
-            return pending(category, format!("`{key}`: no {category} field type yet"));
-        }
         let name = if part == "pk" { "id" } else { part };
         let field = model_fields.iter().find(|f| f.name == name).or_else(|| {
             model_fields
@@ -195,9 +196,6 @@ fn walk(names: Names<'_>, parts: &[&str], key: &str) -> Gen<Walked> {
         i += 1;
     }
 }
-/// Django fields dunder's models leave out.
-const UNSUPPORTED_FIELDS: &[(&str, &str)] = &[("price", "decimal")];
-
 /// The keys of a case the generator understands.
 const CASE_KEYS: &[&str] = &[
     "id", "model", "filter", "exclude", "distinct", "order_by", "slice", "note",
@@ -226,7 +224,7 @@ pub fn rejected<T>(why: impl Into<String>) -> Gen<T> {
 /// What the lookup table (`macros/src/lookups.rs`) sees of a field type.
 fn class(ty: Ty) -> Class {
     match ty {
-        Ty::I32 | Ty::I64 | Ty::F64 => Class::Number,
+        Ty::I32 | Ty::I64 | Ty::F64 | Ty::Decimal => Class::Number,
         Ty::Bool => Class::Bool,
         Ty::Text => Class::Text,
         Ty::Date => Class::Date,
@@ -263,6 +261,7 @@ pub fn ty_name(ty: Ty) -> &'static str {
         Ty::Date => "a date field",
         Ty::DateTimeUtc => "a datetime field",
         Ty::Time => "a time field",
+        Ty::Decimal => "a decimal field",
         Ty::Fk => "a foreign key",
     }
 }
@@ -277,6 +276,7 @@ fn rust_ty(ty: Ty) -> &'static str {
         Ty::Date => "chrono::NaiveDate",
         Ty::DateTimeUtc => "chrono::DateTime<chrono::Utc>",
         Ty::Time => "chrono::NaiveTime",
+        Ty::Decimal => "dunder::Decimal",
     }
 }
 
@@ -290,10 +290,8 @@ pub fn literal(v: &Value, ty: Ty) -> Gen<String> {
         if o.contains_key("$sub") {
             return pending("subqueries", format!("value {v}"));
         }
-        if o.contains_key("$decimal") {
-            return pending("decimal", format!("value {v}"));
-        }
         for (tag, want) in [
+            ("$decimal", Ty::Decimal),
             ("$date", Ty::Date),
             ("$datetime", Ty::DateTimeUtc),
             ("$time", Ty::Time),
@@ -334,6 +332,19 @@ pub fn literal(v: &Value, ty: Ty) -> Gen<String> {
             _ => rejected("a number an f64 cannot hold"),
         },
         (Ty::Text, Value::String(s)) => Ok(format!("{s:?}")),
+        // Django's DecimalField.to_python: a decimal string or an integer is
+        // that decimal exactly (a float is converted with the field's
+        // context, which dunder leaves to the caller).
+        (Ty::Decimal, Value::String(s)) if is_decimal(s) => Ok(format!("dec({s:?})")),
+        (Ty::Decimal, Value::String(s)) => rejected(format!(
+            "{s:?} is not a decimal: a Decimal cannot hold it (Django: ValidationError)"
+        )),
+        (Ty::Decimal, Value::Number(n)) => match n.as_i64() {
+            Some(i) => Ok(format!("dec(\"{i}\")")),
+            None => rejected(
+                "a float for a decimal field (Django converts it with the field's context)",
+            ),
+        },
         (Ty::Date, Value::String(s)) => {
             if is_date(s) {
                 Ok(format!("d({s:?})"))
@@ -391,6 +402,16 @@ fn kind_of(v: &Value) -> &'static str {
     }
 }
 
+/// Decimal text: `-?digits[.digits]`, at most 28 digits (a `Decimal`'s).
+fn is_decimal(s: &str) -> bool {
+    let body = s.strip_prefix('-').unwrap_or(s);
+    let (int, frac) = body.split_once('.').unwrap_or((body, ""));
+    let digits = int.len() + frac.len();
+    !int.is_empty()
+        && (1..=28).contains(&digits)
+        && int.bytes().chain(frac.bytes()).all(|c| c.is_ascii_digit())
+}
+
 /// `YYYY-MM-DD` naming a real calendar day.
 fn is_date(s: &str) -> bool {
     let b = s.as_bytes();
@@ -432,7 +453,7 @@ fn is_time(s: &str) -> bool {
 
 /// A number (a key is not one).
 pub fn numeric(ty: Ty) -> bool {
-    matches!(ty, Ty::I32 | Ty::I64 | Ty::F64)
+    matches!(ty, Ty::I32 | Ty::I64 | Ty::F64 | Ty::Decimal)
 }
 
 /// What a path names (a field through relations, then transforms; or an
@@ -446,7 +467,7 @@ pub struct PathType {
 /// The type of the value a path names, or why it cannot run.
 pub fn path_type(names: Names<'_>, path: &str) -> Gen<PathType> {
     let parts: Vec<&str> = path.split("__").collect();
-    let walked = walk(names, &parts, path)?;
+    let walked = walk(names, &parts)?;
     let mut ty = walked.ty;
     for p in &parts[walked.rest..] {
         match find_transform(p) {
@@ -511,7 +532,7 @@ fn f_value(names: Names<'_>, v: &Value, ty: Ty) -> Gen<String> {
 /// One `key = value` condition of a kwargs node, as dunder syntax.
 fn leaf(names: Names<'_>, key: &str, value: &Value) -> Gen<String> {
     let parts: Vec<&str> = key.split("__").collect();
-    let walked = walk(names, &parts, key)?;
+    let walked = walk(names, &parts)?;
     let mut ty = walked.ty;
     let rest = &parts[walked.rest..];
     let mut transformed = false;
@@ -628,7 +649,7 @@ fn subquery(s: &Value, ty: Ty) -> Gen<String> {
     }
     let field = o.get("values").and_then(Value::as_str).unwrap_or("pk");
     let parts: Vec<&str> = field.split("__").collect();
-    let walked = walk(names, &parts, field)?;
+    let walked = walk(names, &parts)?;
     let fits = walked.ty == ty
         || (matches!(walked.ty, Ty::I64 | Ty::Fk) && matches!(ty, Ty::I64 | Ty::Fk));
     if walked.rest != parts.len() || !fits {
@@ -746,7 +767,7 @@ fn case_chain(case: &Map<String, Value>) -> Gen<(String, String)> {
                     return pending("random order", "order_by `?`");
                 }
                 let parts: Vec<&str> = name.split("__").collect();
-                let walked = walk(names, &parts, name)?;
+                let walked = walk(names, &parts)?;
                 if walked.rest != parts.len() {
                     return pending("unknown names", format!("order_by `{k}` (a transform)"));
                 }

@@ -56,6 +56,7 @@ enum Ty {
     DateTime,
     DateTimeUtc,
     Time,
+    Decimal,
 }
 
 const FIELDS: &[(&str, Ty, bool)] = &[
@@ -81,6 +82,8 @@ const FIELDS: &[(&str, Ty, bool)] = &[
     ("opt_datetime", Ty::DateTime, true),
     ("opt_datetime_utc", Ty::DateTimeUtc, true),
     ("opt_time", Ty::Time, true),
+    ("dec", Ty::Decimal, false),
+    ("opt_dec", Ty::Decimal, true),
 ];
 
 const DATES: &[&str] = &[
@@ -138,6 +141,26 @@ const TEXTS: &[&str] = &[
     "h",
     "É",
 ];
+const DECIMALS: &[&str] = &[
+    "0",
+    "-0.00",
+    "0.01",
+    "-0.01",
+    "0.005",
+    "5.5",
+    "5.50",
+    "9.99",
+    "99.99",
+    "100",
+    "100.00",
+    "2.9",
+    "-0.5",
+    "999999.99",
+    "-999999.99",
+    "1000000",
+    "0.001",
+    "12345678.9",
+];
 const REGEXES: &[&str] = &[
     "^h", "o$", "é", "[0-9]+", "^$", "a|b", "^[A-Z]", "S{2}", "\\\\", "%",
 ];
@@ -169,6 +192,8 @@ fn value(rng: &mut Rng, ty: Ty) -> String {
         Ty::DateTime => format!("dt({:?})", rng.pick(DATETIMES)),
         Ty::DateTimeUtc => format!("utc({:?})", rng.pick(DATETIMES)),
         Ty::Time => format!("t({:?})", rng.pick(TIMES)),
+        // Decimals of `decimal(8, 2)`, beyond it and with more places.
+        Ty::Decimal => format!("dec({:?})", rng.pick(DECIMALS)),
     }
 }
 
@@ -310,6 +335,7 @@ fn rust_ty(ty: Ty) -> &'static str {
         Ty::DateTime => "chrono::NaiveDateTime",
         Ty::DateTimeUtc => "chrono::DateTime<chrono::Utc>",
         Ty::Time => "chrono::NaiveTime",
+        Ty::Decimal => "dunder::Decimal",
     }
 }
 

@@ -161,7 +161,9 @@ pub fn load_conformance_pg(client: &mut postgres::Client) {
 /// parameters and their ids. On SQLite every value is stored exactly as
 /// `dataset.json` gives it (dates and times are Django's text); on PostgreSQL
 /// each value is bound with the column's type (chrono values for dates and
-/// times). `price` is skipped: dunder has no decimal type yet.
+/// times, a `Decimal` for `price`). On SQLite `price` is given as its text
+/// (`"100.00"`), as Django's adapter gives it, so the `decimal` column's
+/// NUMERIC affinity stores what Django stores (`100`, `9.99`).
 pub mod conformance {
     use std::path::Path;
 
@@ -208,10 +210,11 @@ pub mod conformance {
         Date,
         TimestampTz,
         Time,
+        Numeric,
     }
 
-    /// The tables in insertion order (foreign keys point backwards) and the
-    /// columns dunder's models have (`article.price` left out).
+    /// The tables in insertion order (foreign keys point backwards) and their
+    /// columns.
     const TABLES: &[(&str, &[(&str, Col)])] = &[
         (
             "author",
@@ -235,6 +238,7 @@ pub mod conformance {
                 ("score", Col::Float8),
                 ("is_featured", Col::Bool),
                 ("start_time", Col::Time),
+                ("price", Col::Numeric),
                 ("author_id", Col::Int8),
                 ("editor_id", Col::Int8),
             ],
@@ -300,6 +304,7 @@ pub mod conformance {
             (Col::Date, true) => Box::new(None::<NaiveDate>),
             (Col::TimestampTz, true) => Box::new(None::<DateTime<Utc>>),
             (Col::Time, true) => Box::new(None::<NaiveTime>),
+            (Col::Numeric, true) => Box::new(None::<dunder::Decimal>),
             (Col::Int4, false) => Box::new(i32::try_from(i()).expect("an int4")),
             (Col::Int8, false) => Box::new(i()),
             (Col::Float8, false) => Box::new(v.as_f64().expect("a float")),
@@ -308,6 +313,10 @@ pub mod conformance {
             (Col::Date, false) => Box::new(date(s())),
             (Col::TimestampTz, false) => Box::new(datetime(s())),
             (Col::Time, false) => Box::new(time(s())),
+            (Col::Numeric, false) => Box::new(
+                s().parse::<dunder::Decimal>()
+                    .unwrap_or_else(|e| panic!("bad decimal {v}: {e}")),
+            ),
         }
     }
 
@@ -382,6 +391,34 @@ pub mod every_kind {
     pub fn t(s: &str) -> NaiveTime {
         NaiveTime::parse_from_str(s, "%H:%M:%S%.f").expect("time")
     }
+    /// Parses a test literal.
+    pub fn dec(s: &str) -> dunder::Decimal {
+        s.parse().expect("decimal")
+    }
+
+    /// `dec` of row `id`: the extremes of `decimal(8, 2)`, zero, a whole
+    /// number stored by SQLite as an INTEGER, trailing zeros.
+    const DECIMALS: [&str; 8] = [
+        "9.99",
+        "100.00",
+        "0.00",
+        "-999999.99",
+        "999999.99",
+        "0.01",
+        "-0.50",
+        "5.50",
+    ];
+    /// `opt_dec` of row `id` (NULL in three rows).
+    const OPT_DECIMALS: [Option<&str>; 8] = [
+        Some("100"),
+        None,
+        Some("-0.01"),
+        Some("2.90"),
+        None,
+        Some("99.99"),
+        None,
+        Some("0.00"),
+    ];
 
     #[allow(clippy::too_many_arguments)]
     pub fn row(
@@ -419,6 +456,8 @@ pub mod every_kind {
             opt_datetime: opt_double.map(|_| dt(datetime)),
             opt_datetime_utc: opt_double.map(|_| utc(datetime)),
             opt_time: opt_int.map(|_| t(time)),
+            dec: dec(DECIMALS[(id as usize - 1) % 8]),
+            opt_dec: OPT_DECIMALS[(id as usize - 1) % 8].map(dec),
         }
     }
 
@@ -548,6 +587,8 @@ pub mod every_kind {
             r.opt_datetime.map(Value::Timestamp),
             r.opt_datetime_utc.map(Value::TimestampTz),
             r.opt_time.map(Value::Time),
+            Some(Value::Decimal(r.dec)),
+            r.opt_dec.map(Value::Decimal),
         ]
     }
 

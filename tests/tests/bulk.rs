@@ -32,6 +32,8 @@ fn new_rows(n: usize) -> Vec<NewEveryKind> {
                 opt_datetime: r.opt_datetime,
                 opt_datetime_utc: r.opt_datetime_utc,
                 opt_time: r.opt_time,
+                dec: r.dec,
+                opt_dec: r.opt_dec,
             }
         })
         .collect()

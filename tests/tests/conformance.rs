@@ -113,6 +113,11 @@ fn dt(s: &str) -> DateTime<Utc> {
 fn t(s: &str) -> NaiveTime {
     dunder_tests::conformance::time(s)
 }
+#[allow(dead_code)]
+fn dec(s: &str) -> dunder::Decimal {
+    s.parse()
+        .unwrap_or_else(|e| panic!("bad decimal {s:?}: {e}"))
+}
 
 include!(concat!(env!("OUT_DIR"), "/conformance_cases.rs"));
 
@@ -574,6 +579,7 @@ fn dataset_rows() -> (Vec<Author>, Vec<Tag>, Vec<Article>) {
             score: r["score"].as_f64(),
             is_featured: r["is_featured"].as_bool().expect("is_featured"),
             start_time: r["start_time"].as_str().map(t),
+            price: r["price"].as_str().map(dec),
             author: ForeignKey::new(r["author_id"].as_i64().expect("author_id")),
             editor: r["editor_id"].as_i64().map(ForeignKey::new),
             tags: Default::default(),
@@ -593,6 +599,18 @@ fn dataset_reads_back() {
         assert_eq!(a, authors, "authors read back from {backend}");
         assert_eq!(g, tags, "tags read back from {backend}");
         assert_eq!(r, articles, "articles read back from {backend}");
+        // Decimals compare by value: their text shows the scale too, which
+        // is the field's on both backends (`100.00`, as Django reads it).
+        let prices = |rows: &[Article]| -> Vec<Option<String>> {
+            rows.iter()
+                .map(|r| r.price.map(|p| p.to_string()))
+                .collect()
+        };
+        assert_eq!(
+            prices(&r),
+            prices(&articles),
+            "prices read back from {backend}"
+        );
     };
     check(
         "sqlite",

@@ -186,6 +186,8 @@ fn every_field_kind_round_trips_through_create() {
             opt_datetime = r.opt_datetime,
             opt_datetime_utc = r.opt_datetime_utc,
             opt_time = r.opt_time,
+            dec = r.dec,
+            opt_dec = r.opt_dec,
         ));
         assert_eq!(&q.run(&conn).expect("sqlite create"), r);
         if let Some(c) = pg.as_mut() {

@@ -31,7 +31,7 @@ use std::collections::BTreeMap;
 
 use dunder_test_models::differential::{City, Club, Country, Passport, Person};
 use dunder_test_models::kinds::EveryKind;
-use dunder_tests::every_kind::{self, d, dt, t, utc};
+use dunder_tests::every_kind::{self, d, dec, dt, t, utc};
 
 include!(concat!(env!("OUT_DIR"), "/differential_cases.rs"));
 

@@ -81,6 +81,7 @@ const fn column(field: &'static str, name: &'static str, sql_type: SqlType) -> C
         field,
         name,
         sql_type,
+        decimal: None,
         nullable: false,
         primary_key: false,
         references: None,

@@ -47,6 +47,10 @@ const INTERNAL: &[(&str, &str)] = &[
         "the derive gives every ManyToMany a through table",
     ),
     (
+        "enable dunder's `decimal` feature",
+        "only without dunder's `decimal` feature, which the ui tests build with (unit test model::tests::decimal_fields_need_the_feature)",
+    ),
+    (
         "needs a primary key on",
         "the derive refuses a model without a primary key (derive_no_primary_key)",
     ),

@@ -25,6 +25,7 @@ pub fn marker(kind: Kind) -> TokenStream {
             quote!(::dunder::__private::chrono::DateTime<::dunder::__private::chrono::Utc>)
         }
         Kind::Time => quote!(::dunder::__private::chrono::NaiveTime),
+        Kind::Decimal => quote!(::dunder::__private::Decimal),
     }
 }
 
@@ -300,7 +301,15 @@ fn decoder(plan: &Plan, model: &TokenStream) -> TokenStream {
                 // user's token: a struct field of another type is an error
                 // there.
                 let span = proc_macro2::Span::call_site().located_at(o.span);
-                quote_spanned!(span=> ::dunder::Row::get::<#ty>(row, #at, #name)?)
+                let get = quote_spanned!(span=> ::dunder::Row::get::<#ty>(row, #at, #name)?);
+                match o.decimal {
+                    // A decimal field's column, at the field's scale.
+                    Some((digits, places)) => {
+                        let (digits, places) = (u32::from(digits), u32::from(places));
+                        quote_spanned!(span=> ::dunder::__private::Quantize::quantize(#get, #digits, #places, #name)?)
+                    }
+                    None => get,
+                }
             })
             .collect()
     };

@@ -50,10 +50,7 @@ pub fn insert(schema: &ModelSchema, model: &TokenStream, inserted: &[&FieldSchem
     let assignments = inserted
         .iter()
         .enumerate()
-        .map(|(i, f)| Assignment {
-            column: f.column.clone(),
-            value: Expression::Param(i + 1, kind(f)),
-        })
+        .map(|(i, f)| Assignment::of(f, Expression::Param(i + 1, kind(f))))
         .collect();
     let mut p = plan(
         schema,
@@ -72,9 +69,9 @@ fn pk_filter_none() -> Where {
 
 /// The body of `Model::bulk_create`.
 pub fn bulk_create(schema: &ModelSchema, inserted: &[&FieldSchema]) -> TokenStream {
-    let columns: Vec<(String, Kind)> = inserted
+    let columns: Vec<sql::InsertColumn> = inserted
         .iter()
-        .map(|f| (f.column.clone(), kind(f)))
+        .map(|f| (f.column.clone(), kind(f), f.decimal))
         .collect();
     let returning: Vec<String> = schema.fields.iter().map(|f| f.column.clone()).collect();
     // SQLite: the INSERT of one row, and the parts of the INSERT of any
@@ -192,10 +189,7 @@ pub fn methods(schema: &ModelSchema, name: &syn::Ident) -> TokenStream {
             kind: k,
             nullable: f.nullable,
         });
-        assignments.push(Assignment {
-            column: f.column.clone(),
-            value: Expression::Param(bindings.len(), k),
-        });
+        assignments.push(Assignment::of(f, Expression::Param(bindings.len(), k)));
     }
     bindings.push(Binding::Value {
         expr: field_value(pk),

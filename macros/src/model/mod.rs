@@ -125,11 +125,13 @@ fn fallback(input: &DeriveInput, ir: &ModelIr) -> TokenStream {
             ..
         } = &f.schema;
         let sql_type = format_ident!("{}", f.schema.kind.sql_type());
+        let decimal = decimal_tokens(f.schema.decimal);
         quote! {
             ::dunder::Column {
                 field: #field,
                 name: #column,
                 sql_type: ::dunder::SqlType::#sql_type,
+                decimal: #decimal,
                 nullable: #nullable,
                 primary_key: #primary_key,
                 references: ::core::option::Option::None,
@@ -288,6 +290,10 @@ fn read_model(input: &DeriveInput, id: &str) -> syn::Result<(ModelIr, Option<syn
         let mut related: Option<syn::Ident> = None;
         let mut through: Option<syn::Path> = None;
         let mut on_delete: Option<(String, Span)> = None;
+        let mut max_digits: Option<(u32, Span)> = None;
+        let mut decimal_places: Option<(u32, Span)> = None;
+        // A max_digits or decimal_places that is not a number (reported).
+        let mut bad_precision = false;
         // Each attribute once: a repeated one is an error, not "the last wins".
         let mut seen: Vec<String> = Vec::new();
         for attr in &field.attrs {
@@ -335,6 +341,24 @@ fn read_model(input: &DeriveInput, id: &str) -> syn::Result<(ModelIr, Option<syn
                 } else if meta.path.is_ident("through") {
                     through = Some(meta.value()?.parse()?);
                     Ok(())
+                } else if meta.path.is_ident("max_digits") || meta.path.is_ident("decimal_places") {
+                    let key = meta.path.get_ident().map(|i| i.to_string()).unwrap_or_default();
+                    let lit = meta.value()?.parse::<syn::LitInt>();
+                    let Some(n) = lit.as_ref().ok().and_then(|l| l.base10_parse::<u32>().ok()) else {
+                        bad_precision = true;
+                        let span = lit.map(|l| l.span()).unwrap_or_else(|e| e.span());
+                        return Err(syn::Error::new(
+                            span,
+                            format!("`{name}.{fname}`: {key} takes a whole number, e.g. #[dunder(max_digits = 8, decimal_places = 2)]"),
+                        ));
+                    };
+                    let v = (n, lit.map(|l| l.span()).unwrap_or_else(|e| e.span()));
+                    if meta.path.is_ident("max_digits") {
+                        max_digits = Some(v);
+                    } else {
+                        decimal_places = Some(v);
+                    }
+                    Ok(())
                 } else if meta.path.is_ident("on_delete") {
                     let ident: syn::Ident = meta.value()?.parse()?;
                     let v = ident.to_string();
@@ -352,7 +376,7 @@ fn read_model(input: &DeriveInput, id: &str) -> syn::Result<(ModelIr, Option<syn
                     Ok(())
                 } else {
                     Err(meta.error(
-                        "unknown field attribute: expected `column = \"…\"`, `primary_key`, `default = …`, `auto_now_add`, `auto_now`, `on_delete = …` (foreign keys), `through = …` (many-to-many) or `related = …` (reverse relations)",
+                        "unknown field attribute: expected `column = \"…\"`, `primary_key`, `default = …`, `auto_now_add`, `auto_now`, `max_digits = …` and `decimal_places = …` (decimals), `on_delete = …` (foreign keys), `through = …` (many-to-many) or `related = …` (reverse relations)",
                     ))
                 }
             });
@@ -368,6 +392,24 @@ fn read_model(input: &DeriveInput, id: &str) -> syn::Result<(ModelIr, Option<syn
             link,
         } = match classify(&field.ty) {
             Ok(t) => t,
+            Err(e) => {
+                errors.push(e);
+                continue;
+            }
+        };
+        if bad_precision {
+            continue;
+        }
+        let decimal = match decimal_precision(
+            &format!("{name}.{fname}"),
+            kind,
+            &field.ty,
+            max_digits,
+            decimal_places,
+            // The unit tests read decimal fields whatever the features.
+            cfg!(any(feature = "decimal", test)),
+        ) {
+            Ok(d) => d,
             Err(e) => {
                 errors.push(e);
                 continue;
@@ -532,6 +574,7 @@ fn read_model(input: &DeriveInput, id: &str) -> syn::Result<(ModelIr, Option<syn
                 auto_now_update,
                 target: target_tokens,
                 unique: one_to_one,
+                decimal,
             },
             ident: fident.clone(),
             span: fident.span(),
@@ -651,6 +694,66 @@ fn relation_target(path: &syn::Path) -> syn::Result<TokenStream> {
     ))
 }
 
+/// Largest `max_digits`: `rust_decimal::Decimal` holds 28 significant
+/// digits (and 28 places) exactly.
+const MAX_DIGITS: u32 = 28;
+
+/// The `(max_digits, decimal_places)` of a field (`None` unless it is a
+/// `Decimal`), or why the field is refused: a `Decimal` needs both (as
+/// Django's `DecimalField`), within `rust_decimal`'s 28 digits, and dunder's
+/// `decimal` feature (`enabled`); no other field takes them. `field` is
+/// `Model.field`.
+fn decimal_precision(
+    field: &str,
+    kind: FieldKind,
+    ty: &syn::Type,
+    max_digits: Option<(u32, Span)>,
+    decimal_places: Option<(u32, Span)>,
+    enabled: bool,
+) -> syn::Result<Option<(u16, u16)>> {
+    if kind != FieldKind::Decimal {
+        return match max_digits.or(decimal_places) {
+            Some((_, span)) => Err(syn::Error::new(
+                span,
+                format!("`{field}`: max_digits and decimal_places apply to `Decimal` fields"),
+            )),
+            None => Ok(None),
+        };
+    }
+    if !enabled {
+        return Err(syn::Error::new(
+            ty.span(),
+            format!("`{field}` is a `Decimal`: enable dunder's `decimal` feature (on by default), e.g. `dunder = {{ version = \"0.1\", features = [\"decimal\"] }}`"),
+        ));
+    }
+    let (Some((digits, digits_span)), Some((places, places_span))) = (max_digits, decimal_places)
+    else {
+        let missing = match (max_digits, decimal_places) {
+            (None, None) => "max_digits and decimal_places",
+            (None, Some(_)) => "max_digits",
+            _ => "decimal_places",
+        };
+        return Err(syn::Error::new(
+            ty.span(),
+            format!("`{field}` is a `Decimal`: give its {missing}, e.g. #[dunder(max_digits = 8, decimal_places = 2)] for values up to 999999.99 (Django's DecimalField requires both)"),
+        ));
+    };
+    if !(1..=MAX_DIGITS).contains(&digits) {
+        return Err(syn::Error::new(
+            digits_span,
+            format!("`{field}`: max_digits must be between 1 and {MAX_DIGITS} (a rust_decimal::Decimal holds {MAX_DIGITS} significant digits), not {digits}"),
+        ));
+    }
+    if places > digits {
+        return Err(syn::Error::new(
+            places_span,
+            format!("`{field}`: decimal_places ({places}) cannot be more than max_digits ({digits}): the places are some of the digits"),
+        ));
+    }
+    // Both are at most 28 here.
+    Ok(Some((digits as u16, places as u16)))
+}
+
 /// The declared type of the field `ident` of the struct.
 fn fields_type_of(input: &DeriveInput, ident: &syn::Ident) -> syn::Type {
     match &input.data {
@@ -661,6 +764,14 @@ fn fields_type_of(input: &DeriveInput, ident: &syn::Ident) -> syn::Type {
             .map(|f| f.ty.clone())
             .unwrap_or_else(|| syn::parse_quote!(())),
         _ => syn::parse_quote!(()),
+    }
+}
+
+/// `Column::decimal` of a field.
+fn decimal_tokens(decimal: Option<(u16, u16)>) -> TokenStream {
+    match decimal {
+        Some((digits, places)) => quote!(::core::option::Option::Some((#digits, #places))),
+        None => quote!(::core::option::Option::None),
     }
 }
 
@@ -879,7 +990,15 @@ fn emit(input: &DeriveInput, ir: &ModelIr) -> TokenStream {
     let getters = fields.iter().enumerate().map(|(i, f)| {
         let ident = &f.ident;
         let column = &f.schema.column;
-        quote_spanned!(f.span=> #ident: ::dunder::Row::get(row, #i, #column)?)
+        match f.schema.decimal {
+            // Read as Django reads it: at the field's scale.
+            Some((digits, places)) => {
+                let (digits, places) = (u32::from(digits), u32::from(places));
+                quote_spanned!(f.span=> #ident: ::dunder::__private::Quantize::quantize(
+                    ::dunder::Row::get(row, #i, #column)?, #digits, #places, #column)?)
+            }
+            None => quote_spanned!(f.span=> #ident: ::dunder::Row::get(row, #i, #column)?),
+        }
     });
     // Relations that are not columns start out not loaded.
     let link_inits = links.iter().map(|l| {
@@ -902,6 +1021,7 @@ fn emit(input: &DeriveInput, ir: &ModelIr) -> TokenStream {
             _ => quote!(::core::option::Option::None),
         };
         let unique = f.schema.unique;
+        let decimal = decimal_tokens(f.schema.decimal);
         let on_delete = match (&f.target_ty, &f.on_delete) {
             (Some(_), action) => {
                 let action = action.as_deref().unwrap_or("cascade");
@@ -919,6 +1039,7 @@ fn emit(input: &DeriveInput, ir: &ModelIr) -> TokenStream {
                 field: #fname,
                 name: #column,
                 sql_type: ::dunder::SqlType::#sql_type,
+                decimal: #decimal,
                 nullable: #nullable,
                 primary_key: #primary_key,
                 references: #references,
@@ -1301,5 +1422,30 @@ mod tests {
             }
         ))
         .contains("already the column"));
+    }
+
+    /// Without dunder's `decimal` feature a `Decimal` field is refused with
+    /// the feature to enable (the ui tests build with it, so this message is
+    /// checked here).
+    #[test]
+    fn decimal_fields_need_the_feature() {
+        let ty: syn::Type = syn::parse_quote!(Decimal);
+        let at = Span::call_site();
+        let precision = |enabled| {
+            decimal_precision(
+                "Invoice.total",
+                FieldKind::Decimal,
+                &ty,
+                Some((8, at)),
+                Some((2, at)),
+                enabled,
+            )
+        };
+        assert_eq!(precision(true).expect("with the feature"), Some((8, 2)));
+        let e = precision(false).expect_err("without the feature");
+        assert_eq!(
+            e.to_string(),
+            "`Invoice.total` is a `Decimal`: enable dunder's `decimal` feature (on by default), e.g. `dunder = { version = \"0.1\", features = [\"decimal\"] }`"
+        );
     }
 }

@@ -18,7 +18,7 @@ pub struct FieldType {
     pub link: Option<LinkKind>,
 }
 
-const SUPPORTED: &str = "bool, i16, i32, i64, f32, f64, String, Vec<u8>, chrono::NaiveDate, chrono::NaiveDateTime, chrono::DateTime<Utc>, chrono::NaiveTime, ForeignKey<crate::path::Model>, OneToOne<crate::path::Model>, and Option<T> of each; or a relation that is not a column: ManyToMany<crate::path::Model>, Reverse<crate::path::Model>, ReverseOne<crate::path::Model>";
+const SUPPORTED: &str = "bool, i16, i32, i64, f32, f64, String, Vec<u8>, chrono::NaiveDate, chrono::NaiveDateTime, chrono::DateTime<Utc>, chrono::NaiveTime, rust_decimal::Decimal (with max_digits and decimal_places), ForeignKey<crate::path::Model>, OneToOne<crate::path::Model>, and Option<T> of each; or a relation that is not a column: ManyToMany<crate::path::Model>, Reverse<crate::path::Model>, ReverseOne<crate::path::Model>";
 
 fn unsupported(ty: &Type) -> syn::Error {
     let written = quote::quote!(#ty).to_string().replace(' ', "");
@@ -108,6 +108,7 @@ fn classify_inner(ty: &Type, in_option: bool) -> syn::Result<FieldType> {
         "NaiveDate" => FieldKind::Date,
         "NaiveDateTime" => FieldKind::DateTime,
         "NaiveTime" => FieldKind::Time,
+        "Decimal" => FieldKind::Decimal,
         _ => return Err(unsupported(ty)),
     };
     Ok(FieldType {

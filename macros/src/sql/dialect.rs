@@ -32,6 +32,14 @@ pub trait Dialect {
     /// differs (PostgreSQL: `SUM` of `bigint` is `numeric`, `AVG` of
     /// integers is `numeric`).
     fn aggregate_result(&self, sql: String, func: AggregateFn, kind: Kind) -> String;
+    /// The value a write stores in a column, `Some((max_digits,
+    /// decimal_places))` for a decimal column (SQLite: rounded and checked
+    /// by `dunder_decimal` as PostgreSQL's `numeric(p, s)` does itself).
+    fn store(&self, value: String, decimal: Option<(u16, u16)>) -> String;
+    /// `l / r` where one side is a decimal (SQLite would divide two whole
+    /// numbers as integers: `100 / 3` is 33; PostgreSQL's numeric division
+    /// is exact).
+    fn decimal_divide(&self, l: &str, r: &str) -> String;
     /// Lower case (the same simple Unicode mapping as `upper`).
     fn lower(&self, expr: &str) -> String;
     /// The type `CAST(x AS …)` names for a value of `kind`.
@@ -55,10 +63,22 @@ fn pg_type(kind: Kind) -> &'static str {
         Kind::DateTime => "timestamp",
         Kind::DateTimeUtc => "timestamptz",
         Kind::Time => "time",
+        Kind::Decimal => "numeric",
     }
 }
 
 impl Dialect for Sqlite {
+    fn store(&self, value: String, decimal: Option<(u16, u16)>) -> String {
+        match decimal {
+            Some((digits, places)) => format!("dunder_decimal({value}, {digits}, {places})"),
+            None => value,
+        }
+    }
+
+    fn decimal_divide(&self, l: &str, r: &str) -> String {
+        format!("(CAST({l} AS REAL) / {r})")
+    }
+
     fn lower(&self, expr: &str) -> String {
         format!("dunder_lower({expr})")
     }
@@ -157,6 +177,15 @@ impl Dialect for Sqlite {
 }
 
 impl Dialect for Postgres {
+    fn store(&self, value: String, _decimal: Option<(u16, u16)>) -> String {
+        // The column's `numeric(p, s)` rounds and checks.
+        value
+    }
+
+    fn decimal_divide(&self, l: &str, r: &str) -> String {
+        format!("({l} / {r})")
+    }
+
     fn lower(&self, expr: &str) -> String {
         format!("LOWER({expr})")
     }

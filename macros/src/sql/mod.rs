@@ -269,7 +269,7 @@ impl Renderer<'_> {
             Write::Update(assignments) | Write::UpdateReturning(assignments) => {
                 let sets: Vec<String> = assignments
                     .iter()
-                    .map(|a| format!("{} = {}", quote(&a.column), self.expression(&a.value)))
+                    .map(|a| format!("{} = {}", quote(&a.column), self.stored(a)))
                     .collect();
                 format!("UPDATE {table} SET {}", sets.join(", "))
             }
@@ -281,10 +281,7 @@ impl Renderer<'_> {
                     return format!("INSERT INTO {table} DEFAULT VALUES{}", returning());
                 }
                 let cols: Vec<String> = assignments.iter().map(|a| quote(&a.column)).collect();
-                let vals: Vec<String> = assignments
-                    .iter()
-                    .map(|a| self.expression(&a.value))
-                    .collect();
+                let vals: Vec<String> = assignments.iter().map(|a| self.stored(a)).collect();
                 let on_conflict = if matches!(write, Write::InsertIfAbsent(_)) {
                     " ON CONFLICT DO NOTHING"
                 } else {
@@ -319,11 +316,22 @@ impl Renderer<'_> {
         sql
     }
 
+    /// The value an assignment stores.
+    fn stored(&self, a: &Assignment) -> String {
+        match a.value {
+            Expression::Null => "NULL".to_owned(),
+            _ => self.d.store(self.expression(&a.value), a.decimal),
+        }
+    }
+
     fn expression(&self, e: &Expression) -> String {
         match e {
             Expression::Param(n, kind) => self.d.placeholder(*n, *kind, false),
             Expression::Null => "NULL".to_owned(),
             Expression::Column(op) => self.operand(op, false),
+            Expression::Binary(l, '/', r) if is_decimal(l) || is_decimal(r) => self
+                .d
+                .decimal_divide(&self.expression(l), &self.expression(r)),
             Expression::Binary(l, op, r) => {
                 format!("({} {op} {})", self.expression(l), self.expression(r))
             }
@@ -622,12 +630,37 @@ impl Renderer<'_> {
     }
 }
 
+/// Whether an expression computes with a decimal (its kind, or a side's).
+fn is_decimal(e: &Expression) -> bool {
+    match e {
+        Expression::Param(_, kind) => *kind == Kind::Decimal,
+        Expression::Null => false,
+        Expression::Column(op) => op.kind() == Kind::Decimal,
+        Expression::Binary(l, _, r) => is_decimal(l) || is_decimal(r),
+        Expression::Neg(x) => is_decimal(x),
+        Expression::Aggregate(a) => a.kind == Kind::Decimal,
+        Expression::Query(p, exists) => {
+            !exists && p.outputs.first().is_some_and(|o| o.kind == Kind::Decimal)
+        }
+        Expression::Func(f) => match &**f {
+            // A length or a cast has its own kind.
+            Func::Length(_) => false,
+            Func::Cast(_, kind) => *kind == Kind::Decimal,
+            other => other.expressions().into_iter().any(is_decimal),
+        },
+    }
+}
+
+/// A column an INSERT of many rows writes: its name, kind, and precision
+/// when it holds a decimal.
+pub type InsertColumn = (String, Kind, Option<(u16, u16)>);
+
 /// `INSERT INTO table (columns) VALUES (…), … RETURNING returning`, `rows`
 /// rows of placeholders numbered from 1 (SQLite's multi-row insert).
 pub fn insert_rows(
     d: &dyn Dialect,
     table: &str,
-    columns: &[(String, Kind)],
+    columns: &[InsertColumn],
     rows: usize,
     returning: &[String],
 ) -> String {
@@ -639,15 +672,15 @@ pub fn insert_rows(
             ret.join(", ")
         );
     }
-    let cols: Vec<String> = columns.iter().map(|(c, _)| quote(c)).collect();
+    let cols: Vec<String> = columns.iter().map(|(c, ..)| quote(c)).collect();
     let mut n = 0;
     let values: Vec<String> = (0..rows)
         .map(|_| {
             let ps: Vec<String> = columns
                 .iter()
-                .map(|(_, k)| {
+                .map(|(_, k, decimal)| {
                     n += 1;
-                    d.placeholder(n, *k, false)
+                    d.store(d.placeholder(n, *k, false), *decimal)
                 })
                 .collect();
             format!("({})", ps.join(", "))
@@ -667,11 +700,14 @@ pub fn insert_rows(
 /// SQLite) to repeat with `, ` between, and ` RETURNING …`.
 pub fn insert_rows_parts(
     table: &str,
-    columns: &[(String, Kind)],
+    columns: &[InsertColumn],
     returning: &[String],
 ) -> (String, String, String) {
-    let cols: Vec<String> = columns.iter().map(|(c, _)| quote(c)).collect();
-    let row: Vec<&str> = columns.iter().map(|_| "?").collect();
+    let cols: Vec<String> = columns.iter().map(|(c, ..)| quote(c)).collect();
+    let row: Vec<String> = columns
+        .iter()
+        .map(|(_, _, decimal)| Sqlite.store("?".to_owned(), *decimal))
+        .collect();
     let ret: Vec<String> = returning.iter().map(|c| quote(c)).collect();
     (
         format!("INSERT INTO {} ({}) VALUES ", quote(table), cols.join(", ")),
@@ -682,7 +718,7 @@ pub fn insert_rows_parts(
 
 /// `INSERT INTO table (columns) SELECT * FROM UNNEST($1::type[], …) RETURNING
 /// returning`: every row from one array per column (PostgreSQL).
-pub fn insert_unnest(table: &str, columns: &[(String, Kind)], returning: &[String]) -> String {
+pub fn insert_unnest(table: &str, columns: &[InsertColumn], returning: &[String]) -> String {
     if columns.is_empty() {
         // Rows with no column given: as many as `$1` says, all defaults.
         let ret: Vec<String> = returning.iter().map(|c| quote(c)).collect();
@@ -692,11 +728,11 @@ pub fn insert_unnest(table: &str, columns: &[(String, Kind)], returning: &[Strin
             ret.join(", ")
         );
     }
-    let cols: Vec<String> = columns.iter().map(|(c, _)| quote(c)).collect();
+    let cols: Vec<String> = columns.iter().map(|(c, ..)| quote(c)).collect();
     let arrays: Vec<String> = columns
         .iter()
         .enumerate()
-        .map(|(i, (_, k))| Postgres.placeholder(i + 1, *k, true))
+        .map(|(i, (_, k, _))| Postgres.placeholder(i + 1, *k, true))
         .collect();
     let ret: Vec<String> = returning.iter().map(|c| quote(c)).collect();
     format!(

@@ -4,12 +4,9 @@
 pub mod differential;
 
 /// The models of the Django conformance corpus (`shared/conformance/schema.json`).
-///
-/// `price` (a DecimalField) is left out until dunder has a decimal type; cases
-/// that use it are reported as pending.
 pub mod conformance {
     use chrono::{DateTime, NaiveDate, NaiveTime, Utc};
-    use dunder::{ForeignKey, ManyToMany, Model, Reverse};
+    use dunder::{Decimal, ForeignKey, ManyToMany, Model, Reverse};
 
     /// `author`
     #[derive(Model, Debug, Clone, PartialEq)]
@@ -48,6 +45,9 @@ pub mod conformance {
         pub score: Option<f64>,
         pub is_featured: bool,
         pub start_time: Option<NaiveTime>,
+        /// Django's `DecimalField(max_digits=8, decimal_places=2, null=True)`.
+        #[dunder(max_digits = 8, decimal_places = 2)]
+        pub price: Option<Decimal>,
         pub author: ForeignKey<crate::conformance::Author>,
         #[dunder(on_delete = set_null)]
         pub editor: Option<ForeignKey<crate::conformance::Author>>,
@@ -60,7 +60,7 @@ pub mod conformance {
 /// the lookup × field-kind tests.
 pub mod kinds {
     use chrono::{DateTime, NaiveDate, NaiveDateTime, NaiveTime, Utc};
-    use dunder::Model;
+    use dunder::{Decimal, Model};
 
     /// Every field kind dunder supports.
     #[derive(Model, Debug, Clone, PartialEq)]
@@ -88,6 +88,11 @@ pub mod kinds {
         pub opt_datetime: Option<NaiveDateTime>,
         pub opt_datetime_utc: Option<DateTime<Utc>>,
         pub opt_time: Option<NaiveTime>,
+        /// Django's `DecimalField(max_digits=8, decimal_places=2)` (0 by default).
+        #[dunder(max_digits = 8, decimal_places = 2, default = Decimal::ZERO)]
+        pub dec: Decimal,
+        #[dunder(max_digits = 8, decimal_places = 2)]
+        pub opt_dec: Option<Decimal>,
     }
 }
 

@@ -71,17 +71,11 @@ impl<'s> Resolver<'s> {
         if g.update {
             for f in &self.schema.fields {
                 if let Some((_, x)) = sets.iter().find(|(s, _)| s.name == f.name) {
-                    update.push(Assignment {
-                        column: f.column.clone(),
-                        value: x.clone(),
-                    });
+                    update.push(Assignment::of(f, x.clone()));
                 } else if f.auto_now {
                     let kind = f.kind.value_kind();
                     let p = self.bind(Binding::Now { kind });
-                    update.push(Assignment {
-                        column: f.column.clone(),
-                        value: Expression::Param(p[0], kind),
-                    });
+                    update.push(Assignment::of(f, Expression::Param(p[0], kind)));
                 }
             }
         }

@@ -149,6 +149,7 @@ impl<'s> Resolver<'s> {
             nullable: t.nullable,
             alias: true,
             span: n.name.span,
+            decimal: None,
         }
     }
 
@@ -179,6 +180,7 @@ impl<'s> Resolver<'s> {
                     nullable: f.nullable,
                     alias: false,
                     span: Span::call_site(),
+                    decimal: f.decimal,
                 });
             }
         }
@@ -228,6 +230,7 @@ impl<'s> Resolver<'s> {
                     nullable: t.nullable,
                     alias: true,
                     span: n.name.span,
+                    decimal: None,
                 }),
                 Err(e) => self.errors.push(e),
             }
@@ -262,10 +265,31 @@ impl<'s> Resolver<'s> {
             name,
             kind: operand.kind(),
             nullable: operand.nullable,
+            decimal: self.column_decimal(&operand),
             expr: Expression::Column(operand),
             alias,
             span,
         })
+    }
+
+    /// The `(max_digits, decimal_places)` of the decimal field whose column
+    /// `op` reads as it is (no transform), from the schema of its table.
+    fn column_decimal(&self, op: &Operand) -> Option<(u16, u16)> {
+        if op.kind() != Kind::Decimal || !op.transforms.is_empty() || op.col.alias == ANNOTATION {
+            return None;
+        }
+        let table = &self
+            .joins
+            .from
+            .tables
+            .iter()
+            .find(|t| t.alias == op.col.alias)?
+            .table;
+        std::iter::once(&self.schemas.root)
+            .chain(self.schemas.related.iter().map(|(_, s)| s))
+            .filter(|s| &s.table == table)
+            .find_map(|s| s.fields.iter().find(|f| f.column == op.col.column))?
+            .decimal
     }
 
     /// An expression of an annotation or an aggregate.
@@ -400,6 +424,17 @@ impl<'s> Resolver<'s> {
                             ),
                         ));
                     }
+                }
+                let float = |k: Kind| matches!(k, Kind::F32 | Kind::F64);
+                if (l.kind == Kind::Decimal && float(r.kind))
+                    || (float(l.kind) && r.kind == Kind::Decimal)
+                {
+                    return Err(syn::Error::new(
+                        b.op.span(),
+                        format!(
+                            "`{op}` of a `Decimal` and a float: the result would be neither exact nor a float (Django refuses it too: \"Cannot infer type of '{op}' expression involving these types\"); use a `Decimal` value, or an integer"
+                        ),
+                    ));
                 }
                 Ok(Side::Typed(Typed {
                     kind: combine(l.kind, r.kind),
@@ -829,6 +864,8 @@ impl<'s> Resolver<'s> {
                 ))
             }
             (AggregateFn::Sum, Some(Kind::F32 | Kind::F64)) => Kind::F64,
+            // Django: the sum and the average of decimals are decimals.
+            (AggregateFn::Sum | AggregateFn::Avg, Some(Kind::Decimal)) => Kind::Decimal,
             (AggregateFn::Sum, _) => Kind::I64,
             (AggregateFn::Avg, _) => Kind::F64,
             (AggregateFn::Min | AggregateFn::Max, Some(k @ (Kind::Bool | Kind::Bytes))) => {
@@ -940,15 +977,17 @@ fn is_number(k: Kind) -> bool {
 }
 
 /// What `l op r` yields: a float when either side is one (`f32` only with
-/// two), else the wider integer (PostgreSQL's own rules).
+/// two), a decimal with a decimal and an integer, else the wider integer
+/// (PostgreSQL's own rules; a decimal and a float are refused before).
 fn combine(l: Kind, r: Kind) -> Kind {
     fn rank(k: Kind) -> u8 {
         match k {
             Kind::I16 => 1,
             Kind::I32 => 2,
             Kind::I64 | Kind::ForeignKey => 3,
-            Kind::F32 => 4,
-            _ => 5,
+            Kind::Decimal => 4,
+            Kind::F32 => 5,
+            _ => 6,
         }
     }
     let k = if rank(l) >= rank(r) { l } else { r };

@@ -135,6 +135,7 @@ impl<'s> Resolver<'s> {
                     nullable: false,
                     alias: false,
                     span: sub.span,
+                    decimal: None,
                 }];
                 plan.select = Select::Values(Shape::Flat);
             }

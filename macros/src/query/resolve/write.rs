@@ -37,10 +37,7 @@ impl<'s> Resolver<'s> {
             }
             seen.push(&field.name);
             match self.set_value(field, &a.value) {
-                Ok(value) => out.push(Assignment {
-                    column: field.column.clone(),
-                    value,
-                }),
+                Ok(value) => out.push(Assignment::of(field, value)),
                 Err(e) => self.errors.push(e),
             }
         }
@@ -115,10 +112,7 @@ impl<'s> Resolver<'s> {
                     Given::Bound(x) => Ok(x.clone()),
                 };
                 match value {
-                    Ok(value) => out.push(Assignment {
-                        column: f.column.clone(),
-                        value,
-                    }),
+                    Ok(value) => out.push(Assignment::of(f, value)),
                     Err(e) => self.errors.push(e),
                 }
             } else if f.default {
@@ -127,16 +121,10 @@ impl<'s> Resolver<'s> {
                     kind,
                     nullable: f.nullable,
                 });
-                out.push(Assignment {
-                    column: f.column.clone(),
-                    value: Expression::Param(p[0], kind),
-                });
+                out.push(Assignment::of(f, Expression::Param(p[0], kind)));
             } else if f.auto_now {
                 let p = self.bind(Binding::Now { kind });
-                out.push(Assignment {
-                    column: f.column.clone(),
-                    value: Expression::Param(p[0], kind),
-                });
+                out.push(Assignment::of(f, Expression::Param(p[0], kind)));
             } else if !(f.nullable || (f.primary_key && is_auto(f))) {
                 missing.push(f.name.as_str());
             }
@@ -418,7 +406,10 @@ fn f_kind(r: &mut Resolver<'_>, e: &Expr, scope: Scope) -> Option<Kind> {
 }
 
 pub(super) fn is_numeric(k: Kind) -> bool {
-    matches!(k, Kind::I16 | Kind::I32 | Kind::I64 | Kind::F32 | Kind::F64)
+    matches!(
+        k,
+        Kind::I16 | Kind::I32 | Kind::I64 | Kind::F32 | Kind::F64 | Kind::Decimal
+    )
 }
 
 /// Whether an expression uses `F(…)` (or `OuterRef(…)`).
