@@ -8,7 +8,10 @@
 //! * `$OUT_DIR/differential_cases.rs`: random filter trees for
 //!   `tests/differential.rs`, over one table and across relations (see
 //!   `build/differential.rs`; `DUNDER_DIFF_SEED`, `DUNDER_DIFF_CASES`,
-//!   `DUNDER_DIFF_REL_CASES`).
+//!   `DUNDER_DIFF_REL_CASES`), with `F()` expressions, aggregates, GROUP BY
+//!   and functions (`DUNDER_DIFF_EXPR_CASES`, `DUNDER_DIFF_REL_EXPR_CASES`,
+//!   `DUNDER_DIFF_AGG_CASES`,
+//!   `DUNDER_DIFF_GROUP_CASES`, `DUNDER_DIFF_FUNC_CASES`).
 
 use std::path::Path;
 
@@ -49,23 +52,29 @@ fn main() {
 
     println!("cargo:rerun-if-changed=build/differential.rs");
     println!("cargo:rerun-if-env-changed=DUNDER_DIFF_SEED");
-    println!("cargo:rerun-if-env-changed=DUNDER_DIFF_CASES");
     let seed = std::env::var("DUNDER_DIFF_SEED")
         .ok()
         .and_then(|s| s.parse().ok())
         .unwrap_or(0x00d0_4d3e_5eed);
-    let count = std::env::var("DUNDER_DIFF_CASES")
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(2000);
-    println!("cargo:rerun-if-env-changed=DUNDER_DIFF_REL_CASES");
-    let rel_count = std::env::var("DUNDER_DIFF_REL_CASES")
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(1000);
+    let count = |var: &str, default: usize| -> usize {
+        println!("cargo:rerun-if-env-changed={var}");
+        std::env::var(var)
+            .ok()
+            .and_then(|s| s.parse().ok())
+            .unwrap_or(default)
+    };
+    let counts = differential::Counts {
+        trees: count("DUNDER_DIFF_CASES", 2000),
+        relations: count("DUNDER_DIFF_REL_CASES", 1000),
+        rel_exprs: count("DUNDER_DIFF_REL_EXPR_CASES", 300),
+        exprs: count("DUNDER_DIFF_EXPR_CASES", 500),
+        aggregates: count("DUNDER_DIFF_AGG_CASES", 60),
+        groups: count("DUNDER_DIFF_GROUP_CASES", 50),
+        functions: count("DUNDER_DIFF_FUNC_CASES", 120),
+    };
     std::fs::write(
         out_dir.join("differential_cases.rs"),
-        differential::generate(seed, count, rel_count),
+        differential::generate(seed, &counts),
     )
     .expect("write differential_cases.rs");
 }

@@ -43,12 +43,17 @@ pub fn compile(schemas: &Schemas, chain: TokenStream) -> syn::Result<Outcome> {
         Ok(plan) => plan?,
     };
     let zero_based = |v: Vec<usize>| v.into_iter().map(|n| n - 1).collect::<Vec<_>>();
+    // Every statement numbers the placeholders it uses 1, 2, …: a value
+    // the SQL does not read (an annotation left out of `values(…)`) is not
+    // bound.
     let mut get = plan.clone();
+    let taken = zero_based(get.renumber());
+    let Statement { sqlite, postgres } = Statement::of(&get);
+    let count: usize = plan.bindings.iter().map(plan::Binding::param_count).sum();
     let get_params = match plan.get_or_create {
-        Some(_) => zero_based(get.renumber()),
+        Some(_) => taken.clone(),
         None => Vec::new(),
     };
-    let Statement { sqlite, postgres } = Statement::of(&get);
     let get_or_create = plan.get_or_create_plans().map(|mut p| {
         let insert_params = zero_based(p.insert.renumber());
         p.insert_strict.renumber();
@@ -67,6 +72,16 @@ pub fn compile(schemas: &Schemas, chain: TokenStream) -> syn::Result<Outcome> {
     // again without the absent ones (and their joins), each numbering its
     // own placeholders and saying which of the values it takes.
     let mut variants = Vec::new();
+    if plan.optional == 0 && plan.get_or_create.is_none() && taken.len() < count {
+        // One statement that takes some of the values.
+        variants.push((
+            Statement {
+                sqlite: sqlite.clone(),
+                postgres: postgres.clone(),
+            },
+            taken,
+        ));
+    }
     if plan.optional > 0 && plan.optional <= resolve::MAX_OPTIONAL {
         let all = (1u64 << plan.optional) - 1;
         for present in 0..=all {

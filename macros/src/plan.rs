@@ -998,9 +998,12 @@ impl Plan {
     /// would have a type the server must guess). Returns the old numbers,
     /// in the new order: the new `$i` is the old `returned[i - 1]`.
     pub fn renumber(&mut self) -> Vec<usize> {
-        fn set<'a>(e: &'a mut Expression, out: &mut Vec<&'a mut usize>) {
+        fn set<'a>(e: &'a mut Expression, out: &mut Out<'a, '_>) {
             match e {
-                Expression::Param(n, _) => out.push(n),
+                Expression::Param(n, _) => out.params.push(n),
+                Expression::Column(op) if op.col.alias == ANNOTATION => {
+                    out.annotations.push(op.col.column.clone());
+                }
                 Expression::Null | Expression::Column(_) => {}
                 Expression::Binary(l, _, r) => {
                     set(l, out);
@@ -1018,7 +1021,7 @@ impl Plan {
                         set(x, out);
                     }
                 }
-                Expression::Query(p, _) => plan(p, out),
+                Expression::Query(p, _) => plan(p, out.params),
                 Expression::Func(f) => {
                     let (es, ws) = f.parts_mut();
                     for w in ws {
@@ -1030,10 +1033,13 @@ impl Plan {
                 }
             }
         }
-        fn cond<'a>(w: &'a mut Where, out: &mut Vec<&'a mut usize>) {
+        fn cond<'a>(w: &'a mut Where, out: &mut Out<'a, '_>) {
             match w {
                 Where::Leaf(l) => {
-                    out.extend(l.params.iter_mut().map(|p| &mut p.0));
+                    if l.lhs.col.alias == ANNOTATION {
+                        out.annotations.push(l.lhs.col.column.clone());
+                    }
+                    out.params.extend(l.params.iter_mut().map(|p| &mut p.0));
                     if let Some(e) = &mut l.rhs {
                         set(e, out);
                     }
@@ -1045,16 +1051,31 @@ impl Plan {
                         cond(w, out)
                     }
                 }
-                Where::Query(q) => plan(&mut q.query, out),
+                Where::Query(q) => {
+                    if let Some(lhs) = q.lhs.as_ref().filter(|l| l.col.alias == ANNOTATION) {
+                        out.annotations.push(lhs.col.column.clone());
+                    }
+                    plan(&mut q.query, out.params)
+                }
             }
         }
-        fn plan<'a>(p: &'a mut Plan, refs: &mut Vec<&'a mut usize>) {
+        /// The placeholders found, and the annotations read (by name) in
+        /// the plan being walked.
+        struct Out<'a, 'b> {
+            params: &'b mut Vec<&'a mut usize>,
+            annotations: Vec<String>,
+        }
+        fn plan<'a>(p: &'a mut Plan, params: &mut Vec<&'a mut usize>) {
+            let refs = &mut Out {
+                params,
+                annotations: Vec::new(),
+            };
             for v in [&mut p.slice.limit, &mut p.slice.offset]
                 .into_iter()
                 .flatten()
             {
                 if let SliceValue::Param(n) = v {
-                    refs.push(n);
+                    refs.params.push(n);
                 }
             }
             if let Some(
@@ -1069,17 +1090,28 @@ impl Plan {
             for w in [&mut p.filter, &mut p.having].into_iter().flatten() {
                 cond(w, refs);
             }
-            for a in &mut p.annotations {
-                set(&mut a.expr, refs);
-            }
             for o in &mut p.outputs {
                 set(&mut o.expr, refs);
             }
             for e in &mut p.group_by {
                 set(e, refs);
             }
+            for o in &mut p.order {
+                if o.operand.col.alias == ANNOTATION {
+                    refs.annotations.push(o.operand.col.column.clone());
+                }
+            }
+            // An annotation's placeholders are the statement's only where
+            // it is read (it is inlined there): `annotate(a = F(x) + 1)
+            // .values(pk)` binds nothing. One reads only those before it,
+            // so walking them backwards finds every one read.
+            for a in p.annotations.iter_mut().rev() {
+                if refs.annotations.contains(&a.name) {
+                    set(&mut a.expr, refs);
+                }
+            }
             if let Some(sub) = &mut p.subquery {
-                plan(sub, refs);
+                plan(sub, refs.params);
             }
         }
         let mut refs: Vec<&mut usize> = Vec::new();

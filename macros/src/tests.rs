@@ -1257,6 +1257,146 @@ fn subqueries() {
     insta::assert_snapshot!("subqueries", out);
 }
 
+/// The type of each computed value, as PostgreSQL computes it (which
+/// SQLite's answer is decoded as alike), and the SQL that computes it.
+#[test]
+fn expression_types() {
+    use crate::plan::Kind;
+    /// Each output's name, type and nullability.
+    type Outputs = &'static [(&'static str, Kind, bool)];
+    let cases: Vec<(TokenStream, Outputs)> = vec![
+        // `int2 * float4` is a `float8` on PostgreSQL; `float4 * float4` a
+        // `float4`; a negative float literal is an `f64` as a positive one.
+        (
+            quote!(.values(a = F(small) * F(real), b = F(real) * F(real), c = F(real) / -2.5, d = F(real) + (1.5), e = F(int) * 2)),
+            &[
+                ("a", Kind::F64, false),
+                ("b", Kind::F32, false),
+                ("c", Kind::F64, false),
+                ("d", Kind::F64, false),
+                ("e", Kind::I32, false),
+            ],
+        ),
+        // `COALESCE`/`CASE` of several number types: PostgreSQL's one type.
+        (
+            quote!(.values(
+                a = Coalesce(F(opt_int), F(big)),
+                b = Coalesce(F(opt_int), F(small)),
+                c = Coalesce(F(real), F(int)),
+                d = Case(When(flag = true, then = F(int)), default = F(big)),
+                e = Case(When(flag = true, then = F(small)), When(int__gt = 1, then = F(real)), default = 2.5),
+                f = Coalesce(F(opt_int), 7),
+            )),
+            &[
+                ("a", Kind::I64, false),
+                ("b", Kind::I32, false),
+                ("c", Kind::F32, false),
+                ("d", Kind::I64, false),
+                ("e", Kind::F64, false),
+                ("f", Kind::I32, false),
+            ],
+        ),
+        // The sum of `f32`s is summed as doubles on both backends.
+        (
+            quote!(.aggregate(s = Sum(F(real)), t = Sum(F(double)), m = Max(F(real)))),
+            &[
+                ("s", Kind::F64, true),
+                ("t", Kind::F64, true),
+                ("m", Kind::F32, true),
+            ],
+        ),
+        // Casts both backends answer alike.
+        (
+            quote!(.values(a = Cast(F(flag), i32), b = Cast(F(small), String), c = Cast(F(real), f64), d = Cast(F(int), f32))),
+            &[
+                ("a", Kind::I32, false),
+                ("b", Kind::Text, false),
+                ("c", Kind::F64, false),
+                ("d", Kind::F32, false),
+            ],
+        ),
+    ];
+    let mut out = String::new();
+    for (chain, want) in cases {
+        let c =
+            compile(&schema(), chain.clone()).unwrap_or_else(|e| panic!("`{chain}` failed: {e}"));
+        let got: Vec<(&str, Kind, bool)> = c
+            .plan
+            .outputs
+            .iter()
+            .map(|o| (o.name.as_str(), o.kind, o.nullable))
+            .collect();
+        assert_eq!(got, want, "`{chain}`");
+        out.push_str(&format!(
+            "{chain}\n  sqlite:   {}\n  postgres: {}\n",
+            c.sqlite, c.postgres
+        ));
+    }
+    insta::assert_snapshot!("expression_types", out);
+    let errors: Vec<(TokenStream, &str)> = vec![
+        (
+            quote!(.values(n = Cast(F(flag), String))),
+            "`Cast` from `bool` to `String` gives different answers on SQLite and PostgreSQL (`1` against `true`)",
+        ),
+        (
+            quote!(.values(n = Cast(F(flag), i64))),
+            "casts a boolean to `int4` only: use `i32`",
+        ),
+        (
+            quote!(.values(n = Cast(F(datetime), String))),
+            "`Cast` from `NaiveDateTime` to `String` gives different answers",
+        ),
+        (
+            quote!(.values(n = Cast(F(double), String))),
+            "each writes numbers its own way",
+        ),
+        (
+            quote!(.values(n = Cast(F(date), i32))),
+            "is not a cast both SQLite and PostgreSQL make",
+        ),
+    ];
+    for (chain, want) in errors {
+        let e = compile(&schema(), chain.clone()).expect_err(&chain.to_string());
+        assert!(e.to_string().contains(want), "`{chain}`: {e}");
+    }
+}
+
+/// An annotation's placeholders are bound only when the statement reads
+/// it: each statement's placeholders are 1, 2, … with none left over.
+#[test]
+fn unread_annotations_bind_nothing() {
+    let cases: Vec<(TokenStream, usize)> = vec![
+        (quote!(.annotate(a = F(int) + 1).values(pk)), 0),
+        (
+            quote!(.annotate(a = F(int) + 1, b = F(big) + 7).order_by(a).values(pk)),
+            1,
+        ),
+        (
+            quote!(.annotate(a = F(int) + 1, b = F(a) * 2).filter(b__gt = 10).values(pk)),
+            3,
+        ),
+        (
+            quote!(.annotate(a = F(int) + 1, b = F(big) * 2).values(b)),
+            1,
+        ),
+        (
+            quote!(.annotate(a = F(int) + 1, b = F(big) * 2).filter(pk__in = query!(Item.annotate(c = F(int) - 3).filter(c__gt = 0).values(pk)))),
+            4,
+        ),
+    ];
+    for (chain, n) in cases {
+        let c =
+            compile(&schema(), chain.clone()).unwrap_or_else(|e| panic!("`{chain}` failed: {e}"));
+        for sql in [&c.sqlite, &c.postgres] {
+            let highest = (1..=9)
+                .filter(|k| sql.contains(&format!("?{k}")) || sql.contains(&format!("${k}")))
+                .max()
+                .unwrap_or(0);
+            assert_eq!(highest, n, "`{chain}`: {sql}");
+        }
+    }
+}
+
 #[test]
 fn functions() {
     let cases: Vec<(&str, TokenStream)> = vec![

@@ -82,33 +82,53 @@ pub fn register_functions(conn: &Connection) -> rusqlite::Result<()> {
 
 type BoxError = Box<dyn std::error::Error + Send + Sync + 'static>;
 
-/// Upper case one character at a time, keeping characters whose upper case
-/// is more than one character (`ß`): the simple case mapping PostgreSQL's
-/// `upper()` applies under a UTF-8 locale, so both backends fold alike.
+/// Upper case by the simple (one-to-one) Unicode mapping, as PostgreSQL's
+/// `UPPER` under a UTF-8 `LC_CTYPE`: a character whose full upper case is
+/// several characters keeps its simple mapping (`ᾳ` → `ᾼ`), or stays as it
+/// is when it has none (`ß`, `ŉ`, `ﬁ`), so both backends fold alike.
 pub fn upper(s: &str) -> String {
     s.chars()
         .map(|c| {
             let mut u = c.to_uppercase();
             match (u.next(), u.next()) {
                 (Some(one), None) => one,
-                _ => c,
+                _ => simple_upper(c),
             }
         })
         .collect()
 }
 
 /// Lower case by the simple (one-to-one) Unicode mapping, as PostgreSQL's
-/// `LOWER` under a UTF-8 `LC_CTYPE`: `İ` stays one character.
+/// `LOWER` under a UTF-8 `LC_CTYPE`: `İ` becomes `i`, not `i̇`.
 pub fn lower(s: &str) -> String {
     s.chars()
         .map(|c| {
             let mut l = c.to_lowercase();
             match (l.next(), l.next()) {
                 (Some(one), None) => one,
+                // U+0130 is the only character whose full lower case is
+                // several characters; its simple lower case is `i`.
+                _ if c == '\u{130}' => 'i',
                 _ => c,
             }
         })
         .collect()
+}
+
+/// The simple upper case (UnicodeData.txt) of a character whose full upper
+/// case (SpecialCasing.txt) is several characters: the Greek letters with
+/// ypogegrammeni map to their title-case forms; the others (`ß`, `ŉ`, the
+/// ligatures, …) have no simple upper case and stay.
+fn simple_upper(c: char) -> char {
+    match c {
+        '\u{1F80}'..='\u{1F87}' | '\u{1F90}'..='\u{1F97}' | '\u{1FA0}'..='\u{1FA7}' => {
+            char::from_u32(c as u32 + 8).unwrap_or(c)
+        }
+        '\u{1FB3}' => '\u{1FBC}',
+        '\u{1FC3}' => '\u{1FCC}',
+        '\u{1FF3}' => '\u{1FFC}',
+        _ => c,
+    }
 }
 
 fn is_missing_dunder_function(e: &rusqlite::Error) -> bool {

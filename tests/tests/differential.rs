@@ -1,10 +1,15 @@
-//! Differential and metamorphic testing of random filter trees (generated at
+//! Differential and metamorphic testing of random queries (generated at
 //! build time from a fixed seed by `build/differential.rs`; another seed with
-//! `DUNDER_DIFF_SEED=<u64>`, another count with `DUNDER_DIFF_CASES=<n>` for
-//! the single-table trees and `DUNDER_DIFF_REL_CASES=<n>` for the relation
-//! cases).
+//! `DUNDER_DIFF_SEED=<u64>`, other counts with `DUNDER_DIFF_CASES=<n>` for
+//! the single-table trees, `DUNDER_DIFF_REL_CASES=<n>` and
+//! `DUNDER_DIFF_REL_EXPR_CASES=<n>` for the relation cases without and with
+//! `F()`, `DUNDER_DIFF_EXPR_CASES`, `DUNDER_DIFF_AGG_CASES`,
+//! `DUNDER_DIFF_GROUP_CASES` and `DUNDER_DIFF_FUNC_CASES` for the families
+//! below).
 //!
-//! Single-table trees over `EveryKind`:
+//! Single-table trees over `EveryKind`, plain, and with `F()` expressions
+//! (arithmetic, unary minus, values beside columns, transforms; numbers,
+//! dates, times, text, flags and bytes compared with columns):
 //!
 //! * SQLite and PostgreSQL return the same rows for every tree W;
 //! * on each backend, `filter(W)` and `exclude(W)` partition the table: no row
@@ -13,7 +18,8 @@
 //!
 //! Relation cases over `dunder_test_models::differential` (leaves are paths
 //! through forward, reverse, one-to-one and many-to-many relations, in one
-//! call or in chains of calls; see
+//! call or in chains of calls, some compared with `F()` across single-valued
+//! relations; see
 //! [`relation_trees_agree_across_backends_and_keep_djangos_semantics`]):
 //!
 //! * SQLite and PostgreSQL return the same multiset of rows;
@@ -22,6 +28,17 @@
 //! * single-leaf conditions give the answers of an oracle computed from the
 //!   data set; a chain returns each row as many times as the product of its
 //!   counts in each call alone.
+//!
+//! Projections over `EveryKind`, compared value by value across the backends
+//! (floats within a relative 1e-9):
+//!
+//! * aggregates of `filter(W)`, `exclude(W)` and the whole table add up
+//!   (TLP for aggregates; see
+//!   [`random_aggregates_agree_across_backends_and_add_up`]);
+//! * GROUP BY, group by group the same (see
+//!   [`random_group_by_agree_across_backends_and_add_up`]);
+//! * functions in `values_list` (see
+//!   [`random_functions_agree_across_backends`]).
 //!
 //! `DUNDER_DIFF_DUMP=<file>` writes every relation case and its SQLite
 //! answers as JSON, to compare them with another implementation (e.g. Django
@@ -32,6 +49,155 @@ use std::collections::BTreeMap;
 use dunder_test_models::differential::{City, Club, Country, Passport, Person};
 use dunder_test_models::kinds::EveryKind;
 use dunder_tests::every_kind::{self, d, dec, dt, t, utc};
+
+// ---------------------------------------------------------------------------
+// Rows of the projection families (aggregates, GROUP BY, functions)
+
+/// One value of a projected row, whatever its Rust type.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Val {
+    Null,
+    Bool(bool),
+    Int(i64),
+    Float(f64),
+    Text(String),
+    Bytes(Vec<u8>),
+    Date(chrono::NaiveDate),
+    DateTime(chrono::NaiveDateTime),
+    Utc(chrono::DateTime<chrono::Utc>),
+    Time(chrono::NaiveTime),
+    Decimal(dunder::Decimal),
+}
+
+/// A column's value as a [`Val`].
+pub trait ToVal {
+    fn to_val(&self) -> Val;
+}
+
+macro_rules! to_val {
+    ($($t:ty => |$x:ident| $e:expr),* $(,)?) => {
+        $(impl ToVal for $t {
+            fn to_val(&self) -> Val {
+                let $x = self;
+                $e
+            }
+        })*
+    };
+}
+
+to_val! {
+    bool => |x| Val::Bool(*x),
+    i16 => |x| Val::Int((*x).into()),
+    i32 => |x| Val::Int((*x).into()),
+    i64 => |x| Val::Int(*x),
+    f32 => |x| Val::Float((*x).into()),
+    f64 => |x| Val::Float(*x),
+    String => |x| Val::Text(x.clone()),
+    Vec<u8> => |x| Val::Bytes(x.clone()),
+    chrono::NaiveDate => |x| Val::Date(*x),
+    chrono::NaiveDateTime => |x| Val::DateTime(*x),
+    chrono::DateTime<chrono::Utc> => |x| Val::Utc(*x),
+    chrono::NaiveTime => |x| Val::Time(*x),
+    dunder::Decimal => |x| Val::Decimal(*x),
+}
+
+impl<T: ToVal> ToVal for Option<T> {
+    fn to_val(&self) -> Val {
+        self.as_ref().map_or(Val::Null, ToVal::to_val)
+    }
+}
+
+/// `x` as a [`Val`] (the generated row closures call it on each field).
+pub fn val<T: ToVal>(x: &T) -> Val {
+    x.to_val()
+}
+
+/// The databases the projection families run on: `every_kind::seed()` on
+/// SQLite and, when the server is there, PostgreSQL.
+///
+/// PostgreSQL is queried through `dunder::postgres::Client` (prepared
+/// statements): its code is generic over the row type in fewer places than
+/// the plain client's, and the thousands of generated row types compile
+/// several times faster.
+pub struct Cx {
+    sqlite: rusqlite::Connection,
+    pg: Option<(dunder::postgres::Client, dunder_tests::PgDb)>,
+}
+
+impl std::fmt::Debug for Cx {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Cx").finish_non_exhaustive()
+    }
+}
+
+impl Cx {
+    fn new() -> Cx {
+        let rows = every_kind::seed();
+        let sqlite = dunder_tests::sqlite();
+        every_kind::load_sqlite(&sqlite, &rows);
+        let pg = dunder_tests::pg().map(|mut db| {
+            every_kind::load_pg(&mut db, &rows);
+            (
+                dunder::postgres::Client::new(dunder_tests::pg_connect(&db)),
+                db,
+            )
+        });
+        Cx { sqlite, pg }
+    }
+}
+
+/// One query's rows on each backend (`Err`: the error's text).
+#[derive(Debug)]
+pub struct Answer {
+    /// The SQL on SQLite and on PostgreSQL.
+    pub sql: [&'static str; 2],
+    pub sqlite: Result<Vec<Vec<Val>>, String>,
+    pub pg: Option<Result<Vec<Vec<Val>>, String>>,
+}
+
+/// Runs `query` on both backends of `cx`, each row read by `|r| row`.
+macro_rules! answer {
+    ($cx:expr, $query:expr, |$r:ident| $row:expr) => {{
+        let cx: &mut Cx = &mut *$cx;
+        let q = $query;
+        let sqlite = q.fetch_all(&cx.sqlite);
+        let pg = match cx.pg.as_mut() {
+            Some((c, _)) => Some(q.fetch_all(c)),
+            None => None,
+        };
+        let sql = [
+            q.sql(dunder::Dialect::Sqlite),
+            q.sql(dunder::Dialect::Postgres),
+        ];
+        answer(sql, sqlite, pg, &|$r| $row)
+    }};
+}
+
+/// The rows of both backends as [`Val`]s. (One small generic function per
+/// query: the generated cases compile in reasonable time.)
+fn answer<T>(
+    sql: [&'static str; 2],
+    sqlite: dunder::Result<Vec<T>>,
+    pg: Option<dunder::Result<Vec<T>>>,
+    f: &dyn Fn(&T) -> Vec<Val>,
+) -> Answer {
+    let read = |r: dunder::Result<Vec<T>>| -> Result<Vec<Vec<Val>>, String> {
+        let rows = match r {
+            Ok(rows) => rows,
+            Err(e) => return Err(e.to_string()),
+        };
+        let mut out = Vec::with_capacity(rows.len());
+        for row in &rows {
+            out.push(f(row));
+        }
+        Ok(out)
+    };
+    Answer {
+        sql,
+        sqlite: read(sqlite),
+        pg: pg.map(read),
+    }
+}
 
 include!(concat!(env!("OUT_DIR"), "/differential_cases.rs"));
 
@@ -81,6 +247,26 @@ fn ids(rows: Vec<EveryKind>) -> Vec<i64> {
 
 #[test]
 fn random_filter_trees_agree_across_backends_and_partition_the_table() {
+    partition_trees("differential", TREES, queries);
+}
+
+/// Trees whose leaves compare columns with `F()` expressions (`EXPR_TREES`,
+/// generated by `expr_case` in `build/differential.rs`): the same checks as
+/// the plain trees.
+#[test]
+fn random_expression_trees_agree_across_backends_and_partition_the_table() {
+    partition_trees("expressions", EXPR_TREES, expr_queries);
+}
+
+type Pair = (
+    dunder::Query<'static, EveryKind>,
+    dunder::Query<'static, EveryKind>,
+);
+
+/// Each tree W of `trees` (`queries(i)`: its filter and its exclude): no
+/// bound value in the SQL; SQLite and PostgreSQL return the same rows; on
+/// each backend `filter(W)` and `exclude(W)` partition the table.
+fn partition_trees(label: &str, trees: &[&str], queries: fn(usize) -> Pair) {
     let rows = every_kind::seed();
     let all: Vec<i64> = rows.iter().map(|r| r.id).collect();
     let sqlite = dunder_tests::sqlite();
@@ -91,7 +277,7 @@ fn random_filter_trees_agree_across_backends_and_partition_the_table() {
     }
     let mut failures = Vec::new();
     let mut nonempty = 0usize;
-    for (i, w) in TREES.iter().enumerate() {
+    for (i, w) in trees.iter().enumerate() {
         let (filter, exclude) = queries(i);
         for lit in literals(w) {
             for q in [&filter, &exclude] {
@@ -136,20 +322,20 @@ fn random_filter_trees_agree_across_backends_and_partition_the_table() {
                 "#{i} `{w}` (SQLite): filter {fs:?} and exclude {es:?} do not partition {all:?}"
             ));
         }
-        for (name, got, want) in [("filter", fp, &fs), ("exclude", ep, &es)] {
+        for (name, q, got, want) in [("filter", &filter, fp, &fs), ("exclude", &exclude, ep, &es)] {
             match got {
                 None => {}
                 Some(Ok(p)) if &p == want => {}
                 Some(other) => failures.push(format!(
                     "#{i} `{w}` {name}: SQLite {want:?}, PostgreSQL {other:?}\n    SQL: {}",
-                    filter.sql(dunder::Dialect::Postgres)
+                    q.sql(dunder::Dialect::Postgres)
                 )),
             }
         }
     }
     println!(
-        "differential (seed {SEED:#x}): {} trees, {nonempty} selecting some but not all rows, {} failures",
-        TREES.len(),
+        "{label} (seed {SEED:#x}): {} trees, {nonempty} selecting some but not all rows, {} failures",
+        trees.len(),
         failures.len()
     );
     assert!(
@@ -159,7 +345,7 @@ fn random_filter_trees_agree_across_backends_and_partition_the_table() {
         failures.join("\n  ")
     );
     assert!(
-        nonempty * 4 > TREES.len(),
+        trees.is_empty() || nonempty * 4 > trees.len(),
         "too few trees select a proper subset: the generator is too weak"
     );
 }
@@ -1026,4 +1212,504 @@ fn relation_trees_agree_across_backends_and_keep_djangos_semantics() {
         single == 0 || (proper * 3 > single && partitioned * 3 > single && oracled * 6 > single),
         "the relation generator is too weak: {proper} proper subsets, {partitioned} partition checks, {oracled} oracle checks of {single} cases"
     );
+}
+
+// ---------------------------------------------------------------------------
+// Aggregates, GROUP BY and functions over `EveryKind`
+
+/// How an aggregate's answers over `filter(W)`, `exclude(W)` and the whole
+/// table relate (they partition the table).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Check {
+    /// A count or an integer sum: the two parts add up to the whole (a NULL
+    /// sum counts as 0; two NULLs make a NULL).
+    Add,
+    /// A float sum: the same, within a relative 1e-9.
+    AddFloat,
+    /// The whole's minimum is the smaller of the parts' (NULL: no value).
+    Min,
+    Max,
+    /// A distinct count: at least the larger part's, at most their sum.
+    Distinct,
+    /// Nothing to check across the parts (`Avg`, distinct sums).
+    Other,
+}
+
+/// One generated aggregate case (`agg_case` in `build/differential.rs`).
+/// Its answers: `filter(w)`, `exclude(w)` and the whole table, each
+/// `.aggregate(…)` (item 0 is `n`, the row count), then `filter(w).count()`
+/// and `filter(w).filter(w2).count()`.
+#[derive(Debug)]
+pub struct AggCase {
+    pub w: &'static str,
+    pub w2: &'static str,
+    pub aggregate: &'static str,
+    pub checks: &'static [Check],
+    /// Items that count the rows where `w2` holds (`Count(pk, filter =
+    /// Q(w2))`, `Sum(Case(When(w2, then = 1), default = 0))`); the first is
+    /// `f`.
+    pub counted: &'static [usize],
+    /// An item counting the rows where `!(w2)` holds: with `f`, it makes `n`.
+    pub complement: Option<usize>,
+}
+
+/// One generated GROUP BY case (`group_case` in `build/differential.rs`).
+/// Its answers: `filter(w)`, `exclude(w)` and the whole table, each with
+/// `grouping`, then `filter(w).count()`, and with a HAVING, `filter(w)`
+/// grouped then `.filter(n__gte = k)` and `.exclude(n__gte = k)`. A row is
+/// the `keys` group keys, then `n = Count(pk)`, then the other annotations.
+#[derive(Debug)]
+pub struct GroupCase {
+    pub w: &'static str,
+    pub grouping: &'static str,
+    pub keys: usize,
+    /// One per annotation, `n` first.
+    pub checks: &'static [Check],
+    /// 0: unordered; 1: ordered by the keys ascending; -1: descending.
+    pub order: i32,
+    pub having: Option<i64>,
+}
+
+/// SQL's order of two values of one column, NULL last (dunder's ascending
+/// order on both backends).
+fn sql_order(a: &Val, b: &Val) -> std::cmp::Ordering {
+    use std::cmp::Ordering::{Equal, Greater, Less};
+    match (a, b) {
+        (Val::Null, Val::Null) => Equal,
+        (Val::Null, _) => Greater,
+        (_, Val::Null) => Less,
+        (Val::Bool(x), Val::Bool(y)) => x.cmp(y),
+        (Val::Int(x), Val::Int(y)) => x.cmp(y),
+        (Val::Float(x), Val::Float(y)) => x.total_cmp(y),
+        (Val::Text(x), Val::Text(y)) => x.cmp(y),
+        (Val::Bytes(x), Val::Bytes(y)) => x.cmp(y),
+        (Val::Date(x), Val::Date(y)) => x.cmp(y),
+        (Val::DateTime(x), Val::DateTime(y)) => x.cmp(y),
+        (Val::Utc(x), Val::Utc(y)) => x.cmp(y),
+        (Val::Time(x), Val::Time(y)) => x.cmp(y),
+        (Val::Decimal(x), Val::Decimal(y)) => x.cmp(y),
+        (a, b) => panic!("{a:?} and {b:?} in one column"),
+    }
+}
+
+fn row_order(a: &[Val], b: &[Val]) -> std::cmp::Ordering {
+    a.iter()
+        .zip(b)
+        .map(|(x, y)| sql_order(x, y))
+        .find(|o| o.is_ne())
+        .unwrap_or(std::cmp::Ordering::Equal)
+}
+
+/// Equal, floats within a relative 1e-9 (or 1e-12 near zero), and
+/// decimals within a relative 1e-9 or 1e-6 (SQLite computes decimal
+/// arithmetic and aggregates in doubles: `999999.99 - 999999.98` is
+/// 0.010000000009313226 there, where the values are hundredths).
+fn close(a: &Val, b: &Val) -> bool {
+    let near = |x: f64, y: f64, abs: f64| {
+        x == y || (x - y).abs() <= 1e-9 * x.abs().max(y.abs()) || (x - y).abs() <= abs
+    };
+    match (a, b) {
+        (Val::Float(x), Val::Float(y)) => near(*x, *y, 1e-12),
+        (Val::Decimal(x), Val::Decimal(y)) => {
+            use std::str::FromStr;
+            let f = |d: &dunder::Decimal| f64::from_str(&d.to_string()).unwrap_or(f64::NAN);
+            x == y || near(f(x), f(y), 1e-6)
+        }
+        _ => a == b,
+    }
+}
+
+fn rows_close(a: &[Vec<Val>], b: &[Vec<Val>]) -> bool {
+    a.len() == b.len()
+        && a.iter()
+            .zip(b)
+            .all(|(x, y)| x.len() == y.len() && x.iter().zip(y).all(|(u, v)| close(u, v)))
+}
+
+/// The SQLite rows of each answer, after checking that PostgreSQL returned
+/// the same ones (in order when `ordered`, else as multisets) and that no
+/// literal of `texts` is in the SQL. `None` when a query failed.
+fn agreed(
+    what: &str,
+    texts: &[&str],
+    answers: Vec<Answer>,
+    ordered: impl Fn(usize) -> bool,
+    failures: &mut Vec<String>,
+) -> Option<Vec<Vec<Vec<Val>>>> {
+    let lits: Vec<String> = texts.iter().flat_map(|t| literals(t)).collect();
+    let mut out = Vec::new();
+    let mut ok = true;
+    for (k, a) in answers.into_iter().enumerate() {
+        for lit in &lits {
+            for sql in a.sql {
+                if sql.contains(lit.as_str()) {
+                    failures.push(format!(
+                        "{what} query {k}: the SQL contains the value {lit:?}: {sql}"
+                    ));
+                }
+            }
+        }
+        let s = match a.sqlite {
+            Ok(s) => s,
+            Err(e) => {
+                failures.push(format!(
+                    "{what} query {k}: SQLite: {e}\n    SQL: {}",
+                    a.sql[0]
+                ));
+                ok = false;
+                continue;
+            }
+        };
+        match a.pg {
+            None => {}
+            Some(Err(e)) => {
+                failures.push(format!(
+                    "{what} query {k}: PostgreSQL: {e}\n    SQL: {}",
+                    a.sql[1]
+                ));
+                ok = false;
+            }
+            Some(Ok(p)) => {
+                let sorted = |mut v: Vec<Vec<Val>>| {
+                    v.sort_by(|x, y| row_order(x, y));
+                    v
+                };
+                let same = if ordered(k) {
+                    rows_close(&s, &p)
+                } else {
+                    rows_close(&sorted(s.clone()), &sorted(p.clone()))
+                };
+                if !same {
+                    failures.push(format!(
+                        "{what} query {k}: SQLite {s:?}, PostgreSQL {p:?}\n    SQL: {}",
+                        a.sql[1]
+                    ));
+                }
+            }
+        }
+        out.push(s);
+    }
+    ok.then_some(out)
+}
+
+/// `a + b` of an additive aggregate: a NULL (no row) counts as 0, two NULLs
+/// make a NULL.
+fn add(a: &Val, b: &Val) -> Val {
+    match (a, b) {
+        (Val::Null, x) | (x, Val::Null) => x.clone(),
+        (Val::Int(x), Val::Int(y)) => Val::Int(x + y),
+        (Val::Float(x), Val::Float(y)) => Val::Float(x + y),
+        (Val::Decimal(x), Val::Decimal(y)) => Val::Decimal(x + y),
+        (a, b) => panic!("cannot add {a:?} and {b:?}"),
+    }
+}
+
+/// Whether `whole` is what `check` makes of the two parts.
+fn parts_make(check: Check, a: &Val, b: &Val, whole: &Val) -> bool {
+    use std::cmp::Ordering::{Greater, Less};
+    let pick = |keep: std::cmp::Ordering| match (a, b) {
+        (Val::Null, x) | (x, Val::Null) => x.clone(),
+        (x, y) if sql_order(x, y) == keep => x.clone(),
+        (_, y) => y.clone(),
+    };
+    match check {
+        Check::Add | Check::AddFloat => close(&add(a, b), whole),
+        Check::Min => pick(Less) == *whole,
+        Check::Max => pick(Greater) == *whole,
+        Check::Distinct => {
+            let n = |v: &Val| match v {
+                Val::Int(i) => *i,
+                _ => 0,
+            };
+            let (x, y, z) = (n(a), n(b), n(whole));
+            x.max(y) <= z && z <= x + y
+        }
+        Check::Other => true,
+    }
+}
+
+fn int(v: &Val) -> i64 {
+    match v {
+        Val::Int(i) => *i,
+        Val::Null => 0,
+        other => panic!("not a count: {other:?}"),
+    }
+}
+
+/// Aggregate cases (`AGG_CASES`), each `aggregate(…)` of `filter(W)`, of
+/// `exclude(W)` and of the whole table (TLP for aggregates):
+///
+/// 1. SQLite and PostgreSQL agree (floats within a relative 1e-9), and no
+///    bound value is in the SQL;
+/// 2. counts and integer sums of the two parts add up to the whole's (float
+///    sums within 1e-9), the whole's `Min`/`Max` is the smaller/larger of
+///    the parts', a distinct count is between the larger part's and their
+///    sum; this holds for aggregates with a `filter = Q(…)` too;
+/// 3. `n` is `filter(W).count()`; `Count(pk, filter = Q(W2))` and
+///    `Sum(Case(When(W2, then = 1), default = 0))` are
+///    `filter(W).filter(W2).count()`; with `Count(pk, filter = Q(!(W2)))`
+///    they make `n`.
+#[test]
+fn random_aggregates_agree_across_backends_and_add_up() {
+    let mut cx = Cx::new();
+    let mut failures = Vec::new();
+    let mut proper = 0;
+    for (i, case) in AGG_CASES.iter().enumerate() {
+        let what = format!(
+            "#{i} `filter({}){}` (W2 = `{}`)",
+            case.w, case.aggregate, case.w2
+        );
+        let answers = AGG_ANSWERS[i](&mut cx);
+        let texts = [case.w, case.w2, case.aggregate];
+        let Some(a) = agreed(&what, &texts, answers, |_| true, &mut failures) else {
+            continue;
+        };
+        let one = |k: usize| -> &Vec<Val> { &a[k][0] };
+        let (f, e, whole) = (one(0), one(1), one(2));
+        let (count, count2) = (int(&one(3)[0]), int(&one(4)[0]));
+        if count > 0 && count < 8 {
+            proper += 1;
+        }
+        for (j, check) in case.checks.iter().enumerate() {
+            if !parts_make(*check, &f[j], &e[j], &whole[j]) {
+                failures.push(format!(
+                    "{what}: item {j} ({check:?}): filter {:?} and exclude {:?}, but the whole table {:?}",
+                    f[j], e[j], whole[j]
+                ));
+            }
+        }
+        if int(&f[0]) != count {
+            failures.push(format!("{what}: n = {:?}, but count() = {count}", f[0]));
+        }
+        for &j in case.counted {
+            if int(&f[j]) != count2 {
+                failures.push(format!(
+                    "{what}: item {j} = {:?}, but filter(W).filter(W2).count() = {count2}",
+                    f[j]
+                ));
+            }
+        }
+        if let (Some(g), Some(&fi)) = (case.complement, case.counted.first()) {
+            for (name, row) in [("filter", f), ("exclude", e), ("whole", whole)] {
+                if int(&row[fi]) + int(&row[g]) != int(&row[0]) {
+                    failures.push(format!(
+                        "{what} ({name}): Q(W2) counts {:?} and Q(!(W2)) {:?}, but n = {:?}",
+                        row[fi], row[g], row[0]
+                    ));
+                }
+            }
+        }
+    }
+    println!(
+        "aggregates (seed {SEED:#x}): {} cases, {proper} over some but not all rows, {} failures",
+        AGG_CASES.len(),
+        failures.len()
+    );
+    assert!(
+        failures.is_empty(),
+        "{} failures:\n  {}",
+        failures.len(),
+        failures.join("\n  ")
+    );
+    assert!(
+        AGG_CASES.is_empty() || proper * 4 > AGG_CASES.len(),
+        "too few aggregate cases over a proper subset: the generator is too weak"
+    );
+}
+
+/// GROUP BY cases (`GROUP_CASES`), `values(keys).annotate(n = Count(pk), …)`
+/// over `filter(W)`, `exclude(W)` and the whole table:
+///
+/// 1. SQLite and PostgreSQL return the same rows (in the same order when
+///    ordered by the keys), and no bound value is in the SQL;
+/// 2. each group appears once; ordered by the keys, the rows are in order
+///    with NULL last ascending and first descending;
+/// 3. the groups' counts sum to `filter(W).count()`;
+/// 4. group by group, the annotations of the two parts make the whole's
+///    (as the aggregate cases); no part has a group the whole has not;
+/// 5. with a HAVING, `filter(n__gte = k)` keeps the groups of at least k
+///    rows and `exclude(n__gte = k)` the others.
+#[test]
+fn random_group_by_agree_across_backends_and_add_up() {
+    let mut cx = Cx::new();
+    let mut failures = Vec::new();
+    let mut several = 0;
+    for (i, case) in GROUP_CASES.iter().enumerate() {
+        let what = format!("#{i} `filter({}){}`", case.w, case.grouping);
+        let answers = GROUP_ANSWERS[i](&mut cx);
+        let texts = [case.w, case.grouping];
+        let ordered = |k: usize| case.order != 0 && k < 3;
+        let Some(a) = agreed(&what, &texts, answers, ordered, &mut failures) else {
+            continue;
+        };
+        let nk = case.keys;
+        let key = |r: &Vec<Val>| r[..nk].to_vec();
+        if a[0].len() > 1 {
+            several += 1;
+        }
+        for (name, rows) in [("filter", &a[0]), ("exclude", &a[1]), ("whole", &a[2])] {
+            let mut keys: Vec<Vec<Val>> = rows.iter().map(key).collect();
+            if case.order != 0 {
+                let in_order = keys.windows(2).all(|p| {
+                    let o = row_order(&p[0], &p[1]);
+                    if case.order > 0 {
+                        o.is_lt()
+                    } else {
+                        o.is_gt()
+                    }
+                });
+                if !in_order {
+                    failures.push(format!(
+                        "{what} ({name}): the groups are not in order: {keys:?}"
+                    ));
+                }
+            }
+            keys.sort_by(|x, y| row_order(x, y));
+            let n = keys.len();
+            keys.dedup();
+            if keys.len() != n {
+                failures.push(format!("{what} ({name}): a group twice: {rows:?}"));
+            }
+        }
+        let total: i64 = a[0].iter().map(|r| int(&r[nk])).sum();
+        let count = int(&a[3][0][0]);
+        if total != count {
+            failures.push(format!(
+                "{what}: the groups count {total} rows, but count() = {count}"
+            ));
+        }
+        let find = |rows: &Vec<Vec<Val>>, k: &[Val]| rows.iter().find(|r| r[..nk] == *k).cloned();
+        for r in a[0].iter().chain(&a[1]) {
+            if find(&a[2], &r[..nk]).is_none() {
+                failures.push(format!(
+                    "{what}: the group {:?} of a part is not in the whole table's",
+                    &r[..nk]
+                ));
+            }
+        }
+        for w in &a[2] {
+            let k = &w[..nk];
+            // A group a part has not: no row, so a count of 0 and NULLs.
+            let absent = |r: Option<Vec<Val>>| {
+                r.unwrap_or_else(|| {
+                    let mut v = k.to_vec();
+                    v.push(Val::Int(0));
+                    v.extend(std::iter::repeat_n(Val::Null, case.checks.len() - 1));
+                    v
+                })
+            };
+            let (f, e) = (absent(find(&a[0], k)), absent(find(&a[1], k)));
+            // (An absent group's counts, NULL here, read as 0: see `int`.)
+            for (j, &check) in case.checks.iter().enumerate() {
+                let c = nk + j;
+                if !parts_make(check, &f[c], &e[c], &w[c]) {
+                    failures.push(format!(
+                        "{what}: group {k:?}, annotation {j} ({check:?}): filter {:?} and exclude {:?}, but the whole table {:?}",
+                        f[c], e[c], w[c]
+                    ));
+                }
+            }
+        }
+        if let Some(min) = case.having {
+            let sorted = |v: Vec<Vec<Val>>| {
+                let mut v = v;
+                v.sort_by(|x, y| row_order(x, y));
+                v
+            };
+            let (keep, drop): (Vec<Vec<Val>>, Vec<Vec<Val>>) =
+                a[0].iter().cloned().partition(|r| int(&r[nk]) >= min);
+            for (name, got, want) in [
+                ("filter(n__gte)", &a[4], keep),
+                ("exclude(n__gte)", &a[5], drop),
+            ] {
+                if !rows_close(&sorted(got.clone()), &sorted(want.clone())) {
+                    failures.push(format!(
+                        "{what}.{name} = {min}: {got:?}, but the groups of the filter give {want:?}"
+                    ));
+                }
+            }
+        }
+    }
+    println!(
+        "group by (seed {SEED:#x}): {} cases, {several} with several groups, {} failures",
+        GROUP_CASES.len(),
+        failures.len()
+    );
+    assert!(
+        failures.is_empty(),
+        "{} failures:\n  {}",
+        failures.len(),
+        failures.join("\n  ")
+    );
+    assert!(
+        GROUP_CASES.is_empty() || several * 3 > GROUP_CASES.len(),
+        "too few GROUP BY cases with several groups: the generator is too weak"
+    );
+}
+
+/// Function cases (`FUNC_CASES`): `values_list(id, …)` of `Lower`,
+/// `Upper`, `Length`, `Concat`, `Coalesce`, `Case(When(…))`, `Value` and
+/// arithmetic, ordered by id: SQLite and PostgreSQL return the same rows
+/// (Unicode case mapping included: the PostgreSQL database is `C.UTF-8`),
+/// and no bound value is in the SQL.
+#[test]
+fn random_functions_agree_across_backends() {
+    let mut cx = Cx::new();
+    let mut failures = Vec::new();
+    let mut rows = 0;
+    for (i, text) in FUNC_CASES.iter().enumerate() {
+        let what = format!("#{i} `{text}`");
+        let answers = FUNC_ANSWERS[i](&mut cx);
+        if let Some(a) = agreed(&what, &[text], answers, |_| true, &mut failures) {
+            rows += a[0].len();
+        }
+    }
+    println!(
+        "functions (seed {SEED:#x}): {} cases, {rows} rows, {} failures",
+        FUNC_CASES.len(),
+        failures.len()
+    );
+    assert!(
+        failures.is_empty(),
+        "{} failures:\n  {}",
+        failures.len(),
+        failures.join("\n  ")
+    );
+    assert!(
+        FUNC_CASES.is_empty() || rows * 2 > FUNC_CASES.len() * 8 / 2,
+        "too few rows in the function cases: the generator is too weak"
+    );
+}
+
+/// The generator computes with its own copy of the data set (`EK`), to
+/// generate only arithmetic both backends can compute: it must be the
+/// seed's.
+#[test]
+fn the_generators_copy_of_the_data_is_the_seed() {
+    let rows = every_kind::seed();
+    assert_eq!(rows.len(), EK.len());
+    for (r, &(id, int, opt_int, double, opt_double, date, datetime, time)) in rows.iter().zip(EK) {
+        assert_eq!(
+            (r.id, r.int, r.opt_int, r.double, r.opt_double),
+            (id, int, opt_int, double, opt_double)
+        );
+        assert_eq!(
+            (r.date, r.datetime, r.time),
+            (d(date), dt(datetime), t(time))
+        );
+        assert_eq!(
+            (r.small, r.big, r.real),
+            (-3 * id as i16, id * 10_000_000_000, id as f32 / 2.0)
+        );
+        assert_eq!(r.datetime_utc, utc(datetime));
+        assert_eq!(r.opt_date, opt_int.map(|_| d(date)));
+        assert_eq!(r.opt_time, opt_int.map(|_| t(time)));
+        assert_eq!(r.opt_datetime, opt_double.map(|_| dt(datetime)));
+        assert_eq!(r.opt_datetime_utc, opt_double.map(|_| utc(datetime)));
+    }
+    let hundredths = |c: i128| dunder::Decimal::from_i128_with_scale(c, 2);
+    for (k, r) in rows.iter().enumerate() {
+        assert_eq!(r.dec, hundredths(DEC_CENTS[k]));
+        assert_eq!(r.opt_dec, OPT_DEC_CENTS[k].map(hundredths));
+    }
 }

@@ -64,6 +64,21 @@ fn text_functions<C: Conn>(c: &mut C) {
         "{}",
         c.name()
     );
+    // Characters whose full case mapping is several characters take their
+    // simple mapping (or stay), as PostgreSQL's `upper`/`lower` do.
+    let rows = run!(
+        c,
+        query!(Person.filter(id = 1).values(
+            x = Upper(Value("ᾳ ᾀ ῳ ß İ ﬁ ŉ ᾼ")),
+            y = Lower(Value("İ ᾼ ẞ ΣΑΣ"))
+        ))
+    );
+    assert_eq!(
+        (rows[0].x.as_str(), rows[0].y.as_str()),
+        ("ᾼ ᾈ ῼ ß İ ﬁ ŉ ᾼ", "i ᾳ ß σασ"),
+        "{}",
+        c.name()
+    );
 }
 
 fn case_when<C: Conn>(c: &mut C) {

@@ -12,6 +12,14 @@ fn main() {
     // Cast: to a type both backends cast alike.
     let _q = query!(Article.annotate(n = Cast(F(rating), u8)));
     let _q = query!(Article.annotate(n = Cast(F(score), i32)));
+    let _q = query!(Article.annotate(n = Cast(F(score), String)));
+    let _q = query!(Article.annotate(n = Cast(F(title), i64)));
+    let _q = query!(Article.annotate(n = Cast(F(is_featured), String)));
+    let _q = query!(Article.annotate(n = Cast(F(is_featured), i64)));
+    let _q = query!(Article.annotate(n = Cast(F(published_at), String)));
+    let _q = query!(Article.annotate(n = Cast(F(published_date), i32)));
+    // Coalesce / Case of a decimal and a float.
+    let _q = query!(Article.annotate(n = Coalesce(F(price), F(score))));
     // Value: a literal.
     let _q = query!(Article.annotate(n = Value(x)));
     let _q = query!(Article.annotate(n = Value(1, 2)));

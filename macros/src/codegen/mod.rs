@@ -71,7 +71,17 @@ pub fn expand(
 ) -> TokenStream {
     let params = params(plan, model);
     // The SQL static, or the variant's (its values taken from every value).
-    let (sql_static, pick) = if variants.is_empty() {
+    let (sql_static, pick) = if let ([(s, take)], 0) = (variants, plan.optional) {
+        // One statement that leaves some values out.
+        let s = sql(s);
+        (
+            quote!(static __DUNDER_SQL: ::dunder::Sql = #s;),
+            quote! {
+                let __dunder_sql: &'static ::dunder::Sql = &__DUNDER_SQL;
+                let __dunder_params = ::dunder::__private::take_params(__dunder_params, &[#(#take),*]);
+            },
+        )
+    } else if variants.is_empty() {
         (
             quote!(static __DUNDER_SQL: ::dunder::Sql = ::dunder::Sql { sqlite: #sqlite, postgres: #postgres };),
             quote!(let __dunder_sql: &'static ::dunder::Sql = &__DUNDER_SQL;),

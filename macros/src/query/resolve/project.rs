@@ -61,6 +61,39 @@ fn literal_kind(e: &Expr) -> Option<Kind> {
     }
 }
 
+/// Why `Cast` from `from` to `to` is refused: the casts SQLite and
+/// PostgreSQL answer alike are allowed, the others say why not.
+fn cast_refused(from: Kind, to: Kind) -> Option<&'static str> {
+    let int = |k: Kind| matches!(k, Kind::I16 | Kind::I32 | Kind::I64 | Kind::ForeignKey);
+    if from == to || (int(from) && (is_number(to) || to == Kind::Text)) {
+        return None;
+    }
+    Some(match from {
+        Kind::F32 | Kind::F64 if is_float(to) => return None,
+        Kind::F32 | Kind::F64 | Kind::Decimal if int(to) => {
+            "gives different answers on SQLite and PostgreSQL (truncation against rounding)"
+        }
+        Kind::Decimal if is_float(to) => return None,
+        Kind::F32 | Kind::F64 | Kind::Decimal if to == Kind::Text => {
+            "gives different answers on SQLite and PostgreSQL (each writes numbers its own way: `10000000000` against `10000000000.0`, `1.50` against `1.5`)"
+        }
+        Kind::Text => {
+            "gives different answers on SQLite and PostgreSQL (lenient against strict parsing)"
+        }
+        Kind::Bool if to == Kind::I32 => return None,
+        Kind::Bool if to == Kind::Text => {
+            "gives different answers on SQLite and PostgreSQL (`1` against `true`)"
+        }
+        Kind::Bool if int(to) => {
+            "is refused by PostgreSQL (it casts a boolean to `int4` only: use `i32`)"
+        }
+        Kind::Date | Kind::Time | Kind::DateTime | Kind::DateTimeUtc if to == Kind::Text => {
+            "gives different answers on SQLite and PostgreSQL (each writes fractions of seconds, years before 1000 and time zones its own way)"
+        }
+        _ => "is not a cast both SQLite and PostgreSQL make",
+    })
+}
+
 /// The Rust type `Cast(x, ty)` names.
 fn cast_kind(ty: &Expr) -> Option<Kind> {
     let Expr::Path(p) = ty else {
@@ -541,6 +574,7 @@ impl<'s> Resolver<'s> {
                     }
                     items.push(t);
                 }
+                let kind = one_kind(name, kind, items.iter().map(|t| t.kind), c.span())?;
                 let aggregate = items.iter().any(|t| t.aggregate);
                 let nullable = name == "Coalesce" && items.iter().all(|t| t.nullable);
                 let exprs = items.into_iter().map(|t| t.expr).collect();
@@ -562,12 +596,11 @@ impl<'s> Resolver<'s> {
                     ));
                 };
                 let x = self.value_expr(x, in_aggregate)?;
-                let float_to_int = matches!(x.kind, Kind::F32 | Kind::F64) && !is_float(kind);
-                if float_to_int || (x.kind == Kind::Text && kind != Kind::Text) {
+                if let Some(why) = cast_refused(x.kind, kind) {
                     return Err(syn::Error::new(
                         c.span(),
                         format!(
-                            "`Cast` from `{}` to `{}` gives different answers on SQLite and PostgreSQL (truncation against rounding, lenient against strict parsing): not supported",
+                            "`Cast` from `{}` to `{}` {why}: not supported",
                             x.kind.rust_name(),
                             kind.rust_name()
                         ),
@@ -675,12 +708,14 @@ impl<'s> Resolver<'s> {
             Ok(t)
         };
         let mut out = Vec::new();
+        let mut kinds = Vec::new();
         let mut nullable = default.is_none();
         let mut aggregate = false;
         for (w, s) in whens {
             let t = typed(self, s)?;
             nullable |= t.nullable;
             aggregate |= t.aggregate;
+            kinds.push(t.kind);
             out.push((w, t.expr));
         }
         let default = match default {
@@ -688,10 +723,12 @@ impl<'s> Resolver<'s> {
                 let t = typed(self, s)?;
                 nullable |= t.nullable;
                 aggregate |= t.aggregate;
+                kinds.push(t.kind);
                 Some(t.expr)
             }
             None => None,
         };
+        let kind = one_kind("Case", kind, kinds.into_iter(), c.span())?;
         Ok(Typed {
             expr: Expression::Func(Box::new(Func::Case {
                 whens: out,
@@ -706,10 +743,9 @@ impl<'s> Resolver<'s> {
     /// A Rust value beside a `kind`: a parameter of that kind (a float
     /// literal is an `f64` whatever it is beside, as in Python).
     fn bound(&mut self, v: &Expr, kind: Kind) -> Typed {
-        let kind = match v {
-            Expr::Lit(syn::ExprLit {
-                lit: Lit::Float(_), ..
-            }) => Kind::F64,
+        let kind = match literal_kind(v) {
+            // `2.5`, `-2.5`, `(2.5)`, `2.5f32`: a float literal has its own type.
+            Some(k @ (Kind::F32 | Kind::F64)) => k,
             _ if kind == Kind::ForeignKey => Kind::I64,
             _ => kind,
         };
@@ -918,7 +954,14 @@ impl<'s> Resolver<'s> {
         Ok(Typed {
             expr: Expression::Aggregate(Box::new(Aggregate {
                 func,
-                arg: arg.map(|a| a.expr),
+                arg: arg.map(|a| match (func, a.kind) {
+                    // PostgreSQL sums `float4` in `float4`; SQLite, and
+                    // the `f64` the sum is, in doubles.
+                    (AggregateFn::Sum, Kind::F32) => {
+                        Expression::Func(Box::new(Func::Cast(a.expr, Kind::F64)))
+                    }
+                    _ => a.expr,
+                }),
                 distinct,
                 filter,
                 default: default.map(|d| d.expr),
@@ -960,6 +1003,28 @@ impl<'s> Resolver<'s> {
     }
 }
 
+/// The type of `Coalesce(…)` or `Case(…)` whose values are of `kinds`
+/// (numbers of several types unify as PostgreSQL does; a decimal beside a
+/// float is refused, as in arithmetic).
+fn one_kind(
+    name: &str,
+    first: Kind,
+    kinds: impl Iterator<Item = Kind>,
+    span: proc_macro2::Span,
+) -> syn::Result<Kind> {
+    if !is_number(first) {
+        return Ok(first);
+    }
+    let kinds: Vec<Kind> = kinds.collect();
+    if kinds.contains(&Kind::Decimal) && kinds.iter().copied().any(is_float) {
+        return Err(syn::Error::new(
+            span,
+            format!("`{name}(…)` of a `Decimal` and a float: the result would be neither exact nor a float; use `Decimal` values, or `Cast` the decimal to `f64`"),
+        ));
+    }
+    Ok(kinds.into_iter().fold(first, unify))
+}
+
 fn call_name(c: &syn::ExprCall) -> Option<String> {
     match &*c.func {
         Expr::Path(p) => p.path.get_ident().map(unraw),
@@ -977,9 +1042,21 @@ fn is_number(k: Kind) -> bool {
 }
 
 /// What `l op r` yields: a float when either side is one (`f32` only with
-/// two), a decimal with a decimal and an integer, else the wider integer
-/// (PostgreSQL's own rules; a decimal and a float are refused before).
+/// two: PostgreSQL computes `int4 * float4` in `float8`), a decimal with a
+/// decimal and an integer, else the wider integer (PostgreSQL's own rules; a
+/// decimal and a float are refused before).
 fn combine(l: Kind, r: Kind) -> Kind {
+    match unify(l, r) {
+        Kind::F32 if l != r => Kind::F64,
+        k => k,
+    }
+}
+
+/// The one type of `COALESCE(a, b)` or of a `CASE`'s values, as PostgreSQL
+/// resolves it (its rules for UNION, CASE and related constructs): `float8`
+/// when there is one, else the type every other converts to implicitly —
+/// the wider integer, a decimal over integers, `float4` over both.
+fn unify(l: Kind, r: Kind) -> Kind {
     fn rank(k: Kind) -> u8 {
         match k {
             Kind::I16 => 1,
