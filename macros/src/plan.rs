@@ -462,6 +462,12 @@ pub enum AggregateFn {
     Avg,
     Min,
     Max,
+    /// `StdDev(x)` (population); `StdDev(x, sample = true)` is `StdDevSamp`.
+    StdDevPop,
+    StdDevSamp,
+    /// `Variance(x)` (population); `Variance(x, sample = true)` is `VarSamp`.
+    VarPop,
+    VarSamp,
 }
 
 impl AggregateFn {
@@ -471,6 +477,8 @@ impl AggregateFn {
         ("Avg", AggregateFn::Avg),
         ("Min", AggregateFn::Min),
         ("Max", AggregateFn::Max),
+        ("StdDev", AggregateFn::StdDevPop),
+        ("Variance", AggregateFn::VarPop),
     ];
 
     pub fn find(name: &str) -> Option<AggregateFn> {
@@ -487,7 +495,35 @@ impl AggregateFn {
             AggregateFn::Avg => "AVG",
             AggregateFn::Min => "MIN",
             AggregateFn::Max => "MAX",
+            AggregateFn::StdDevPop => "STDDEV_POP",
+            AggregateFn::StdDevSamp => "STDDEV_SAMP",
+            AggregateFn::VarPop => "VAR_POP",
+            AggregateFn::VarSamp => "VAR_SAMP",
         }
+    }
+
+    /// The user's name of the function (`StdDev` for both of its forms).
+    pub fn name(self) -> &'static str {
+        match self {
+            AggregateFn::StdDevSamp => "StdDev",
+            AggregateFn::VarSamp => "Variance",
+            f => AggregateFn::ALL
+                .iter()
+                .find(|(_, g)| *g == f)
+                .map(|(n, _)| *n)
+                .unwrap_or_default(),
+        }
+    }
+
+    /// `StdDev` or `Variance`, of either form.
+    pub fn is_statistic(self) -> bool {
+        matches!(
+            self,
+            AggregateFn::StdDevPop
+                | AggregateFn::StdDevSamp
+                | AggregateFn::VarPop
+                | AggregateFn::VarSamp
+        )
     }
 }
 

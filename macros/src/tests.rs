@@ -1305,6 +1305,22 @@ fn expression_types() {
                 ("m", Kind::F32, true),
             ],
         ),
+        // The statistics are `f64`s (Django: `FloatField`), NULL over too
+        // few rows unless given a default.
+        (
+            quote!(.aggregate(
+                a = StdDev(F(real)),
+                b = StdDev(int, sample = true),
+                c = Variance(F(double), filter = Q(flag = true)),
+                d = Variance(big, sample = true, default = 0.0),
+            )),
+            &[
+                ("a", Kind::F64, true),
+                ("b", Kind::F64, true),
+                ("c", Kind::F64, true),
+                ("d", Kind::F64, false),
+            ],
+        ),
         // Casts both backends answer alike.
         (
             quote!(.values(a = Cast(F(flag), i32), b = Cast(F(small), String), c = Cast(F(real), f64), d = Cast(F(int), f32))),
@@ -1353,6 +1369,22 @@ fn expression_types() {
         (
             quote!(.values(n = Cast(F(date), i32))),
             "is not a cast both SQLite and PostgreSQL make",
+        ),
+        (
+            quote!(.aggregate(n = StdDev(text))),
+            "`StdDev(…)` needs a number; this is `String`",
+        ),
+        (
+            quote!(.aggregate(n = StdDev(int, distinct = true))),
+            "`StdDev(…)` does not take `distinct`",
+        ),
+        (
+            quote!(.aggregate(n = Variance(int, sample = 1))),
+            "`sample` takes `true` or `false`",
+        ),
+        (
+            quote!(.aggregate(n = Variance(int, population = true))),
+            "`Variance(…)` takes a field or expression, then `sample = true`",
         ),
     ];
     for (chain, want) in errors {

@@ -7,7 +7,9 @@
 //! bound as one parameter, its values passed natively, not as text), and,
 //! for `Decimal` fields, `dunder_decimal(value, max_digits, decimal_places)`
 //! (what a write stores: rounded as PostgreSQL's `numeric(p, s)` rounds,
-//! refused beyond `max_digits`). They are
+//! refused beyond `max_digits`), and the aggregates `STDDEV_POP`,
+//! `STDDEV_SAMP`, `VAR_POP` and `VAR_SAMP` (for `StdDev`/`Variance`, as
+//! PostgreSQL has them). They are
 //! registered on a connection the first time a query needs them, so a
 //! connection you open yourself works as it is; [`register_functions`] does it
 //! up front, e.g. for SQL you run by hand.
@@ -26,7 +28,8 @@ use crate::query::{Consume, FetchAll};
 use crate::value::{format_date, format_datetime, format_time, Value};
 
 /// Registers `dunder_upper`, `dunder_lower`, `regexp`, `dunder_decimal`
-/// (feature `decimal`) and the `rarray` module on `conn`.
+/// (feature `decimal`), the aggregates `stddev_pop`, `stddev_samp`,
+/// `var_pop`, `var_samp` and the `rarray` module on `conn`.
 ///
 /// ```
 /// let conn = rusqlite::Connection::open_in_memory()?;
@@ -35,6 +38,12 @@ use crate::value::{format_date, format_datetime, format_time, Value};
 /// assert_eq!(up, "STRAßE ÉTÉ");
 /// let m: bool = conn.query_row("SELECT 'Hello World' REGEXP '^H.*d$'", [], |r| r.get(0))?;
 /// assert!(m);
+/// let sd: f64 = conn.query_row(
+///     "SELECT stddev_samp(x) FROM (SELECT 2 AS x UNION ALL SELECT 4 UNION ALL SELECT 6)",
+///     [],
+///     |r| r.get(0),
+/// )?;
+/// assert_eq!(sd, 2.0);
 /// # Ok::<(), rusqlite::Error>(())
 /// ```
 pub fn register_functions(conn: &Connection) -> rusqlite::Result<()> {
@@ -73,6 +82,14 @@ pub fn register_functions(conn: &Connection) -> rusqlite::Result<()> {
             ValueRef::Blob(b) => Some(re.is_match(&String::from_utf8_lossy(b))),
         })
     })?;
+    for (name, statistic) in [
+        ("stddev_pop", Statistic::StdDevPop),
+        ("stddev_samp", Statistic::StdDevSamp),
+        ("var_pop", Statistic::VarPop),
+        ("var_samp", Statistic::VarSamp),
+    ] {
+        conn.create_aggregate_function(name, 1, flags, statistic)?;
+    }
     #[cfg(feature = "decimal")]
     conn.create_scalar_function("dunder_decimal", 3, flags, |ctx| {
         crate::decimal::sqlite_store(ctx.get_raw(0), ctx.get(1)?, ctx.get(2)?)
@@ -81,6 +98,87 @@ pub fn register_functions(conn: &Connection) -> rusqlite::Result<()> {
 }
 
 type BoxError = Box<dyn std::error::Error + Send + Sync + 'static>;
+
+/// `STDDEV_POP`, `STDDEV_SAMP`, `VAR_POP`, `VAR_SAMP` as PostgreSQL has them
+/// (Django registers the same four on SQLite): NULLs skipped, NULL over no
+/// rows (and, for the sample forms, over one row).
+#[derive(Clone, Copy)]
+enum Statistic {
+    StdDevPop,
+    StdDevSamp,
+    VarPop,
+    VarSamp,
+}
+
+/// Welford's running count, mean and sum of squared deviations.
+#[derive(Default)]
+struct Moments {
+    n: u64,
+    mean: f64,
+    m2: f64,
+}
+
+impl rusqlite::functions::Aggregate<Moments, Option<f64>> for Statistic {
+    fn init(&self, _: &mut rusqlite::functions::Context<'_>) -> rusqlite::Result<Moments> {
+        Ok(Moments::default())
+    }
+
+    fn step(
+        &self,
+        ctx: &mut rusqlite::functions::Context<'_>,
+        m: &mut Moments,
+    ) -> rusqlite::Result<()> {
+        let x = match ctx.get_raw(0) {
+            ValueRef::Null => return Ok(()),
+            ValueRef::Integer(i) => i as f64,
+            ValueRef::Real(r) => r,
+            // A decimal SQLite kept as text, or text of a number.
+            ValueRef::Text(t) => match std::str::from_utf8(t)
+                .ok()
+                .and_then(|t| t.trim().parse().ok())
+            {
+                Some(x) => x,
+                None => {
+                    return Err(rusqlite::Error::UserFunctionError(
+                        format!("not a number: {:?}", String::from_utf8_lossy(t)).into(),
+                    ))
+                }
+            },
+            ValueRef::Blob(_) => {
+                return Err(rusqlite::Error::UserFunctionError(
+                    "not a number: a blob".into(),
+                ))
+            }
+        };
+        m.n += 1;
+        let delta = x - m.mean;
+        m.mean += delta / m.n as f64;
+        m.m2 += delta * (x - m.mean);
+        Ok(())
+    }
+
+    fn finalize(
+        &self,
+        _: &mut rusqlite::functions::Context<'_>,
+        m: Option<Moments>,
+    ) -> rusqlite::Result<Option<f64>> {
+        let Some(m) = m.filter(|m| m.n > 0) else {
+            return Ok(None);
+        };
+        let n = m.n as f64;
+        let variance = match self {
+            Statistic::StdDevPop | Statistic::VarPop => m.m2 / n,
+            _ if m.n < 2 => return Ok(None),
+            _ => m.m2 / (n - 1.0),
+        };
+        // Rounding can leave a tiny negative where the spread is 0.
+        let variance = variance.max(0.0);
+        Ok(Some(match self {
+            Statistic::StdDevPop | Statistic::StdDevSamp => variance.sqrt(),
+            _ => variance,
+        }))
+    }
+}
 
 /// Upper case by the simple (one-to-one) Unicode mapping, as PostgreSQL's
 /// `UPPER` under a UTF-8 `LC_CTYPE`: a character whose full upper case is
@@ -142,6 +240,9 @@ fn is_missing_dunder_function(e: &rusqlite::Error) -> bool {
             || f.eq_ignore_ascii_case("regexp")
             || f.eq_ignore_ascii_case("dunder_decimal")
             || f.eq_ignore_ascii_case("dunder_lower")
+            || ["stddev_pop", "stddev_samp", "var_pop", "var_samp"]
+                .iter()
+                .any(|s| f.eq_ignore_ascii_case(s))
     });
     function || msg == "no such table: rarray"
 }

@@ -1978,6 +1978,15 @@ fn aggregate_item(rng: &mut Rng) -> (String, &'static str) {
                 Some(a) => ("Sum", a, "AddFloat"),
                 None => continue,
             },
+            // Statistics of integers (the squares of floats may overflow).
+            5 if rng.chance(40) => match num_arg(rng, true) {
+                Some(a) => {
+                    let f = rng.pick(&["StdDev", "Variance"]);
+                    let extra = rng.pick(&["", ", sample = true", ", sample = false"]);
+                    (*f, format!("{a}{extra}"), "Other")
+                }
+                None => continue,
+            },
             5 => {
                 let int = rng.chance(50);
                 match num_arg(rng, int) {

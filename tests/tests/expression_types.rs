@@ -174,3 +174,104 @@ fn an_annotation_the_statement_does_not_read_binds_nothing() {
         assert_eq!(got, want, "{backend}");
     }
 }
+
+/// Population and sample statistics of `xs` (NULLs already left out):
+/// (stddev_pop, stddev_samp, var_pop, var_samp), as PostgreSQL defines them.
+fn statistics(xs: &[f64]) -> (Option<f64>, Option<f64>, Option<f64>, Option<f64>) {
+    let n = xs.len() as f64;
+    if xs.is_empty() {
+        return (None, None, None, None);
+    }
+    let mean = xs.iter().sum::<f64>() / n;
+    let ss: f64 = xs.iter().map(|x| (x - mean) * (x - mean)).sum();
+    let pop = ss / n;
+    let samp = (xs.len() > 1).then(|| ss / (n - 1.0));
+    (Some(pop.sqrt()), samp.map(f64::sqrt), Some(pop), samp)
+}
+
+fn close(got: Option<f64>, want: Option<f64>) -> bool {
+    match (got, want) {
+        (Some(g), Some(w)) => (g - w).abs() <= 1e-9 * w.abs().max(1.0),
+        (None, None) => true,
+        _ => false,
+    }
+}
+
+#[test]
+fn standard_deviation_and_variance_on_both_backends() {
+    let rows = rows();
+    let sqlite = dunder_tests::sqlite();
+    every_kind::load_sqlite(&sqlite, &rows);
+    let mut pg = dunder_tests::pg();
+    if let Some(db) = pg.as_mut() {
+        every_kind::load_pg(db, &rows);
+    }
+    let small: Vec<f64> = rows.iter().map(|r| f64::from(r.small)).collect();
+    let opt: Vec<f64> = rows.iter().filter_map(|r| r.opt_double).collect();
+    let flagged: Vec<f64> = rows
+        .iter()
+        .filter(|r| r.flag)
+        .map(|r| f64::from(r.real))
+        .collect();
+    let (sd_pop, sd_samp, _, var_samp) = statistics(&small);
+    let (_, _, opt_var_pop, _) = statistics(&opt);
+    let (_, flag_sd_samp, _, _) = statistics(&flagged);
+    for (backend, got) in both!(
+        sqlite,
+        pg,
+        query!(EveryKind.aggregate(
+            a = StdDev(small),
+            b = StdDev(small, sample = true),
+            c = Variance(F(small) * 1, sample = true),
+            d = Variance(opt_double),
+            e = StdDev(real, sample = true, filter = Q(flag = true)),
+            f = StdDev(small, sample = true, filter = Q(id = 1)),
+            g = Variance(small, filter = Q(id = 1), default = -1.0),
+        ))
+    ) {
+        assert!(close(got.a, sd_pop), "{backend} a: {:?} {sd_pop:?}", got.a);
+        assert!(
+            close(got.b, sd_samp),
+            "{backend} b: {:?} {sd_samp:?}",
+            got.b
+        );
+        assert!(
+            close(got.c, var_samp),
+            "{backend} c: {:?} {var_samp:?}",
+            got.c
+        );
+        assert!(
+            close(got.d, opt_var_pop),
+            "{backend} d: {:?} {opt_var_pop:?}",
+            got.d
+        );
+        assert!(
+            close(got.e, flag_sd_samp),
+            "{backend} e: {:?} {flag_sd_samp:?}",
+            got.e
+        );
+        // One row: no sample deviation; the population variance is 0.
+        assert_eq!(got.f, None, "{backend} f");
+        let g: f64 = got.g;
+        assert_eq!(g, 0.0, "{backend} g");
+    }
+    // Grouped: a deviation per group.
+    for (backend, got) in both!(
+        sqlite,
+        pg,
+        query!(EveryKind
+            .values(flag)
+            .annotate(sd = StdDev(real))
+            .order_by(flag))
+    ) {
+        for g in &got {
+            let xs: Vec<f64> = rows
+                .iter()
+                .filter(|r| r.flag == g.flag)
+                .map(|r| f64::from(r.real))
+                .collect();
+            assert!(close(g.sd, statistics(&xs).0), "{backend} {g:?}");
+        }
+        assert_eq!(got.len(), 2, "{backend}");
+    }
+}

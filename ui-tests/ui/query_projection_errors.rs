@@ -18,6 +18,11 @@ fn main() {
     let _q = query!(Article.annotate(n = Count(id, title)));
     let _q = query!(Article.annotate(n = Count(tags, distinct = 1)));
     let _q = query!(Article.annotate(n = Max(rating, distinct = true)));
+    // StdDev / Variance: numbers, `sample = bool`, no `distinct`.
+    let _q = query!(Article.aggregate(n = StdDev(title)));
+    let _q = query!(Article.aggregate(n = StdDev(rating, distinct = true)));
+    let _q = query!(Article.aggregate(n = Variance(rating, sample = 1)));
+    let _q = query!(Article.aggregate(n = Variance(rating, population = true)));
     let _q = query!(Article.annotate(n = Count(tags, default = 0)));
     let _q = query!(Article.annotate(n = Count(tags, nope = 0)));
     let _q = query!(Article.annotate(n = Sum(rating, filter = is_featured)));

@@ -197,6 +197,7 @@ impl Dialect for Postgres {
     fn aggregate_result(&self, sql: String, func: AggregateFn, kind: Kind) -> String {
         match func {
             AggregateFn::Sum | AggregateFn::Avg => format!("CAST({sql} AS {})", pg_type(kind)),
+            f if f.is_statistic() => format!("CAST({sql} AS {})", pg_type(kind)),
             _ => sql,
         }
     }

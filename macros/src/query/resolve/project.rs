@@ -28,7 +28,7 @@ enum Side<'e> {
     Value(&'e Expr),
 }
 
-const FUNCTIONS: &str = "`F(field)`, `Value`, `Count`, `Sum`, `Avg`, `Min`, `Max`, `Lower`, `Upper`, `Length`, `Concat`, `Coalesce`, `Cast`, `Case(When(…))`, `Exists(query!(…))`, `Subquery(query!(…))`";
+const FUNCTIONS: &str = "`F(field)`, `Value`, `Count`, `Sum`, `Avg`, `Min`, `Max`, `StdDev`, `Variance`, `Lower`, `Upper`, `Length`, `Concat`, `Coalesce`, `Cast`, `Case(When(…))`, `Exists(query!(…))`, `Subquery(query!(…))`";
 
 /// The database functions (Django's `django.db.models.functions` that both
 /// backends compute alike).
@@ -802,11 +802,8 @@ impl<'s> Resolver<'s> {
         c: &syn::ExprCall,
         in_aggregate: bool,
     ) -> syn::Result<Typed> {
-        let name = AggregateFn::ALL
-            .iter()
-            .find(|(_, f)| *f == func)
-            .map(|(n, _)| *n)
-            .unwrap_or_default();
+        let name = func.name();
+        let mut func = func;
         if in_aggregate {
             return Err(syn::Error::new(
                 c.func.span(),
@@ -837,6 +834,29 @@ impl<'s> Resolver<'s> {
                     },
                     Some("filter") => filter = Some(&x.right),
                     Some("default") => default = Some(&x.right),
+                    Some("sample") if func.is_statistic() => match &*x.right {
+                        Expr::Lit(syn::ExprLit {
+                            lit: Lit::Bool(b), ..
+                        }) => {
+                            func = match (func, b.value) {
+                                (AggregateFn::StdDevPop, true) => AggregateFn::StdDevSamp,
+                                (AggregateFn::VarPop, true) => AggregateFn::VarSamp,
+                                (f, _) => f,
+                            }
+                        }
+                        other => {
+                            return Err(syn::Error::new(
+                                other.span(),
+                                "`sample` takes `true` or `false`",
+                            ))
+                        }
+                    },
+                    _ if func.is_statistic() => {
+                        return Err(syn::Error::new(
+                            x.left.span(),
+                            format!("`{name}(…)` takes a field or expression, then `sample = true`, `filter = Q(…)` or `default = value`"),
+                        ))
+                    }
                     _ => {
                         return Err(syn::Error::new(
                             x.left.span(),
@@ -884,6 +904,12 @@ impl<'s> Resolver<'s> {
                 ));
             }
         }
+        if distinct && func.is_statistic() {
+            return Err(syn::Error::new(
+                c.func.span(),
+                format!("`{name}(…)` does not take `distinct` (Django refuses it too)"),
+            ));
+        }
         if distinct && matches!(func, AggregateFn::Min | AggregateFn::Max) {
             return Err(syn::Error::new(
                 c.func.span(),
@@ -893,12 +919,28 @@ impl<'s> Resolver<'s> {
         let arg_kind = arg.as_ref().map(|a| a.kind);
         let kind = match (func, arg_kind) {
             (AggregateFn::Count, _) => Kind::I64,
-            (AggregateFn::Sum | AggregateFn::Avg, Some(k)) if !is_number(k) => {
+            (
+                AggregateFn::Sum
+                | AggregateFn::Avg
+                | AggregateFn::StdDevPop
+                | AggregateFn::StdDevSamp
+                | AggregateFn::VarPop
+                | AggregateFn::VarSamp,
+                Some(k),
+            ) if !is_number(k) => {
                 return Err(syn::Error::new(
                     arg_span,
                     format!("`{name}(…)` needs a number; this is `{}`", k.rust_name()),
                 ))
             }
+            // Django: a `FloatField`, whatever it is of.
+            (
+                AggregateFn::StdDevPop
+                | AggregateFn::StdDevSamp
+                | AggregateFn::VarPop
+                | AggregateFn::VarSamp,
+                _,
+            ) => Kind::F64,
             (AggregateFn::Sum, Some(Kind::F32 | Kind::F64)) => Kind::F64,
             // Django: the sum and the average of decimals are decimals.
             (AggregateFn::Sum | AggregateFn::Avg, Some(Kind::Decimal)) => Kind::Decimal,
