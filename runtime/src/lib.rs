@@ -206,6 +206,7 @@ mod decode;
 mod error;
 mod exec;
 mod get_or_create;
+pub mod migrate;
 mod model;
 mod param;
 mod prefetch;

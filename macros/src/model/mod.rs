@@ -155,6 +155,7 @@ fn fallback(input: &DeriveInput, ir: &ModelIr) -> TokenStream {
         }
 
         impl ::dunder::Model for #name {
+            const NAME: &'static str = ::core::stringify!(#name);
             const TABLE: &'static str = #table;
             const PRIMARY_KEY: &'static str = #pk;
             const COLUMNS: &'static [::dunder::Column] = &[#(#columns),*];
@@ -1099,6 +1100,7 @@ fn emit(input: &DeriveInput, ir: &ModelIr) -> TokenStream {
         #row_key_impl
 
         impl ::dunder::Model for #name {
+            const NAME: &'static str = ::core::stringify!(#name);
             const TABLE: &'static str = #table;
             const PRIMARY_KEY: &'static str = #pk;
             const COLUMNS: &'static [::dunder::Column] = &[#(#columns),*];

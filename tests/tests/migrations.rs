@@ -1,0 +1,587 @@
+//! Migrations on real SQLite and PostgreSQL databases: a sequence of model
+//! versions (add a nullable field, a NOT NULL field with a value for the
+//! rows there, a foreign key, a many-to-many; rename a field and a model;
+//! change a type and a nullability; drop a field), each generated into
+//! migration files, applied, the live schema compared with the models,
+//! rolled back to the first migration and applied again, the data kept at
+//! every step. Also: a failing migration leaves nothing behind, a changed
+//! file is refused, and two `migrate` runs at once on PostgreSQL apply each
+//! migration once.
+
+use std::path::{Path, PathBuf};
+
+use dunder::migrate::{
+    make_migration, migrate, show_migrations, write_migration, Answers, App, MakeOptions,
+    MigrationConn, Migrations, NoQuestions, State, Step, Target,
+};
+use dunder::prelude::*;
+
+mod v1 {
+    use dunder::prelude::*;
+
+    #[derive(Model, Debug)]
+    #[dunder(table = "m_author")]
+    pub struct Author {
+        pub id: i64,
+        pub name: String,
+    }
+
+    #[derive(Model, Debug)]
+    #[dunder(table = "m_item")]
+    pub struct Item {
+        pub id: i64,
+        pub title: String,
+        pub views: i32,
+    }
+
+    dunder::app!(pub SHOP = [Author, Item]);
+}
+
+mod v2 {
+    use dunder::prelude::*;
+
+    #[derive(Model, Debug)]
+    #[dunder(table = "m_author")]
+    pub struct Author {
+        pub id: i64,
+        pub name: String,
+    }
+
+    /// Adds a nullable field, a NOT NULL one and a foreign key.
+    #[derive(Model, Debug)]
+    #[dunder(table = "m_item")]
+    pub struct Item {
+        pub id: i64,
+        pub title: String,
+        pub views: i32,
+        pub note: Option<String>,
+        pub stock: i32,
+        pub author: Option<ForeignKey<crate::v2::Author>>,
+    }
+
+    dunder::app!(pub SHOP = [Author, Item]);
+}
+
+mod v3 {
+    use dunder::prelude::*;
+
+    /// The model renamed (its table too).
+    #[derive(Model, Debug)]
+    #[dunder(table = "m_writer")]
+    pub struct Writer {
+        pub id: i64,
+        pub name: String,
+    }
+
+    /// `title` renamed `label`, `views` now an `i64`, `note` NOT NULL,
+    /// `stock` dropped, a many-to-many added.
+    #[derive(Model, Debug)]
+    #[dunder(table = "m_item")]
+    pub struct Item {
+        pub id: i64,
+        pub label: String,
+        pub views: i64,
+        pub note: String,
+        pub author: Option<ForeignKey<crate::v3::Writer>>,
+        pub tags: ManyToMany<crate::v3::Tag>,
+    }
+
+    #[derive(Model, Debug)]
+    #[dunder(table = "m_tag")]
+    pub struct Tag {
+        pub id: i64,
+        pub name: String,
+        #[dunder(related = tags)]
+        pub items: Reverse<crate::v3::Item>,
+    }
+
+    dunder::app!(pub SHOP = [Writer, Item, Tag]);
+}
+
+/// A directory of its own for one test's migration files.
+fn scratch(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!(
+        "dunder_migrations_{name}_{}_{}",
+        std::process::id(),
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_nanos())
+            .unwrap_or(0)
+    ));
+    let _ = std::fs::remove_dir_all(&dir);
+    dir
+}
+
+/// makemigrations for `app` into `dir`: the new file's name.
+fn make(app: &App, dir: &Path, options: &MakeOptions, answers: Answers) -> String {
+    let existing = Migrations::load(dir).expect("load migrations");
+    let mut answers = answers;
+    let m = make_migration(app, &existing, options, &mut answers)
+        .expect("makemigrations")
+        .expect("the models changed");
+    write_migration(dir, &m).expect("write");
+    m.name
+}
+
+/// The files of the three versions, as a developer would make them.
+fn three_migrations(dir: &Path) -> Vec<String> {
+    let mut names = vec![make(
+        &v1::SHOP,
+        dir,
+        &MakeOptions::default(),
+        Answers::default(),
+    )];
+    names.push(make(
+        &v2::SHOP,
+        dir,
+        &MakeOptions::default(),
+        Answers {
+            defaults: vec![("Item.stock".into(), "5".into())],
+            renames: false,
+        },
+    ));
+    names.push(make(
+        &v3::SHOP,
+        dir,
+        &MakeOptions {
+            allow_drop: true,
+            ..MakeOptions::default()
+        },
+        Answers {
+            defaults: vec![("Item.note".into(), "none".into())],
+            renames: true,
+        },
+    ));
+    names
+}
+
+/// `(column, type, nullable)` of the live table, in order.
+fn live_columns<C: Live>(conn: &mut C, table: &str) -> Vec<(String, String, bool)> {
+    conn.columns(table)
+}
+
+trait Live: MigrationConn {
+    fn columns(&mut self, table: &str) -> Vec<(String, String, bool)>;
+    fn tables(&mut self) -> Vec<String>;
+    fn query_strings(&mut self, sql: &str) -> Vec<String>;
+}
+
+impl Live for rusqlite::Connection {
+    fn columns(&mut self, table: &str) -> Vec<(String, String, bool)> {
+        let mut st = self
+            .prepare("SELECT name, type, \"notnull\" FROM pragma_table_info(?1) ORDER BY cid")
+            .expect("pragma");
+        st.query_map([table], |r| {
+            Ok((
+                r.get(0)?,
+                r.get::<_, String>(1)?.to_lowercase(),
+                r.get::<_, i64>(2)? == 0,
+            ))
+        })
+        .expect("columns")
+        .collect::<rusqlite::Result<_>>()
+        .expect("columns")
+    }
+    fn tables(&mut self) -> Vec<String> {
+        self.query_strings(
+            "SELECT name FROM sqlite_master WHERE type = 'table' AND name LIKE 'm\\_%' ESCAPE '\\' ORDER BY name",
+        )
+    }
+    fn query_strings(&mut self, sql: &str) -> Vec<String> {
+        let mut st = self.prepare(sql).expect("prepare");
+        st.query_map([], |r| r.get::<_, String>(0))
+            .expect("query")
+            .collect::<rusqlite::Result<_>>()
+            .expect("rows")
+    }
+}
+
+impl Live for postgres::Client {
+    fn columns(&mut self, table: &str) -> Vec<(String, String, bool)> {
+        self.query(
+            "SELECT a.attname::text, format_type(a.atttypid, a.atttypmod), NOT a.attnotnull \
+             FROM pg_attribute a WHERE a.attrelid = $1::text::regclass AND a.attnum > 0 \
+             AND NOT a.attisdropped ORDER BY a.attnum",
+            &[&format!("\"{table}\"")],
+        )
+        .expect("columns")
+        .iter()
+        .map(|r| (r.get(0), r.get(1), r.get(2)))
+        .collect()
+    }
+    fn tables(&mut self) -> Vec<String> {
+        self.query_strings(
+            "SELECT table_name::text FROM information_schema.tables WHERE table_schema = 'public' \
+             AND table_name LIKE 'm\\_%' ORDER BY table_name",
+        )
+    }
+    fn query_strings(&mut self, sql: &str) -> Vec<String> {
+        self.query(sql, &[])
+            .expect("query")
+            .iter()
+            .map(|r| r.get(0))
+            .collect()
+    }
+}
+
+/// The live schema is the state's: every table, column, type and
+/// nullability.
+fn assert_schema<C: Live>(conn: &mut C, state: &State, dialect: Dialect, when: &str) {
+    let mut want_tables: Vec<String> = state.tables.iter().map(|t| t.name.clone()).collect();
+    want_tables.sort();
+    assert_eq!(conn.tables(), want_tables, "{when}: tables");
+    for t in &state.tables {
+        let want: Vec<(String, String, bool)> = t
+            .columns
+            .iter()
+            .map(|c| {
+                let ty = match (dialect, c.auto) {
+                    (Dialect::Sqlite, true) => "integer",
+                    (Dialect::Sqlite, false) => c.sql_type.sqlite_name(),
+                    (Dialect::Postgres, _) => c.sql_type.postgres_name(),
+                };
+                (c.name.clone(), ty.to_owned(), c.nullable)
+            })
+            .collect();
+        assert_eq!(
+            live_columns(conn, &t.name),
+            want,
+            "{when}: columns of {}",
+            t.name
+        );
+    }
+}
+
+fn scenario<C: Live>(conn: &mut C, dialect: Dialect, dir: &Path) {
+    let names = three_migrations(dir);
+    assert_eq!(
+        names,
+        [
+            "0001_initial",
+            "0002_item_note_item_stock_item_author",
+            "0003_auto"
+        ]
+    );
+    let migrations = Migrations::load(dir).expect("load");
+    let states: Vec<State> = migrations.list.iter().map(|m| m.state.clone()).collect();
+
+    // 0001, then rows.
+    let steps = migrate(conn, &migrations, Target::To("0001")).expect("migrate 0001");
+    assert_eq!(steps, [Step::Applied("0001_initial".into())]);
+    assert_schema(conn, &states[0], dialect, "after 0001");
+    conn.__batch(
+        "INSERT INTO m_author (id, name) VALUES (1, 'Ann'); \
+         INSERT INTO m_item (id, title, views) VALUES (1, 'pen', 10), (2, 'ink', 20);",
+    )
+    .expect("rows");
+
+    // The rest.
+    let steps = migrate(conn, &migrations, Target::Latest).expect("migrate");
+    assert_eq!(steps.len(), 2);
+    assert_schema(conn, &states[2], dialect, "after 0003");
+    // The rows kept their values through the rename, the type change and
+    // the rebuilds; the new NOT NULL columns hold the values given.
+    let rows = conn.query_strings(
+        "SELECT label || '/' || CAST(views AS text) || '/' || note FROM m_item ORDER BY id",
+    );
+    assert_eq!(rows, ["pen/10/none", "ink/20/none"]);
+    assert_eq!(conn.query_strings("SELECT name FROM m_writer"), ["Ann"]);
+    assert_eq!(
+        show_migrations(conn, &migrations).expect("show"),
+        names.iter().map(|n| (n.clone(), true)).collect::<Vec<_>>()
+    );
+    // Nothing left to do.
+    assert!(migrate(conn, &migrations, Target::Latest)
+        .expect("again")
+        .is_empty());
+
+    // The foreign key and the many-to-many work.
+    conn.__batch(
+        "UPDATE m_item SET author_id = 1 WHERE id = 1; \
+         INSERT INTO m_tag (id, name) VALUES (1, 'blue'); \
+         INSERT INTO m_item_tags (item_id, tag_id) VALUES (1, 1);",
+    )
+    .expect("relations");
+    let bad = conn.__batch("BEGIN; UPDATE m_item SET author_id = 99 WHERE id = 2; COMMIT;");
+    assert!(bad.is_err(), "a key to no row is refused");
+    let _ = conn.__batch("ROLLBACK");
+
+    // Back to 0001: the schema and the rows of then.
+    let steps = migrate(conn, &migrations, Target::To("0001_initial")).expect("roll back");
+    assert_eq!(
+        steps,
+        [
+            Step::Unapplied(names[2].clone()),
+            Step::Unapplied(names[1].clone())
+        ]
+    );
+    assert_schema(conn, &states[0], dialect, "rolled back to 0001");
+    let rows =
+        conn.query_strings("SELECT title || '/' || CAST(views AS text) FROM m_item ORDER BY id");
+    assert_eq!(rows, ["pen/10", "ink/20"]);
+
+    // And forward again.
+    migrate(conn, &migrations, Target::Latest).expect("re-apply");
+    assert_schema(conn, &states[2], dialect, "re-applied");
+    assert_eq!(
+        conn.query_strings("SELECT label FROM m_item ORDER BY id"),
+        ["pen", "ink"]
+    );
+
+    // All the way down.
+    migrate(conn, &migrations, Target::Zero).expect("zero");
+    assert_eq!(conn.tables(), Vec::<String>::new());
+}
+
+#[test]
+fn a_sequence_of_model_versions_migrates_and_rolls_back_on_sqlite() {
+    let dir = scratch("sqlite");
+    let mut conn = dunder_tests::sqlite();
+    scenario(&mut conn, Dialect::Sqlite, &dir);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn a_sequence_of_model_versions_migrates_and_rolls_back_on_postgres() {
+    let Some(mut db) = dunder_tests::pg() else {
+        return;
+    };
+    let dir = scratch("pg");
+    scenario(&mut *db, Dialect::Postgres, &dir);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// A migration whose last statement fails leaves the database at the
+/// migration before (DDL included), with no record of it.
+fn failure_leaves_nothing<C: Live>(conn: &mut C, dialect: Dialect, dir: &Path) {
+    three_migrations(dir);
+    // Break 0002: a statement that fails after its real ones.
+    let path = std::fs::read_dir(dir)
+        .expect("dir")
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .find(|p| p.to_string_lossy().contains("0002_"))
+        .expect("0002");
+    let text = std::fs::read_to_string(&path).expect("read");
+    let mut file: serde_json::Value = serde_json::from_str(&text).expect("json");
+    let key = match dialect {
+        Dialect::Sqlite => "sqlite",
+        Dialect::Postgres => "postgres",
+    };
+    file["up"][key]
+        .as_array_mut()
+        .expect("up")
+        .push("SELECT * FROM no_such_table".into());
+    std::fs::write(&path, serde_json::to_string_pretty(&file).expect("json")).expect("write");
+    let migrations = Migrations::load(dir).expect("load");
+    migrate(conn, &migrations, Target::To("0001")).expect("0001");
+    let before: Vec<_> = live_columns(conn, "m_item");
+    let err = migrate(conn, &migrations, Target::Latest).expect_err("0002 fails");
+    let text = err.to_string();
+    assert!(
+        text.contains("0002_") && text.contains("nothing of it was kept"),
+        "{text}"
+    );
+    assert_eq!(live_columns(conn, "m_item"), before, "nothing half-applied");
+    assert_eq!(
+        show_migrations(conn, &migrations).expect("show")[1..],
+        [
+            (migrations.list[1].name.clone(), false),
+            (migrations.list[2].name.clone(), false)
+        ]
+    );
+}
+
+#[test]
+fn a_failing_migration_leaves_the_previous_state_on_sqlite() {
+    let dir = scratch("fail_sqlite");
+    failure_leaves_nothing(&mut dunder_tests::sqlite(), Dialect::Sqlite, &dir);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn a_failing_migration_leaves_the_previous_state_on_postgres() {
+    let Some(mut db) = dunder_tests::pg() else {
+        return;
+    };
+    let dir = scratch("fail_pg");
+    failure_leaves_nothing(&mut *db, Dialect::Postgres, &dir);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn a_migration_changed_after_it_was_applied_is_refused() {
+    let dir = scratch("checksum");
+    let names = three_migrations(&dir);
+    let mut conn = dunder_tests::sqlite();
+    migrate(
+        &mut conn,
+        &Migrations::load(&dir).expect("load"),
+        Target::Latest,
+    )
+    .expect("migrate");
+    let path = dir.join(format!("{}.json", names[1]));
+    let text = std::fs::read_to_string(&path).expect("read");
+    std::fs::write(&path, text.replace("Add column", "Add a column")).expect("write");
+    let err = migrate(
+        &mut conn,
+        &Migrations::load(&dir).expect("load"),
+        Target::Latest,
+    )
+    .expect_err("changed file");
+    assert!(
+        err.to_string().contains(&format!(
+            "migration {} was changed after it was applied",
+            names[1]
+        )),
+        "{err}"
+    );
+    // A file that went missing.
+    std::fs::remove_file(&path).expect("remove");
+    let err = migrate(
+        &mut conn,
+        &Migrations::load(&dir).expect("load"),
+        Target::Latest,
+    )
+    .expect_err("missing file");
+    assert!(err.to_string().contains("its file is missing"), "{err}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn makemigrations_asks_before_dropping_and_for_not_null_values() {
+    let dir = scratch("ask");
+    make(&v1::SHOP, &dir, &MakeOptions::default(), Answers::default());
+    let existing = Migrations::load(&dir).expect("load");
+    // `stock` is NOT NULL: the rows there need a value.
+    let err = make_migration(
+        &v2::SHOP,
+        &existing,
+        &MakeOptions::default(),
+        &mut NoQuestions,
+    )
+    .expect_err("needs a default");
+    assert!(
+        err.to_string()
+            .contains("column `stock` of `m_item` (Item) is NOT NULL"),
+        "{err}"
+    );
+    // A bad value for its type.
+    let err = make_migration(
+        &v2::SHOP,
+        &existing,
+        &MakeOptions::default(),
+        &mut Answers {
+            defaults: vec![("Item.stock".into(), "five".into())],
+            renames: false,
+        },
+    )
+    .expect_err("not an integer");
+    assert!(err.to_string().contains("expected an integer"), "{err}");
+    make(
+        &v2::SHOP,
+        &dir,
+        &MakeOptions::default(),
+        Answers {
+            defaults: vec![("Item.stock".into(), "5".into())],
+            renames: false,
+        },
+    );
+    // v3 drops `stock` (and, without the rename answers, `title` and the
+    // table `m_author`): refused without `allow_drop`.
+    let existing = Migrations::load(&dir).expect("load");
+    let err = make_migration(
+        &v3::SHOP,
+        &existing,
+        &MakeOptions::default(),
+        &mut Answers {
+            defaults: vec![
+                ("Item.note".into(), "".into()),
+                ("Item.label".into(), "".into()),
+            ],
+            renames: false,
+        },
+    )
+    .expect_err("drops data");
+    let text = err.to_string();
+    assert!(
+        text.contains("would drop data") && text.contains("Remove column `stock`"),
+        "{text}"
+    );
+    assert!(text.contains("Drop table `m_author`"), "{text}");
+    // The models of the last migration need none.
+    assert!(make_migration(
+        &v2::SHOP,
+        &existing,
+        &MakeOptions::default(),
+        &mut NoQuestions
+    )
+    .expect("no change")
+    .is_none());
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn two_migrate_runs_at_once_on_postgres_apply_each_migration_once() {
+    let Some(db) = dunder_tests::pg() else {
+        return;
+    };
+    let dir = scratch("concurrent");
+    three_migrations(&dir);
+    let migrations = Migrations::load(&dir).expect("load");
+    let runs: Vec<Vec<Step>> = std::thread::scope(|s| {
+        let handles: Vec<_> = (0..2)
+            .map(|_| {
+                let migrations = &migrations;
+                let name = db.dbname().to_owned();
+                s.spawn(move || {
+                    let mut config: postgres::Config =
+                        dunder_tests::postgres_url().parse().expect("url");
+                    config.dbname(&name);
+                    let mut c = config.connect(postgres::NoTls).expect("connect");
+                    migrate(&mut c, migrations, Target::Latest).expect("migrate")
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| h.join().expect("thread"))
+            .collect()
+    });
+    let applied: usize = runs.iter().map(Vec::len).sum();
+    assert_eq!(applied, 3, "{runs:?}");
+    let mut c = dunder_tests::pg_connect(&db);
+    let rows = c
+        .query("SELECT count(*) FROM dunder_migrations", &[])
+        .expect("count");
+    assert_eq!(rows[0].get::<_, i64>(0), 3);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn create_table_sql_is_the_first_migration_of_a_model() {
+    // `create_table` renders from the same state the migrations record.
+    let dir = scratch("same");
+    make(&v1::SHOP, &dir, &MakeOptions::default(), Answers::default());
+    let m = &Migrations::load(&dir).expect("load").list[0];
+    for d in [Dialect::Sqlite, Dialect::Postgres] {
+        let from_models = format!(
+            "{} {}",
+            dunder::create_table_sql::<v1::Author>(d),
+            dunder::create_table_sql::<v1::Item>(d)
+        );
+        assert_eq!(m.up(d).join(" "), from_models);
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn migration_files_snapshot() {
+    // The three files as a reviewer reads them in a diff.
+    let dir = scratch("snapshot");
+    let names = three_migrations(&dir);
+    for name in names {
+        let text = std::fs::read_to_string(dir.join(format!("{name}.json"))).expect("read");
+        insta::assert_snapshot!(format!("migration_{name}"), text);
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
