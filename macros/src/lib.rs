@@ -8,6 +8,7 @@
 mod codegen;
 mod expand;
 mod lookups;
+mod migrations;
 mod model;
 mod plan;
 mod query;
@@ -62,4 +63,14 @@ pub fn query(input: TokenStream) -> TokenStream {
 #[proc_macro]
 pub fn __query_with_schema(input: TokenStream) -> TokenStream {
     expand::expand(input.into()).into()
+}
+
+/// `embed_migrations!("migrations")`: the migration files of the directory
+/// (relative to the crate's `Cargo.toml`; `"migrations"` when omitted),
+/// built into the program, as `dunder::Result<dunder::migrate::Migrations>`.
+#[proc_macro]
+pub fn embed_migrations(input: TokenStream) -> TokenStream {
+    migrations::embed(input.into())
+        .unwrap_or_else(|e| e.to_compile_error())
+        .into()
 }

@@ -240,7 +240,7 @@ pub use ::postgres as postgres_client;
 
 pub use atomic::{atomic, atomic_with, Atomic, TransactionMode};
 pub use db::{Db, DbTx};
-pub use dunder_macros::{query, Model};
+pub use dunder_macros::{embed_migrations, query, Model};
 pub use error::{BackendError, Error, Result};
 pub use exec::{create_table, Executor};
 pub use get_or_create::GetOrCreate;

@@ -62,6 +62,9 @@ pub struct Column {
     /// [`ForeignKey`] or [`OneToOne`], `None` for every other column (and,
     /// for a column with `references`, the same as [`OnDelete::DoNothing`]).
     pub on_delete: Option<OnDelete>,
+    /// `#[dunder(renamed_from = "old")]`: the field's name before, so that
+    /// `makemigrations` renames the column instead of dropping it.
+    pub renamed_from: Option<&'static str>,
 }
 
 /// What deleting a row does to the rows whose foreign key (or one-to-one
@@ -147,9 +150,17 @@ pub struct ManyToManyTable {
 
 /// A struct stored in a table. Implemented by `#[derive(Model)]`; see the
 /// crate documentation for the attributes.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is not a dunder model",
+    label = "not a model",
+    note = "a model is a struct with `#[derive(dunder::Model)]`"
+)]
 pub trait Model: FromRow {
     /// The struct's name (`"Article"`), for migrations and messages.
     const NAME: &'static str = "";
+    /// `#[dunder(renamed_from = "Old")]`: the model's name before, so that
+    /// `makemigrations` renames its table instead of dropping it.
+    const RENAMED_FROM: Option<&'static str> = None;
     /// The table name.
     const TABLE: &'static str;
     /// The columns, in field order (the order of `SELECT` lists and of decoding).

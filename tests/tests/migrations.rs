@@ -98,6 +98,42 @@ mod v3 {
     dunder::app!(pub SHOP = [Writer, Item, Tag]);
 }
 
+mod v4 {
+    use dunder::prelude::*;
+
+    /// Renamed again, marked on the model: no question asked.
+    #[derive(Model, Debug)]
+    #[dunder(table = "m_person", renamed_from = "Writer")]
+    pub struct Person {
+        pub id: i64,
+        pub name: String,
+    }
+
+    /// `label` renamed `title` and made nullable, marked on the field.
+    #[derive(Model, Debug)]
+    #[dunder(table = "m_item")]
+    pub struct Item {
+        pub id: i64,
+        #[dunder(renamed_from = "label")]
+        pub title: Option<String>,
+        pub views: i64,
+        pub note: String,
+        pub author: Option<ForeignKey<crate::v4::Person>>,
+        pub tags: ManyToMany<crate::v4::Tag>,
+    }
+
+    #[derive(Model, Debug)]
+    #[dunder(table = "m_tag")]
+    pub struct Tag {
+        pub id: i64,
+        pub name: String,
+        #[dunder(related = tags)]
+        pub items: Reverse<crate::v4::Item>,
+    }
+
+    dunder::app!(pub SHOP = [Person, Item, Tag]);
+}
+
 /// A directory of its own for one test's migration files.
 fn scratch(name: &str) -> PathBuf {
     let dir = std::env::temp_dir().join(format!(
@@ -264,6 +300,14 @@ fn scenario<C: Live>(conn: &mut C, dialect: Dialect, dir: &Path) {
     );
     let migrations = Migrations::load(dir).expect("load");
     let states: Vec<State> = migrations.list.iter().map(|m| m.state.clone()).collect();
+    // The files add up to the models: nothing more to make.
+    let again = make_migration(
+        &v3::SHOP,
+        &migrations,
+        &MakeOptions::default(),
+        &mut NoQuestions,
+    );
+    assert!(again.expect("no change").is_none());
 
     // 0001, then rows.
     let steps = migrate(conn, &migrations, Target::To("0001")).expect("migrate 0001");
@@ -584,4 +628,204 @@ fn migration_files_snapshot() {
         insta::assert_snapshot!(format!("migration_{name}"), text);
     }
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// `renamed_from` on a model and on a field: renames (and the field's
+/// change of nullability) without a question, the data kept both ways.
+fn marked_renames<C: Live>(conn: &mut C, dialect: Dialect, dir: &Path) {
+    three_migrations(dir);
+    let existing = Migrations::load(dir).expect("load");
+    let m = make_migration(
+        &v4::SHOP,
+        &existing,
+        &MakeOptions::default(),
+        &mut NoQuestions,
+    )
+    .expect("no question, no drop")
+    .expect("changes");
+    assert_eq!(
+        m.operations,
+        [
+            "Rename table `m_writer` to `m_person`",
+            "Rename column `label` of Item to `title`",
+            "Alter column `title` of Item",
+        ]
+    );
+    write_migration(dir, &m).expect("write");
+    let migrations = Migrations::load(dir).expect("load");
+    migrate(conn, &migrations, Target::To("0003")).expect("0003");
+    conn.__batch(
+        "INSERT INTO m_writer (id, name) VALUES (1, 'Ann'); \
+         INSERT INTO m_item (id, label, views, note, author_id) VALUES (1, 'pen', 10, 'n', 1);",
+    )
+    .expect("rows");
+    migrate(conn, &migrations, Target::Latest).expect("0004");
+    assert_schema(conn, &migrations.list[3].state, dialect, "after 0004");
+    assert_eq!(
+        conn.query_strings(
+            "SELECT p.name || '/' || i.title FROM m_item i JOIN m_person p ON p.id = i.author_id"
+        ),
+        ["Ann/pen"]
+    );
+    migrate(conn, &migrations, Target::To("0003")).expect("back to 0003");
+    assert_schema(conn, &migrations.list[2].state, dialect, "back at 0003");
+    assert_eq!(conn.query_strings("SELECT label FROM m_item"), ["pen"]);
+}
+
+#[test]
+fn renamed_from_renames_without_asking_on_sqlite() {
+    let dir = scratch("renamed_sqlite");
+    marked_renames(&mut dunder_tests::sqlite(), Dialect::Sqlite, &dir);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn renamed_from_renames_without_asking_on_postgres() {
+    let Some(mut db) = dunder_tests::pg() else {
+        return;
+    };
+    let dir = scratch("renamed_pg");
+    marked_renames(&mut *db, Dialect::Postgres, &dir);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// Runs the `manage` command line: (exit code, output).
+fn manage(app: &App, dir: &Path, args: &[&str], input: &str) -> dunder::Result<(u8, String)> {
+    let args: Vec<String> = args.iter().map(|a| a.to_string()).collect();
+    let mut input = std::io::Cursor::new(input.as_bytes().to_vec());
+    let mut out = Vec::new();
+    let code = dunder::migrate::run_command(app, dir, &args, &mut input, &mut out, true)?;
+    Ok((code, String::from_utf8(out).expect("utf-8")))
+}
+
+#[test]
+fn the_manage_command_line() {
+    let dir = scratch("manage");
+    let db = dir.join("app.db");
+    std::fs::create_dir_all(&dir).expect("dir");
+    let url = format!("sqlite:{}", db.display());
+    let (code, out) = manage(&v1::SHOP, &dir, &["makemigrations"], "").expect("make");
+    assert_eq!(code, 0);
+    assert!(
+        out.contains("0001_initial.json") && out.contains("Create table `m_item` (Item)"),
+        "{out}"
+    );
+    assert_eq!(
+        manage(&v1::SHOP, &dir, &["makemigrations", "--check"], "").expect("check"),
+        (0, "No changes detected.\n".to_owned())
+    );
+    // v2 needs a migration: --check says so and writes nothing.
+    let (code, out) = manage(&v2::SHOP, &dir, &["makemigrations", "--check"], "").expect("check");
+    assert_eq!(code, 1, "{out}");
+    assert!(
+        out.contains("Changes detected") && out.contains("Add column `stock` to Item"),
+        "{out}"
+    );
+    // Asked on the terminal: the value of the NOT NULL column.
+    let (code, out) = manage(&v2::SHOP, &dir, &["makemigrations"], "5\n").expect("make 2");
+    assert_eq!(code, 0);
+    assert!(
+        out.contains("`Item.stock` is NOT NULL and `m_item` may have rows"),
+        "{out}"
+    );
+    // v3: renames asked, the new NOT NULL value asked, the drop confirmed.
+    let (code, out) = manage(
+        &v3::SHOP,
+        &dir,
+        &["makemigrations", "--name", "shop_v3"],
+        "y\ny\nnone\ny\n",
+    )
+    .expect("make 3");
+    assert_eq!(code, 0, "{out}");
+    assert!(
+        out.contains("Did you rename the model `Author` (table `m_author`) to `Writer`"),
+        "{out}"
+    );
+    assert!(
+        out.contains("Did you rename `Item.title` to `Item.label`?"),
+        "{out}"
+    );
+    assert!(
+        out.contains("Drop them (the data in them is lost)?"),
+        "{out}"
+    );
+    assert!(out.contains("0003_shop_v3.json"), "{out}");
+
+    // migrate, showmigrations, sqlmigrate, roll back.
+    let (_, out) = manage(&v3::SHOP, &dir, &["migrate", "--database", &url], "").expect("migrate");
+    assert_eq!(
+        out,
+        "Applied 0001_initial\nApplied 0002_item_note_item_stock_item_author\nApplied 0003_shop_v3\n"
+    );
+    let (_, out) = manage(
+        &v3::SHOP,
+        &dir,
+        &["migrate", "0001", "--database", &url],
+        "",
+    )
+    .expect("back");
+    assert_eq!(
+        out,
+        "Unapplied 0003_shop_v3\nUnapplied 0002_item_note_item_stock_item_author\n"
+    );
+    let (_, out) =
+        manage(&v3::SHOP, &dir, &["showmigrations", "--database", &url], "").expect("show");
+    assert_eq!(
+        out,
+        "shop\n [X] 0001_initial\n [ ] 0002_item_note_item_stock_item_author\n [ ] 0003_shop_v3\n"
+    );
+    let (_, out) = manage(
+        &v3::SHOP,
+        &dir,
+        &["sqlmigrate", "0002", "--dialect", "postgres"],
+        "",
+    )
+    .expect("sql");
+    assert!(
+        out.starts_with("ALTER TABLE \"m_item\" ADD COLUMN \"note\" text NULL;\n"),
+        "{out}"
+    );
+    assert!(
+        out.contains("ADD COLUMN \"stock\" integer NOT NULL DEFAULT 5;"),
+        "{out}"
+    );
+    let (_, out) = manage(
+        &v3::SHOP,
+        &dir,
+        &["sqlmigrate", "0002", "--dialect", "sqlite", "--backwards"],
+        "",
+    )
+    .expect("sql back");
+    assert!(out.contains("CREATE TABLE \"new__m_item\""), "{out}");
+
+    // Mistakes are errors that say what to type.
+    let err = manage(&v3::SHOP, &dir, &["migrat"], "").expect_err("unknown command");
+    assert!(
+        err.to_string().contains("unknown command `migrat`")
+            && err.to_string().contains("usage: manage"),
+        "{err}"
+    );
+    let err = manage(
+        &v3::SHOP,
+        &dir,
+        &["migrate", "0009", "--database", &url],
+        "",
+    )
+    .expect_err("no such");
+    assert!(err.to_string().contains("no migration `0009`"), "{err}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn embedded_migrations_are_the_files() {
+    // The blog demo's migrations, built into this test binary.
+    let embedded =
+        dunder::embed_migrations!("../runtime/examples/blog/migrations").expect("embedded");
+    let on_disk = Migrations::load(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../runtime/examples/blog/migrations"
+    ))
+    .expect("files");
+    assert!(!embedded.list.is_empty());
+    assert_eq!(embedded.list, on_disk.list);
 }

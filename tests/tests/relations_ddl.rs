@@ -87,6 +87,7 @@ const fn column(field: &'static str, name: &'static str, sql_type: SqlType) -> C
         references: None,
         unique: false,
         on_delete: None,
+        renamed_from: None,
     }
 }
 

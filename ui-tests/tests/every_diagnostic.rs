@@ -7,6 +7,10 @@ use std::path::{Path, PathBuf};
 /// Messages no user input can produce, with the reason.
 const INTERNAL: &[(&str, &str)] = &[
     (
+        "CARGO_MANIFEST_DIR is not set",
+        "cargo sets it for every build of a crate",
+    ),
+    (
         "a subquery's schema is needed",
         "dropped: the query is expanded again through the subquery model's schema macro",
     ),

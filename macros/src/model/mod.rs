@@ -29,6 +29,9 @@ struct FieldIr {
     default: Option<syn::Expr>,
     /// `#[dunder(on_delete = …)]` of a foreign key (default: cascade).
     on_delete: Option<String>,
+    /// `#[dunder(renamed_from = "old")]`: the field's name before (for
+    /// migrations).
+    renamed_from: Option<String>,
 }
 
 /// A relation field that is not a column (`ManyToMany`, `Reverse`, `ReverseOne`).
@@ -103,7 +106,9 @@ fn fallback(input: &DeriveInput, ir: &ModelIr) -> TokenStream {
         schema,
         fields,
         links,
+        renamed_from,
     } = ir;
+    let model_renamed_from = option_str(renamed_from.as_deref());
     let name = &input.ident;
     let table = &schema.table;
     let pk = schema
@@ -126,6 +131,7 @@ fn fallback(input: &DeriveInput, ir: &ModelIr) -> TokenStream {
         } = &f.schema;
         let sql_type = format_ident!("{}", f.schema.kind.sql_type());
         let decimal = decimal_tokens(f.schema.decimal);
+        let renamed_from = option_str(f.renamed_from.as_deref());
         quote! {
             ::dunder::Column {
                 field: #field,
@@ -137,6 +143,7 @@ fn fallback(input: &DeriveInput, ir: &ModelIr) -> TokenStream {
                 references: ::core::option::Option::None,
                 unique: #unique,
                 on_delete: ::core::option::Option::None,
+                renamed_from: #renamed_from,
             }
         }
     });
@@ -156,6 +163,7 @@ fn fallback(input: &DeriveInput, ir: &ModelIr) -> TokenStream {
 
         impl ::dunder::Model for #name {
             const NAME: &'static str = ::core::stringify!(#name);
+            const RENAMED_FROM: ::core::option::Option<&'static str> = #model_renamed_from;
             const TABLE: &'static str = #table;
             const PRIMARY_KEY: &'static str = #pk;
             const COLUMNS: &'static [::dunder::Column] = &[#(#columns),*];
@@ -187,6 +195,8 @@ struct ModelIr {
     schema: ModelSchema,
     fields: Vec<FieldIr>,
     links: Vec<LinkIr>,
+    /// `#[dunder(renamed_from = "Old")]`: the model's name before.
+    renamed_from: Option<String>,
 }
 
 /// The IR of a valid model, or its errors (for tests).
@@ -242,6 +252,7 @@ fn read_model(input: &DeriveInput, id: &str) -> syn::Result<(ModelIr, Option<syn
     };
 
     let mut table = None;
+    let mut model_renamed_from = None;
     // Kept apart from the fields' errors, which decide whether "no primary
     // key" is said (the key may be a field in error).
     let mut model_errors = Errors::default();
@@ -265,8 +276,18 @@ fn read_model(input: &DeriveInput, id: &str) -> syn::Result<(ModelIr, Option<syn
                 }
                 table = Some(lit.value());
                 Ok(())
+            } else if meta.path.is_ident("renamed_from") {
+                if model_renamed_from.is_some() {
+                    return Err(
+                        meta.error(format!("`{name}`: `renamed_from` is given twice; keep one"))
+                    );
+                }
+                model_renamed_from = Some(renamed_from_value(&meta)?);
+                Ok(())
             } else {
-                Err(meta.error("unknown model attribute: expected `table = \"…\"`"))
+                Err(meta.error(
+                    "unknown model attribute: expected `table = \"…\"` or `renamed_from = \"…\"`",
+                ))
             }
         });
         if let Err(e) = res {
@@ -291,6 +312,7 @@ fn read_model(input: &DeriveInput, id: &str) -> syn::Result<(ModelIr, Option<syn
         let mut related: Option<syn::Ident> = None;
         let mut through: Option<syn::Path> = None;
         let mut on_delete: Option<(String, Span)> = None;
+        let mut renamed_from: Option<String> = None;
         let mut max_digits: Option<(u32, Span)> = None;
         let mut decimal_places: Option<(u32, Span)> = None;
         // A max_digits or decimal_places that is not a number (reported).
@@ -327,6 +349,9 @@ fn read_model(input: &DeriveInput, id: &str) -> syn::Result<(ModelIr, Option<syn
                     Ok(())
                 } else if meta.path.is_ident("primary_key") {
                     primary_key = true;
+                    Ok(())
+                } else if meta.path.is_ident("renamed_from") {
+                    renamed_from = Some(renamed_from_value(&meta)?);
                     Ok(())
                 } else if meta.path.is_ident("default") {
                     default = Some(meta.value()?.parse()?);
@@ -377,7 +402,7 @@ fn read_model(input: &DeriveInput, id: &str) -> syn::Result<(ModelIr, Option<syn
                     Ok(())
                 } else {
                     Err(meta.error(
-                        "unknown field attribute: expected `column = \"…\"`, `primary_key`, `default = …`, `auto_now_add`, `auto_now`, `max_digits = …` and `decimal_places = …` (decimals), `on_delete = …` (foreign keys), `through = …` (many-to-many) or `related = …` (reverse relations)",
+                        "unknown field attribute: expected `column = \"…\"`, `primary_key`, `default = …`, `auto_now_add`, `auto_now`, `max_digits = …` and `decimal_places = …` (decimals), `on_delete = …` (foreign keys), `through = …` (many-to-many), `related = …` (reverse relations) or `renamed_from = \"…\"` (migrations)",
                     ))
                 }
             });
@@ -584,6 +609,7 @@ fn read_model(input: &DeriveInput, id: &str) -> syn::Result<(ModelIr, Option<syn
             vis: field.vis.clone(),
             default,
             on_delete: on_delete.map(|(v, _)| v),
+            renamed_from,
         });
     }
 
@@ -662,6 +688,7 @@ fn read_model(input: &DeriveInput, id: &str) -> syn::Result<(ModelIr, Option<syn
         schema,
         fields,
         links,
+        renamed_from: model_renamed_from,
     };
     Ok((ir, model_errors.finish(()).err()))
 }
@@ -980,7 +1007,9 @@ fn emit(input: &DeriveInput, ir: &ModelIr) -> TokenStream {
         schema,
         fields,
         links,
+        renamed_from,
     } = ir;
+    let model_renamed_from = option_str(renamed_from.as_deref());
     let name = &input.ident;
     let table = &schema.table;
     let pk = schema
@@ -1023,6 +1052,7 @@ fn emit(input: &DeriveInput, ir: &ModelIr) -> TokenStream {
         };
         let unique = f.schema.unique;
         let decimal = decimal_tokens(f.schema.decimal);
+        let renamed_from = option_str(f.renamed_from.as_deref());
         let on_delete = match (&f.target_ty, &f.on_delete) {
             (Some(_), action) => {
                 let action = action.as_deref().unwrap_or("cascade");
@@ -1046,6 +1076,7 @@ fn emit(input: &DeriveInput, ir: &ModelIr) -> TokenStream {
                 references: #references,
                 unique: #unique,
                 on_delete: #on_delete,
+                renamed_from: #renamed_from,
             }
         }
     }).collect();
@@ -1101,6 +1132,7 @@ fn emit(input: &DeriveInput, ir: &ModelIr) -> TokenStream {
 
         impl ::dunder::Model for #name {
             const NAME: &'static str = ::core::stringify!(#name);
+            const RENAMED_FROM: ::core::option::Option<&'static str> = #model_renamed_from;
             const TABLE: &'static str = #table;
             const PRIMARY_KEY: &'static str = #pk;
             const COLUMNS: &'static [::dunder::Column] = &[#(#columns),*];
@@ -1300,6 +1332,26 @@ fn fnv1a(bytes: &[u8]) -> u64 {
     bytes.iter().fold(0xcbf2_9ce4_8422_2325u64, |h, b| {
         (h ^ u64::from(*b)).wrapping_mul(0x0000_0100_0000_01b3)
     })
+}
+
+/// The string of `renamed_from = "old"` (not empty).
+fn renamed_from_value(meta: &syn::meta::ParseNestedMeta<'_>) -> syn::Result<String> {
+    let lit: LitStr = meta.value()?.parse()?;
+    if lit.value().is_empty() {
+        return Err(syn::Error::new(
+            lit.span(),
+            "`renamed_from` takes the old name, e.g. #[dunder(renamed_from = \"body\")]",
+        ));
+    }
+    Ok(lit.value())
+}
+
+/// `Some("text")` / `None` as tokens.
+fn option_str(s: Option<&str>) -> TokenStream {
+    match s {
+        Some(s) => quote!(::core::option::Option::Some(#s)),
+        None => quote!(::core::option::Option::None),
+    }
 }
 
 #[cfg(test)]

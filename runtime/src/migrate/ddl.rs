@@ -181,7 +181,16 @@ pub fn literal(c: &ColumnState, text: &str, dialect: Dialect) -> Result<String> 
                 .map_err(|_| bad("expected YYYY-MM-DD HH:MM:SS"))?;
             quoted(t)
         }
-        SqlType::Blob => return Err(bad("bytes columns take no default here")),
+        SqlType::Blob => {
+            let hex = text.trim();
+            if !hex.len().is_multiple_of(2) || !hex.chars().all(|c| c.is_ascii_hexdigit()) {
+                return Err(bad("expected the bytes in hex (`00ff`, or empty)"));
+            }
+            match dialect {
+                Dialect::Sqlite => format!("X'{hex}'"),
+                Dialect::Postgres => format!("'\\x{hex}'::bytea"),
+            }
+        }
     })
 }
 

@@ -46,6 +46,7 @@
 
 mod ddl;
 mod files;
+mod manage;
 mod ops;
 mod run;
 mod state;
@@ -54,6 +55,7 @@ pub use ddl::create_table;
 pub use files::{
     checksum, make_migration, write_migration, MakeOptions, Migration, Migrations, NewMigration,
 };
+pub use manage::{manage, run_command};
 pub use ops::{diff, Operation, Questioner};
 pub use run::{migrate, show_migrations, MigrationConn, Step, Target, TABLE};
 pub use state::{ColumnState, State, TableState};
@@ -71,6 +73,8 @@ pub struct ModelDef {
     pub columns: &'static [Column],
     /// The through tables of its many-to-many fields.
     pub many_to_many: &'static [ManyToManyTable],
+    /// Its name before a rename (`#[dunder(renamed_from = "Old")]`).
+    pub renamed_from: Option<&'static str>,
 }
 
 impl ModelDef {
@@ -81,6 +85,7 @@ impl ModelDef {
             table: M::TABLE,
             columns: M::COLUMNS,
             many_to_many: M::MANY_TO_MANY,
+            renamed_from: M::RENAMED_FROM,
         }
     }
 }
@@ -108,7 +113,11 @@ impl App {
         let mut tables: Vec<TableState> = self
             .models
             .iter()
-            .map(|m| TableState::from_columns(m.name, m.table, m.columns))
+            .map(|m| {
+                let mut t = TableState::from_columns(m.name, m.table, m.columns);
+                t.renamed_from = m.renamed_from.map(str::to_owned);
+                t
+            })
             .collect();
         for m in self.models {
             for m2m in m.many_to_many {

@@ -206,7 +206,7 @@ impl Operation {
 }
 
 /// The zero value of a type, as the text [`super::ddl::literal`] reads.
-fn zero(t: SqlType) -> &'static str {
+pub(crate) fn zero(t: SqlType) -> &'static str {
     match t {
         SqlType::Bool => "false",
         SqlType::SmallInt | SqlType::Int | SqlType::BigInt => "0",
@@ -235,6 +235,28 @@ pub trait Questioner {
 pub fn diff(old: &State, new: &State, ask: &mut dyn Questioner) -> Result<Vec<Operation>> {
     let mut ops = Vec::new();
     let mut old = old.clone();
+    // Tables marked `renamed_from` on their model.
+    for n in &new.tables {
+        let Some(before) = &n.renamed_from else {
+            continue;
+        };
+        if old.table(&n.name).is_some() {
+            continue;
+        }
+        let g = old
+            .tables
+            .iter()
+            .find(|g| (g.model == *before || g.name == *before) && new.table(&g.name).is_none())
+            .map(|g| g.name.clone());
+        if let Some(g) = g {
+            let op = Operation::RenameTable {
+                from: g,
+                to: n.name.clone(),
+            };
+            op.apply(&mut old)?;
+            ops.push(op);
+        }
+    }
     // Renamed tables: a table gone and one added with the same columns.
     let gone: Vec<TableState> = old
         .tables
@@ -296,6 +318,44 @@ pub fn diff(old: &State, new: &State, ask: &mut dyn Questioner) -> Result<Vec<Op
                     });
                 }
                 None => {
+                    // Marked `renamed_from` on its field: renamed, then
+                    // altered if its definition changed too.
+                    let marked =
+                        n.renames
+                            .iter()
+                            .find(|(col, _)| *col == c.name)
+                            .and_then(|(_, before)| {
+                                removed
+                                    .iter()
+                                    .position(|r| r.field == *before || r.name == *before)
+                            });
+                    if let Some(i) = marked {
+                        let r = removed.remove(i);
+                        ops.push(Operation::RenameColumn {
+                            table: n.name.clone(),
+                            from: r.name.clone(),
+                            to: c.name.clone(),
+                        });
+                        if !r.same_definition(c) {
+                            let from = ColumnState {
+                                name: c.name.clone(),
+                                field: c.field.clone(),
+                                ..r.clone()
+                            };
+                            let default = if from.nullable && !c.nullable {
+                                Some(ask.default_for(n, c).ok_or_else(|| stopped(n, c))?)
+                            } else {
+                                None
+                            };
+                            ops.push(Operation::AlterColumn {
+                                table: n.name.clone(),
+                                from,
+                                to: c.clone(),
+                                default,
+                            });
+                        }
+                        continue;
+                    }
                     let renamed = removed
                         .iter()
                         .position(|r| r.same_definition(c) && ask.renamed_column(n, r, c));

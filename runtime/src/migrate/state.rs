@@ -13,7 +13,8 @@ use crate::value::SqlType;
 pub struct ColumnState {
     /// The column name.
     pub name: String,
-    /// The Rust field it stores (empty for a through table's columns).
+    /// The Rust field it stores (a through table's columns: the column's
+    /// name).
     pub field: String,
     /// The SQL type.
     pub sql_type: SqlType,
@@ -49,6 +50,12 @@ pub struct TableState {
     pub columns: Vec<ColumnState>,
     /// Groups of columns unique together (a through table's pair).
     pub unique_together: Vec<Vec<String>>,
+    /// The model's name before (`#[dunder(renamed_from = …)]`; from the
+    /// models only, not recorded).
+    pub renamed_from: Option<String>,
+    /// `(column, old field name)` of the fields marked `renamed_from`
+    /// (from the models only, not recorded).
+    pub renames: Vec<(String, String)>,
 }
 
 /// Every table of an app, in the order they are created (a table after
@@ -121,7 +128,7 @@ impl ColumnState {
     fn through_key(name: &str, (table, pk): (&str, &str)) -> ColumnState {
         ColumnState {
             name: name.to_owned(),
-            field: String::new(),
+            field: name.to_owned(),
             sql_type: SqlType::BigInt,
             decimal: None,
             nullable: false,
@@ -146,7 +153,7 @@ impl ColumnState {
     fn to_json(&self) -> Json {
         let mut m = Map::new();
         m.insert("name".into(), json!(self.name));
-        if !self.field.is_empty() && self.field != self.name {
+        if self.field != self.name {
             m.insert("field".into(), json!(self.field));
         }
         m.insert("type".into(), json!(type_name(self.sql_type)));
@@ -250,6 +257,11 @@ impl TableState {
             model: model.to_owned(),
             columns: columns.iter().map(ColumnState::of).collect(),
             unique_together: Vec::new(),
+            renamed_from: None,
+            renames: columns
+                .iter()
+                .filter_map(|c| Some((c.name.to_owned(), c.renamed_from?.to_owned())))
+                .collect(),
         }
     }
 
@@ -261,7 +273,7 @@ impl TableState {
             columns: vec![
                 ColumnState {
                     name: "id".to_owned(),
-                    field: String::new(),
+                    field: "id".to_owned(),
                     sql_type: SqlType::BigInt,
                     decimal: None,
                     nullable: false,
@@ -279,6 +291,8 @@ impl TableState {
                 m2m.source_column.to_owned(),
                 m2m.target_column.to_owned(),
             ]],
+            renamed_from: None,
+            renames: Vec::new(),
         }
     }
 
@@ -340,6 +354,8 @@ impl TableState {
                 .to_owned(),
             columns,
             unique_together,
+            renamed_from: None,
+            renames: Vec::new(),
         })
     }
 }

@@ -10,38 +10,9 @@ use chrono::NaiveDate;
 use dunder::prelude::*;
 use dunder::rusqlite::Connection;
 
-/// A blog author.
-#[derive(Model, Debug)]
-pub struct Author {
-    pub id: i64,
-    pub name: String,
-    pub email: Option<String>,
-    /// The other side of `Article.author` (not a column).
-    #[dunder(related = author)]
-    pub articles: Reverse<crate::Article>,
-}
+mod models;
 
-/// A tag on articles.
-#[derive(Model, Debug)]
-pub struct Tag {
-    pub id: i64,
-    pub name: String,
-    /// The other side of `Article.tags`.
-    #[dunder(related = tags)]
-    pub articles: Reverse<crate::Article>,
-}
-
-/// A blog post.
-#[derive(Model, Debug)]
-pub struct Article {
-    pub id: i64,
-    pub title: String,
-    pub published_date: NaiveDate,
-    pub rating: Option<i32>,
-    pub author: ForeignKey<crate::Author>,
-    /// Through the table `article_tags`.
-    pub tags: ManyToMany<crate::Tag>,
-}
+use models::{Article, Author, Tag};
 
 fn show<T: std::fmt::Debug>(label: &str, sql: &str, rows: T) {
     println!("\n# {label}\n  SQL:  {sql}\n  rows: {rows:#?}");
@@ -53,10 +24,16 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut conn = Connection::open(&path)?;
     println!("database: {}", path.display());
 
-    dunder::create_table::<Author, _>(&conn)?;
-    dunder::create_table::<Tag, _>(&conn)?;
-    dunder::create_table::<Article, _>(&conn)?; // and article_tags
-    println!("{}", dunder::create_table_sql::<Article>(Dialect::Sqlite));
+    // The tables come from the migrations (`examples/blog/migrations`,
+    // written by `cargo run --example manage -- makemigrations`), built
+    // into the program and applied at start.
+    let migrations = dunder::embed_migrations!("examples/blog/migrations")?;
+    for step in dunder::migrate::migrate(&mut conn, &migrations, dunder::migrate::Target::Latest)? {
+        println!("{step:?}");
+    }
+    for sql in migrations.list[0].up(Dialect::Sqlite) {
+        println!("  {sql}");
+    }
     // Rows go in through `query!` too: `create` returns the stored row.
     let ada = query!(Author.create(name = "Ada", email = Some("ada@example.com"))).run(&conn)?;
     let linus = query!(Author.create(name = "Linus")).run(&conn)?;
