@@ -75,7 +75,9 @@ pub enum Error {
     /// `Decimal` with more digits before the point than its field's
     /// `max_digits - decimal_places`, "integer out of range", …), and on
     /// SQLite dunder's own check of a `Decimal` written to a field (the same
-    /// message), so both backends refuse the same values.
+    /// message), so both backends refuse the same values; and a text longer
+    /// than its field's `max_length` (PostgreSQL's 22001 from `varchar(n)`,
+    /// SQLite's `CHECK (length(…) <= n)` that migrations create).
     #[error("value out of range: {source}\n  SQL: {sql}")]
     OutOfRange {
         /// The SQL that failed.

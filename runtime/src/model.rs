@@ -65,6 +65,15 @@ pub struct Column {
     /// `#[dunder(renamed_from = "old")]`: the field's name before, so that
     /// `makemigrations` renames the column instead of dropping it.
     pub renamed_from: Option<&'static str>,
+    /// `#[dunder(index)]`: an index of its own (a foreign key has one
+    /// anyway).
+    pub index: bool,
+    /// `#[dunder(max_length = n)]` of a text column: `varchar(n)`, checked
+    /// on both backends.
+    pub max_length: Option<u32>,
+    /// A literal `#[dunder(default = …)]` as text: the value a migration
+    /// that adds the column gives the rows already there.
+    pub migration_default: Option<&'static str>,
 }
 
 /// What deleting a row does to the rows whose foreign key (or one-to-one
@@ -161,6 +170,11 @@ pub trait Model: FromRow {
     /// `#[dunder(renamed_from = "Old")]`: the model's name before, so that
     /// `makemigrations` renames its table instead of dropping it.
     const RENAMED_FROM: Option<&'static str> = None;
+    /// `#[dunder(unique_together = "a, b")]`: groups of columns unique
+    /// together.
+    const UNIQUE_TOGETHER: &'static [&'static [&'static str]] = &[];
+    /// `#[dunder(index_together = "a, b")]`: indexes on several columns.
+    const INDEX_TOGETHER: &'static [&'static [&'static str]] = &[];
     /// The table name.
     const TABLE: &'static str;
     /// The columns, in field order (the order of `SELECT` lists and of decoding).

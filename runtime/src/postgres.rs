@@ -179,7 +179,10 @@ pub(crate) fn error(e: postgres::Error, sql: &str) -> Error {
                 source,
             };
         }
-        if code == SqlState::NUMERIC_VALUE_OUT_OF_RANGE {
+        // 22001: a text longer than its varchar(n) (`max_length`).
+        if code == SqlState::NUMERIC_VALUE_OUT_OF_RANGE
+            || code == SqlState::STRING_DATA_RIGHT_TRUNCATION
+        {
             return Error::OutOfRange { sql, source };
         }
         // The server ended the session (`pg_terminate_backend`, a shutdown)

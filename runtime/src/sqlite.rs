@@ -305,6 +305,18 @@ pub(crate) fn error(e: rusqlite::Error, sql: &str) -> Error {
                     source: Box::new(e),
                 };
             }
+            // A text longer than its field's `max_length`, as PostgreSQL's
+            // varchar(n) refuses it.
+            ffi::SQLITE_CONSTRAINT_CHECK
+                if constraint
+                    .as_deref()
+                    .is_some_and(|c| c.ends_with("_max_length")) =>
+            {
+                return Error::OutOfRange {
+                    sql,
+                    source: Box::new(e),
+                };
+            }
             ffi::SQLITE_CONSTRAINT_CHECK => {
                 return Error::CheckViolation {
                     constraint,

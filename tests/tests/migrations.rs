@@ -134,6 +134,50 @@ mod v4 {
     dunder::app!(pub SHOP = [Person, Item, Tag]);
 }
 
+mod v5 {
+    use dunder::prelude::*;
+
+    #[derive(Model, Debug)]
+    #[dunder(table = "m_person")]
+    pub struct Person {
+        pub id: i64,
+        pub name: String,
+    }
+
+    /// Indexes, a length limit, a unique pair, a new NOT NULL field whose
+    /// literal default fills the rows there (no question).
+    #[derive(Model, Debug)]
+    #[dunder(
+        table = "m_item",
+        unique_together = "title, author",
+        index_together = "views, note"
+    )]
+    pub struct Item {
+        pub id: i64,
+        pub title: Option<String>,
+        #[dunder(index)]
+        pub views: i64,
+        #[dunder(max_length = 20)]
+        pub note: String,
+        pub author: Option<ForeignKey<crate::v5::Person>>,
+        pub tags: ManyToMany<crate::v5::Tag>,
+        #[dunder(default = 3)]
+        pub rank: i32,
+    }
+
+    #[derive(Model, Debug)]
+    #[dunder(table = "m_tag")]
+    pub struct Tag {
+        pub id: i64,
+        #[dunder(unique)]
+        pub name: String,
+        #[dunder(related = tags)]
+        pub items: Reverse<crate::v5::Item>,
+    }
+
+    dunder::app!(pub SHOP = [Person, Item, Tag]);
+}
+
 /// A directory of its own for one test's migration files.
 fn scratch(name: &str) -> PathBuf {
     let dir = std::env::temp_dir().join(format!(
@@ -271,12 +315,14 @@ fn assert_schema<C: Live>(conn: &mut C, state: &State, dialect: Dialect, when: &
             .columns
             .iter()
             .map(|c| {
-                let ty = match (dialect, c.auto) {
-                    (Dialect::Sqlite, true) => "integer",
-                    (Dialect::Sqlite, false) => c.sql_type.sqlite_name(),
-                    (Dialect::Postgres, _) => c.sql_type.postgres_name(),
+                let ty = match (dialect, c.auto, c.max_length) {
+                    (Dialect::Sqlite, _, Some(n)) => format!("varchar({n})"),
+                    (Dialect::Postgres, _, Some(n)) => format!("character varying({n})"),
+                    (Dialect::Sqlite, true, _) => "integer".to_owned(),
+                    (Dialect::Sqlite, false, _) => c.sql_type.sqlite_name().to_owned(),
+                    (Dialect::Postgres, _, _) => c.sql_type.postgres_name().to_owned(),
                 };
-                (c.name.clone(), ty.to_owned(), c.nullable)
+                (c.name.clone(), ty, c.nullable)
             })
             .collect();
         assert_eq!(
@@ -828,4 +874,102 @@ fn embedded_migrations_are_the_files() {
     .expect("files");
     assert!(!embedded.list.is_empty());
     assert_eq!(embedded.list, on_disk.list);
+}
+
+/// Indexes (one column and several), `unique`, `unique_together`,
+/// `max_length` and a literal default, added by a migration, enforced alike
+/// on both backends, and rolled back.
+fn constraints_and_indexes<C: Live>(conn: &mut C, dialect: Dialect, dir: &Path) {
+    three_migrations(dir);
+    for app in [&v4::SHOP, &v5::SHOP] {
+        let existing = Migrations::load(dir).expect("load");
+        let m = make_migration(app, &existing, &MakeOptions::default(), &mut NoQuestions)
+            .expect("no question")
+            .expect("changes");
+        write_migration(dir, &m).expect("write");
+    }
+    let migrations = Migrations::load(dir).expect("load");
+    assert_eq!(
+        migrations.list[4].operations,
+        [
+            "Alter column `views` of Item",
+            "Alter column `note` of Item",
+            "Add column `rank` to Item (rows there: 3)",
+            "Make (title, author_id) of Item unique together",
+            "Index (views, note) of Item",
+            "Alter column `name` of Tag",
+        ]
+    );
+    migrate(conn, &migrations, Target::To("0004")).expect("0004");
+    conn.__batch(
+        "INSERT INTO m_person (id, name) VALUES (1, 'Ann'); \
+         INSERT INTO m_item (id, title, views, note, author_id) VALUES (1, 'pen', 10, 'short', 1);",
+    )
+    .expect("rows");
+    migrate(conn, &migrations, Target::Latest).expect("0005");
+    assert_schema(conn, &migrations.list[4].state, dialect, "after 0005");
+    assert_eq!(
+        conn.query_strings("SELECT CAST(rank AS text) FROM m_item"),
+        ["3"]
+    );
+    let index_sql = match dialect {
+        Dialect::Sqlite => "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'm_item' AND sql IS NOT NULL ORDER BY name",
+        Dialect::Postgres => "SELECT indexname::text FROM pg_indexes WHERE tablename = 'm_item' AND indexname LIKE '%\\_idx' ORDER BY indexname",
+    };
+    assert_eq!(
+        conn.query_strings(index_sql),
+        [
+            "m_item_author_id_idx",
+            "m_item_views_idx",
+            "m_item_views_note_idx"
+        ]
+    );
+    // Enforced alike: a longer note, a second tag name, a second (title, author).
+    let too_long = conn
+        .__batch("UPDATE m_item SET note = 'a note of more than twenty characters' WHERE id = 1");
+    assert!(
+        matches!(too_long, Err(dunder::Error::OutOfRange { .. })),
+        "{too_long:?}"
+    );
+    conn.__batch("INSERT INTO m_tag (id, name) VALUES (1, 'blue')")
+        .expect("tag");
+    let twice = conn.__batch("INSERT INTO m_tag (id, name) VALUES (2, 'blue')");
+    assert!(
+        matches!(twice, Err(dunder::Error::UniqueViolation { .. })),
+        "{twice:?}"
+    );
+    let pair = conn.__batch(
+        "INSERT INTO m_item (id, title, views, note, author_id, rank) VALUES (2, 'pen', 1, 'x', 1, 1)",
+    );
+    assert!(
+        matches!(pair, Err(dunder::Error::UniqueViolation { .. })),
+        "{pair:?}"
+    );
+    // Back: the constraints and indexes go.
+    conn.__batch("DELETE FROM m_tag").expect("clean");
+    migrate(conn, &migrations, Target::To("0004")).expect("back to 0004");
+    assert_schema(conn, &migrations.list[3].state, dialect, "back at 0004");
+    assert_eq!(conn.query_strings(index_sql), ["m_item_author_id_idx"]);
+    conn.__batch(
+        "INSERT INTO m_item (id, title, views, note, author_id) VALUES (2, 'pen', 1, 'a note of more than twenty characters', 1); \
+         INSERT INTO m_tag (id, name) VALUES (1, 'blue'), (2, 'blue');",
+    )
+    .expect("no constraints any more");
+}
+
+#[test]
+fn constraints_and_indexes_on_sqlite() {
+    let dir = scratch("constraints_sqlite");
+    constraints_and_indexes(&mut dunder_tests::sqlite(), Dialect::Sqlite, &dir);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn constraints_and_indexes_on_postgres() {
+    let Some(mut db) = dunder_tests::pg() else {
+        return;
+    };
+    let dir = scratch("constraints_pg");
+    constraints_and_indexes(&mut *db, Dialect::Postgres, &dir);
+    let _ = std::fs::remove_dir_all(&dir);
 }

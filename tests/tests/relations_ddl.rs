@@ -88,6 +88,9 @@ const fn column(field: &'static str, name: &'static str, sql_type: SqlType) -> C
         unique: false,
         on_delete: None,
         renamed_from: None,
+        index: false,
+        max_length: None,
+        migration_default: None,
     }
 }
 

@@ -32,6 +32,13 @@ struct FieldIr {
     /// `#[dunder(renamed_from = "old")]`: the field's name before (for
     /// migrations).
     renamed_from: Option<String>,
+    /// `#[dunder(index)]`, `#[dunder(unique)]`, `#[dunder(max_length = n)]`.
+    index: bool,
+    unique: bool,
+    max_length: Option<u32>,
+    /// A literal `default` as text: what a migration fills the rows already
+    /// there with when it adds the column.
+    migration_default: Option<String>,
 }
 
 /// A relation field that is not a column (`ManyToMany`, `Reverse`, `ReverseOne`).
@@ -107,8 +114,16 @@ fn fallback(input: &DeriveInput, ir: &ModelIr) -> TokenStream {
         fields,
         links,
         renamed_from,
+        unique_together,
+        index_together,
     } = ir;
     let model_renamed_from = option_str(renamed_from.as_deref());
+    let groups = |g: &[Vec<String>]| {
+        let items = g.iter().map(|cols| quote!(&[#(#cols),*]));
+        quote!(&[#(#items),*])
+    };
+    let unique_together = groups(unique_together);
+    let index_together = groups(index_together);
     let name = &input.ident;
     let table = &schema.table;
     let pk = schema
@@ -132,6 +147,8 @@ fn fallback(input: &DeriveInput, ir: &ModelIr) -> TokenStream {
         let sql_type = format_ident!("{}", f.schema.kind.sql_type());
         let decimal = decimal_tokens(f.schema.decimal);
         let renamed_from = option_str(f.renamed_from.as_deref());
+        let unique = *unique || f.unique;
+        let (index, max_length, migration_default) = ddl_tokens(f);
         quote! {
             ::dunder::Column {
                 field: #field,
@@ -144,6 +161,9 @@ fn fallback(input: &DeriveInput, ir: &ModelIr) -> TokenStream {
                 unique: #unique,
                 on_delete: ::core::option::Option::None,
                 renamed_from: #renamed_from,
+                index: #index,
+                max_length: #max_length,
+                migration_default: #migration_default,
             }
         }
     });
@@ -164,6 +184,8 @@ fn fallback(input: &DeriveInput, ir: &ModelIr) -> TokenStream {
         impl ::dunder::Model for #name {
             const NAME: &'static str = ::core::stringify!(#name);
             const RENAMED_FROM: ::core::option::Option<&'static str> = #model_renamed_from;
+            const UNIQUE_TOGETHER: &'static [&'static [&'static str]] = #unique_together;
+            const INDEX_TOGETHER: &'static [&'static [&'static str]] = #index_together;
             const TABLE: &'static str = #table;
             const PRIMARY_KEY: &'static str = #pk;
             const COLUMNS: &'static [::dunder::Column] = &[#(#columns),*];
@@ -197,6 +219,10 @@ struct ModelIr {
     links: Vec<LinkIr>,
     /// `#[dunder(renamed_from = "Old")]`: the model's name before.
     renamed_from: Option<String>,
+    /// `#[dunder(unique_together = "a, b")]` and `#[dunder(index_together =
+    /// "a, b")]`, as column names.
+    unique_together: Vec<Vec<String>>,
+    index_together: Vec<Vec<String>>,
 }
 
 /// The IR of a valid model, or its errors (for tests).
@@ -253,6 +279,9 @@ fn read_model(input: &DeriveInput, id: &str) -> syn::Result<(ModelIr, Option<syn
 
     let mut table = None;
     let mut model_renamed_from = None;
+    // Field names as written, with the literal's span.
+    let mut unique_together: Vec<(Vec<String>, Span)> = Vec::new();
+    let mut index_together: Vec<(Vec<String>, Span)> = Vec::new();
     // Kept apart from the fields' errors, which decide whether "no primary
     // key" is said (the key may be a field in error).
     let mut model_errors = Errors::default();
@@ -284,9 +313,29 @@ fn read_model(input: &DeriveInput, id: &str) -> syn::Result<(ModelIr, Option<syn
                 }
                 model_renamed_from = Some(renamed_from_value(&meta)?);
                 Ok(())
+            } else if meta.path.is_ident("unique_together") || meta.path.is_ident("index_together") {
+                let lit: LitStr = meta.value()?.parse()?;
+                let names: Vec<String> = lit
+                    .value()
+                    .split(',')
+                    .map(|n| n.trim().to_owned())
+                    .filter(|n| !n.is_empty())
+                    .collect();
+                if names.len() < 2 {
+                    return Err(syn::Error::new(
+                        lit.span(),
+                        "name two fields or more, comma-separated: #[dunder(unique_together = \"author, title\")]",
+                    ));
+                }
+                if meta.path.is_ident("unique_together") {
+                    unique_together.push((names, lit.span()));
+                } else {
+                    index_together.push((names, lit.span()));
+                }
+                Ok(())
             } else {
                 Err(meta.error(
-                    "unknown model attribute: expected `table = \"…\"` or `renamed_from = \"…\"`",
+                    "unknown model attribute: expected `table = \"…\"`, `renamed_from = \"…\"`, `unique_together = \"a, b\"` or `index_together = \"a, b\"`",
                 ))
             }
         });
@@ -313,6 +362,9 @@ fn read_model(input: &DeriveInput, id: &str) -> syn::Result<(ModelIr, Option<syn
         let mut through: Option<syn::Path> = None;
         let mut on_delete: Option<(String, Span)> = None;
         let mut renamed_from: Option<String> = None;
+        let mut index = false;
+        let mut unique = false;
+        let mut max_length: Option<(u32, Span)> = None;
         let mut max_digits: Option<(u32, Span)> = None;
         let mut decimal_places: Option<(u32, Span)> = None;
         // A max_digits or decimal_places that is not a number (reported).
@@ -353,6 +405,24 @@ fn read_model(input: &DeriveInput, id: &str) -> syn::Result<(ModelIr, Option<syn
                 } else if meta.path.is_ident("renamed_from") {
                     renamed_from = Some(renamed_from_value(&meta)?);
                     Ok(())
+                } else if meta.path.is_ident("index") {
+                    index = true;
+                    Ok(())
+                } else if meta.path.is_ident("unique") {
+                    unique = true;
+                    Ok(())
+                } else if meta.path.is_ident("max_length") {
+                    let lit: syn::LitInt = meta.value()?.parse()?;
+                    match lit.base10_parse::<u32>() {
+                        Ok(n) if n > 0 => {
+                            max_length = Some((n, lit.span()));
+                            Ok(())
+                        }
+                        _ => Err(syn::Error::new(
+                            lit.span(),
+                            format!("`{name}.{fname}`: max_length takes a whole number above 0"),
+                        )),
+                    }
                 } else if meta.path.is_ident("default") {
                     default = Some(meta.value()?.parse()?);
                     Ok(())
@@ -402,7 +472,7 @@ fn read_model(input: &DeriveInput, id: &str) -> syn::Result<(ModelIr, Option<syn
                     Ok(())
                 } else {
                     Err(meta.error(
-                        "unknown field attribute: expected `column = \"…\"`, `primary_key`, `default = …`, `auto_now_add`, `auto_now`, `max_digits = …` and `decimal_places = …` (decimals), `on_delete = …` (foreign keys), `through = …` (many-to-many), `related = …` (reverse relations) or `renamed_from = \"…\"` (migrations)",
+                        "unknown field attribute: expected `column = \"…\"`, `primary_key`, `default = …`, `auto_now_add`, `auto_now`, `max_digits = …` and `decimal_places = …` (decimals), `on_delete = …` (foreign keys), `through = …` (many-to-many), `related = …` (reverse relations), `index`, `unique`, `max_length = n` (text) or `renamed_from = \"…\"` (migrations)",
                     ))
                 }
             });
@@ -442,6 +512,20 @@ fn read_model(input: &DeriveInput, id: &str) -> syn::Result<(ModelIr, Option<syn
             }
         };
         let is_key = target.is_some() && link.is_none();
+        if let (Some((_, span)), false) = (&max_length, kind == FieldKind::Text) {
+            errors.push(syn::Error::new(
+                *span,
+                format!("`{name}.{fname}`: max_length applies to a `String` field"),
+            ));
+        }
+        if (index || unique) && link.is_some() {
+            errors.push(syn::Error::new(
+                fident.span(),
+                format!(
+                    "`{name}.{fname}`: index and unique apply to a column, not to a relation field"
+                ),
+            ));
+        }
         if let (Some((_, span)), false) = (&on_delete, is_key) {
             errors.push(syn::Error::new(
                 *span,
@@ -607,9 +691,13 @@ fn read_model(input: &DeriveInput, id: &str) -> syn::Result<(ModelIr, Option<syn
             target_ty: target,
             ty: field.ty.clone(),
             vis: field.vis.clone(),
+            migration_default: default.as_ref().and_then(literal_text),
             default,
             on_delete: on_delete.map(|(v, _)| v),
             renamed_from,
+            index,
+            unique,
+            max_length: max_length.map(|(n, _)| n),
         });
     }
 
@@ -667,6 +755,36 @@ fn read_model(input: &DeriveInput, id: &str) -> syn::Result<(ModelIr, Option<syn
             ));
         }
     }
+    // The fields of `unique_together` / `index_together`, as columns.
+    let mut together_columns = |groups: &[(Vec<String>, Span)]| -> Vec<(Vec<String>, Span)> {
+        groups
+            .iter()
+            .map(|(names, span)| {
+                let cols = names
+                    .iter()
+                    .filter_map(|n| match fields.iter().find(|f| f.schema.name == *n) {
+                        Some(f) => Some(f.schema.column.clone()),
+                        None => {
+                            let hint = crate::util::did_you_mean(
+                                n,
+                                fields.iter().map(|f| f.schema.name.as_str()),
+                            )
+                            .map(|s| format!("; did you mean `{s}`?"))
+                            .unwrap_or_default();
+                            errors.push(syn::Error::new(
+                                *span,
+                                format!("`{name}` has no field `{n}`{hint}"),
+                            ));
+                            None
+                        }
+                    })
+                    .collect();
+                (cols, *span)
+            })
+            .collect()
+    };
+    let unique_together = together_columns(&unique_together);
+    let index_together = together_columns(&index_together);
     if let Err(e) = errors.finish(()) {
         model_errors.push(e);
     }
@@ -689,6 +807,8 @@ fn read_model(input: &DeriveInput, id: &str) -> syn::Result<(ModelIr, Option<syn
         fields,
         links,
         renamed_from: model_renamed_from,
+        unique_together: together(&unique_together),
+        index_together: together(&index_together),
     };
     Ok((ir, model_errors.finish(()).err()))
 }
@@ -1008,8 +1128,16 @@ fn emit(input: &DeriveInput, ir: &ModelIr) -> TokenStream {
         fields,
         links,
         renamed_from,
+        unique_together,
+        index_together,
     } = ir;
     let model_renamed_from = option_str(renamed_from.as_deref());
+    let groups = |g: &[Vec<String>]| {
+        let items = g.iter().map(|cols| quote!(&[#(#cols),*]));
+        quote!(&[#(#items),*])
+    };
+    let unique_together = groups(unique_together);
+    let index_together = groups(index_together);
     let name = &input.ident;
     let table = &schema.table;
     let pk = schema
@@ -1050,9 +1178,10 @@ fn emit(input: &DeriveInput, ir: &ModelIr) -> TokenStream {
             ),
             _ => quote!(::core::option::Option::None),
         };
-        let unique = f.schema.unique;
+        let unique = f.schema.unique || f.unique;
         let decimal = decimal_tokens(f.schema.decimal);
         let renamed_from = option_str(f.renamed_from.as_deref());
+        let (index, max_length, migration_default) = ddl_tokens(f);
         let on_delete = match (&f.target_ty, &f.on_delete) {
             (Some(_), action) => {
                 let action = action.as_deref().unwrap_or("cascade");
@@ -1077,6 +1206,9 @@ fn emit(input: &DeriveInput, ir: &ModelIr) -> TokenStream {
                 unique: #unique,
                 on_delete: #on_delete,
                 renamed_from: #renamed_from,
+                index: #index,
+                max_length: #max_length,
+                migration_default: #migration_default,
             }
         }
     }).collect();
@@ -1133,6 +1265,8 @@ fn emit(input: &DeriveInput, ir: &ModelIr) -> TokenStream {
         impl ::dunder::Model for #name {
             const NAME: &'static str = ::core::stringify!(#name);
             const RENAMED_FROM: ::core::option::Option<&'static str> = #model_renamed_from;
+            const UNIQUE_TOGETHER: &'static [&'static [&'static str]] = #unique_together;
+            const INDEX_TOGETHER: &'static [&'static [&'static str]] = #index_together;
             const TABLE: &'static str = #table;
             const PRIMARY_KEY: &'static str = #pk;
             const COLUMNS: &'static [::dunder::Column] = &[#(#columns),*];
@@ -1352,6 +1486,54 @@ fn option_str(s: Option<&str>) -> TokenStream {
         Some(s) => quote!(::core::option::Option::Some(#s)),
         None => quote!(::core::option::Option::None),
     }
+}
+
+/// The column groups of `unique_together` / `index_together`.
+fn together(groups: &[(Vec<String>, Span)]) -> Vec<Vec<String>> {
+    groups.iter().map(|(cols, _)| cols.clone()).collect()
+}
+
+/// A literal `default` as the text a migration reads (`5`, `-1.5`,
+/// `true`, the string's value); `None` for any other expression.
+fn literal_text(e: &syn::Expr) -> Option<String> {
+    match e {
+        syn::Expr::Lit(l) => match &l.lit {
+            syn::Lit::Int(i) => Some(i.base10_digits().to_owned()),
+            syn::Lit::Float(f) => Some(f.base10_digits().to_owned()),
+            syn::Lit::Bool(b) => Some(b.value.to_string()),
+            syn::Lit::Str(s) => Some(s.value()),
+            _ => None,
+        },
+        syn::Expr::Unary(u) if matches!(u.op, syn::UnOp::Neg(_)) => {
+            literal_text(&u.expr).map(|t| format!("-{t}"))
+        }
+        syn::Expr::Paren(p) => literal_text(&p.expr),
+        // `"text".into()`, `"text".to_owned()`, `String::from("text")`.
+        syn::Expr::MethodCall(m) if m.args.is_empty() => match m.method.to_string().as_str() {
+            "into" | "to_owned" | "to_string" => literal_text(&m.receiver),
+            _ => None,
+        },
+        syn::Expr::Call(c) if c.args.len() == 1 => match &*c.func {
+            syn::Expr::Path(p) if p.path.segments.last().is_some_and(|s| s.ident == "from") => {
+                literal_text(&c.args[0])
+            }
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
+/// `index`, `max_length` and `migration_default` of a field's `Column`.
+fn ddl_tokens(f: &FieldIr) -> (bool, TokenStream, TokenStream) {
+    let max_length = match f.max_length {
+        Some(n) => quote!(::core::option::Option::Some(#n)),
+        None => quote!(::core::option::Option::None),
+    };
+    (
+        f.index,
+        max_length,
+        option_str(f.migration_default.as_deref()),
+    )
 }
 
 #[cfg(test)]

@@ -34,6 +34,14 @@ fn column_definition(c: &ColumnState, dialect: Dialect, sql: &mut String) {
         } else if c.unique {
             sql.push_str(" UNIQUE");
         }
+        // PostgreSQL's varchar(n) refuses a longer text; SQLite's checks.
+        if let (Dialect::Sqlite, Some(n)) = (dialect, c.max_length) {
+            sql.push_str(&format!(
+                " CONSTRAINT {} CHECK (length({}) <= {n})",
+                q(&format!("{}_max_length", c.name)),
+                q(&c.name)
+            ));
+        }
     }
     if let Some((table, pk)) = &c.references {
         references(table, pk, c, sql);
@@ -41,6 +49,9 @@ fn column_definition(c: &ColumnState, dialect: Dialect, sql: &mut String) {
 }
 
 fn column_type(c: &ColumnState, dialect: Dialect) -> String {
+    if let (SqlType::Text, Some(n)) = (c.sql_type, c.max_length) {
+        return format!("varchar({n})");
+    }
     match dialect {
         Dialect::Sqlite => c.sql_type.sqlite_name().to_owned(),
         Dialect::Postgres => match c.decimal {
@@ -105,13 +116,33 @@ fn drop_index(table: &str, column: &str) -> String {
     format!("DROP INDEX IF EXISTS {};", q(&index_name(table, column)))
 }
 
-/// The indexes of `t`'s indexed columns.
+/// The indexes of `t`'s indexed columns, then its indexes on several.
 fn indexes(t: &TableState) -> Vec<String> {
     t.columns
         .iter()
         .filter(|c| c.index)
         .map(|c| create_index(&t.name, &c.name))
+        .chain(
+            t.indexes
+                .iter()
+                .map(|cols| create_group_index(&t.name, cols)),
+        )
         .collect()
+}
+
+fn group_index_name(table: &str, columns: &[String]) -> String {
+    format!("{table}_{}_idx", columns.join("_"))
+}
+
+/// `CREATE INDEX "<table>_<a>_<b>_idx" ON "<table>" ("a", "b");`.
+fn create_group_index(table: &str, columns: &[String]) -> String {
+    let cols: Vec<String> = columns.iter().map(|c| q(c)).collect();
+    format!(
+        "CREATE INDEX {} ON {} ({});",
+        q(&group_index_name(table, columns)),
+        q(table),
+        cols.join(", ")
+    )
 }
 
 /// The statements that create table `t` and its indexes.
@@ -195,18 +226,22 @@ pub fn literal(c: &ColumnState, text: &str, dialect: Dialect) -> Result<String> 
 }
 
 /// A `DO` block that drops the constraints of type `kind` (`'u'` unique,
-/// `'f'` foreign key) on exactly `column` of `table`, whatever they are
+/// `'f'` foreign key) on exactly `columns` of `table`, whatever they are
 /// named (dunder's, PostgreSQL's automatic names, Django's hashed ones).
-fn pg_drop_constraints(table: &str, column: &str, kind: char) -> String {
+fn pg_drop_constraints(table: &str, columns: &[String], kind: char) -> String {
     let lit = |s: &str| format!("'{}'", s.replace('\'', "''"));
+    let mut sorted: Vec<&String> = columns.iter().collect();
+    sorted.sort();
+    let names: Vec<String> = sorted.iter().map(|c| lit(c)).collect();
     format!(
         "DO $dunder$ DECLARE r record; BEGIN FOR r IN SELECT c.conname FROM pg_constraint c \
-         JOIN pg_attribute a ON a.attrelid = c.conrelid AND a.attnum = ALL (c.conkey) \
-         WHERE c.conrelid = {}::regclass AND c.contype = '{kind}' AND a.attname = {} \
-         AND array_length(c.conkey, 1) = 1 LOOP EXECUTE format('ALTER TABLE %I DROP CONSTRAINT %I', {}, r.conname); \
+         WHERE c.conrelid = {}::regclass AND c.contype = '{kind}' \
+         AND (SELECT array_agg(a.attname::text ORDER BY a.attname::text) FROM pg_attribute a \
+         WHERE a.attrelid = c.conrelid AND a.attnum = ANY (c.conkey)) = ARRAY[{}]::text[] \
+         LOOP EXECUTE format('ALTER TABLE %I DROP CONSTRAINT %I', {}, r.conname); \
          END LOOP; END $dunder$;",
         lit(&q(table)),
-        lit(column),
+        names.join(", "),
         lit(table)
     )
 }
@@ -370,6 +405,41 @@ fn render_one(state: &State, op: &Operation, dialect: Dialect) -> Result<Vec<Str
                 Dialect::Postgres => out.extend(pg_alter(t, from, to, default.as_deref())?),
             }
         }
+        Operation::AddUnique { table: t, columns }
+        | Operation::RemoveUnique { table: t, columns } => {
+            let add = matches!(op, Operation::AddUnique { .. });
+            match dialect {
+                Dialect::Postgres if add => {
+                    let cols: Vec<String> = columns.iter().map(|c| q(c)).collect();
+                    out.push(format!(
+                        "ALTER TABLE {} ADD UNIQUE ({});",
+                        q(t),
+                        cols.join(", ")
+                    ));
+                }
+                Dialect::Postgres => out.push(pg_drop_constraints(t, columns, 'u')),
+                Dialect::Sqlite => {
+                    let old = table(state, t)?;
+                    let mut new = old.clone();
+                    if add {
+                        new.unique_together.push(columns.clone());
+                    } else {
+                        new.unique_together.retain(|g| g != columns);
+                    }
+                    let sources = new
+                        .columns
+                        .iter()
+                        .map(|c| (c.name.clone(), q(&c.name)))
+                        .collect();
+                    out.extend(rebuild(old, &new, sources));
+                }
+            }
+        }
+        Operation::AddIndex { table: t, columns } => out.push(create_group_index(t, columns)),
+        Operation::RemoveIndex { table: t, columns } => out.push(format!(
+            "DROP INDEX IF EXISTS {};",
+            q(&group_index_name(t, columns))
+        )),
     }
     Ok(out)
 }
@@ -394,17 +464,24 @@ fn pg_alter(
     let alter = |what: String| format!("ALTER TABLE {} ALTER COLUMN {} {what};", q(t), q(&to.name));
     let fk_changed = from.references != to.references || from.on_delete != to.on_delete;
     if fk_changed && from.references.is_some() {
-        out.push(pg_drop_constraints(t, &to.name, 'f'));
+        out.push(pg_drop_constraints(t, std::slice::from_ref(&to.name), 'f'));
     }
     if from.unique && !to.unique {
-        out.push(pg_drop_constraints(t, &to.name, 'u'));
+        out.push(pg_drop_constraints(t, std::slice::from_ref(&to.name), 'u'));
     }
     if from.index && !to.index {
         out.push(drop_index(t, &to.name));
     }
-    if from.sql_type != to.sql_type || from.decimal != to.decimal {
+    if from.sql_type != to.sql_type {
         let ty = column_type(to, Dialect::Postgres);
         out.push(alter(format!("TYPE {ty} USING {}::{ty}", q(&to.name))));
+    } else if from.decimal != to.decimal || from.max_length != to.max_length {
+        // An assignment cast: a value that no longer fits is an error, not
+        // cut short.
+        out.push(alter(format!(
+            "TYPE {}",
+            column_type(to, Dialect::Postgres)
+        )));
     }
     if from.nullable && !to.nullable {
         if let Some(v) = default {

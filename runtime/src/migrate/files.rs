@@ -299,6 +299,18 @@ fn auto_name(ops: &[Operation], old: &State) -> String {
             format!("rename_{from}_{}_{to}", model(table))
         }
         Operation::AlterColumn { table, to, .. } => format!("alter_{}_{}", model(table), to.field),
+        Operation::AddUnique { table, columns } => {
+            format!("unique_{}_{}", model(table), columns.join("_"))
+        }
+        Operation::RemoveUnique { table, columns } => {
+            format!("remove_unique_{}_{}", model(table), columns.join("_"))
+        }
+        Operation::AddIndex { table, columns } => {
+            format!("index_{}_{}", model(table), columns.join("_"))
+        }
+        Operation::RemoveIndex { table, columns } => {
+            format!("remove_index_{}_{}", model(table), columns.join("_"))
+        }
     };
     let name = ops.iter().map(part).collect::<Vec<_>>().join("_");
     let name: String = name

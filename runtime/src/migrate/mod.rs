@@ -75,6 +75,10 @@ pub struct ModelDef {
     pub many_to_many: &'static [ManyToManyTable],
     /// Its name before a rename (`#[dunder(renamed_from = "Old")]`).
     pub renamed_from: Option<&'static str>,
+    /// Its groups of columns unique together.
+    pub unique_together: &'static [&'static [&'static str]],
+    /// Its indexes on several columns.
+    pub index_together: &'static [&'static [&'static str]],
 }
 
 impl ModelDef {
@@ -86,6 +90,8 @@ impl ModelDef {
             columns: M::COLUMNS,
             many_to_many: M::MANY_TO_MANY,
             renamed_from: M::RENAMED_FROM,
+            unique_together: M::UNIQUE_TOGETHER,
+            index_together: M::INDEX_TOGETHER,
         }
     }
 }
@@ -116,6 +122,13 @@ impl App {
             .map(|m| {
                 let mut t = TableState::from_columns(m.name, m.table, m.columns);
                 t.renamed_from = m.renamed_from.map(str::to_owned);
+                let groups = |g: &[&[&str]]| -> Vec<Vec<String>> {
+                    g.iter()
+                        .map(|cols| cols.iter().map(|c| (*c).to_owned()).collect())
+                        .collect()
+                };
+                t.unique_together = groups(m.unique_together);
+                t.indexes = groups(m.index_together);
                 t
             })
             .collect();

@@ -56,6 +56,34 @@ pub enum Operation {
         /// The value NULLs become when the column turns `NOT NULL`.
         default: Option<String>,
     },
+    /// Makes a group of columns unique together.
+    AddUnique {
+        /// The table.
+        table: String,
+        /// The columns.
+        columns: Vec<String>,
+    },
+    /// Drops a group's unique constraint.
+    RemoveUnique {
+        /// The table.
+        table: String,
+        /// The columns.
+        columns: Vec<String>,
+    },
+    /// Creates an index on several columns.
+    AddIndex {
+        /// The table.
+        table: String,
+        /// The columns.
+        columns: Vec<String>,
+    },
+    /// Drops an index on several columns.
+    RemoveIndex {
+        /// The table.
+        table: String,
+        /// The columns.
+        columns: Vec<String>,
+    },
 }
 
 fn missing(what: String) -> Error {
@@ -124,6 +152,22 @@ impl Operation {
                     .ok_or_else(|| missing(format!("column `{t}.{}`", to.name)))?;
                 *c = to.clone();
             }
+            Operation::AddUnique { table: t, columns } => {
+                let i = table(state, t)?;
+                state.tables[i].unique_together.push(columns.clone());
+            }
+            Operation::RemoveUnique { table: t, columns } => {
+                let i = table(state, t)?;
+                state.tables[i].unique_together.retain(|g| g != columns);
+            }
+            Operation::AddIndex { table: t, columns } => {
+                let i = table(state, t)?;
+                state.tables[i].indexes.push(columns.clone());
+            }
+            Operation::RemoveIndex { table: t, columns } => {
+                let i = table(state, t)?;
+                state.tables[i].indexes.retain(|g| g != columns);
+            }
         }
         Ok(())
     }
@@ -163,6 +207,22 @@ impl Operation {
                 to: from.clone(),
                 default: (to.nullable && !from.nullable).then(|| zero(from.sql_type).to_owned()),
             },
+            Operation::AddUnique { table, columns } => Operation::RemoveUnique {
+                table: table.clone(),
+                columns: columns.clone(),
+            },
+            Operation::RemoveUnique { table, columns } => Operation::AddUnique {
+                table: table.clone(),
+                columns: columns.clone(),
+            },
+            Operation::AddIndex { table, columns } => Operation::RemoveIndex {
+                table: table.clone(),
+                columns: columns.clone(),
+            },
+            Operation::RemoveIndex { table, columns } => Operation::AddIndex {
+                table: table.clone(),
+                columns: columns.clone(),
+            },
         }
     }
 
@@ -201,6 +261,28 @@ impl Operation {
             Operation::AlterColumn { table, to, .. } => {
                 format!("Alter column `{}` of {}", to.name, model(table))
             }
+            Operation::AddUnique { table, columns } => {
+                format!(
+                    "Make ({}) of {} unique together",
+                    columns.join(", "),
+                    model(table)
+                )
+            }
+            Operation::RemoveUnique { table, columns } => format!(
+                "Drop the unique constraint on ({}) of {}",
+                columns.join(", "),
+                model(table)
+            ),
+            Operation::AddIndex { table, columns } => {
+                format!("Index ({}) of {}", columns.join(", "), model(table))
+            }
+            Operation::RemoveIndex { table, columns } => {
+                format!(
+                    "Drop the index on ({}) of {}",
+                    columns.join(", "),
+                    model(table)
+                )
+            }
         }
     }
 }
@@ -216,6 +298,16 @@ pub(crate) fn zero(t: SqlType) -> &'static str {
         SqlType::Time => "00:00:00",
         SqlType::Timestamp | SqlType::TimestampTz => "1970-01-01 00:00:00",
     }
+}
+
+/// The value for the rows there of `column` becoming `NOT NULL` in
+/// `table`: the field's literal default, else the answer to the question.
+fn value_for(table: &TableState, column: &ColumnState, ask: &mut dyn Questioner) -> Result<String> {
+    if let Some((_, v)) = table.defaults.iter().find(|(c, _)| *c == column.name) {
+        return Ok(v.clone());
+    }
+    ask.default_for(table, column)
+        .ok_or_else(|| stopped(table, column))
 }
 
 /// What to ask the user while diffing.
@@ -306,7 +398,7 @@ pub fn diff(old: &State, new: &State, ask: &mut dyn Questioner) -> Result<Vec<Op
                 Some(before) if before == c => {}
                 Some(before) => {
                     let default = if before.nullable && !c.nullable {
-                        Some(ask.default_for(n, c).ok_or_else(|| stopped(n, c))?)
+                        Some(value_for(n, c, ask)?)
                     } else {
                         None
                     };
@@ -343,7 +435,7 @@ pub fn diff(old: &State, new: &State, ask: &mut dyn Questioner) -> Result<Vec<Op
                                 ..r.clone()
                             };
                             let default = if from.nullable && !c.nullable {
-                                Some(ask.default_for(n, c).ok_or_else(|| stopped(n, c))?)
+                                Some(value_for(n, c, ask)?)
                             } else {
                                 None
                             };
@@ -371,7 +463,7 @@ pub fn diff(old: &State, new: &State, ask: &mut dyn Questioner) -> Result<Vec<Op
                     let default = if c.nullable {
                         None
                     } else {
-                        Some(ask.default_for(n, c).ok_or_else(|| stopped(n, c))?)
+                        Some(value_for(n, c, ask)?)
                     };
                     ops.push(Operation::AddColumn {
                         table: n.name.clone(),
@@ -387,12 +479,36 @@ pub fn diff(old: &State, new: &State, ask: &mut dyn Questioner) -> Result<Vec<Op
                 column: r.clone(),
             });
         }
-        if o.unique_together != n.unique_together {
-            return Err(Error::Migration {
-                message: format!(
-                    "the unique columns of `{}` changed: not supported yet",
-                    n.name
-                ),
+        for g in o
+            .unique_together
+            .iter()
+            .filter(|g| !n.unique_together.contains(g))
+        {
+            ops.push(Operation::RemoveUnique {
+                table: n.name.clone(),
+                columns: g.clone(),
+            });
+        }
+        for g in n
+            .unique_together
+            .iter()
+            .filter(|g| !o.unique_together.contains(g))
+        {
+            ops.push(Operation::AddUnique {
+                table: n.name.clone(),
+                columns: g.clone(),
+            });
+        }
+        for g in o.indexes.iter().filter(|g| !n.indexes.contains(g)) {
+            ops.push(Operation::RemoveIndex {
+                table: n.name.clone(),
+                columns: g.clone(),
+            });
+        }
+        for g in n.indexes.iter().filter(|g| !o.indexes.contains(g)) {
+            ops.push(Operation::AddIndex {
+                table: n.name.clone(),
+                columns: g.clone(),
             });
         }
     }

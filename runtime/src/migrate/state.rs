@@ -34,8 +34,10 @@ pub struct ColumnState {
     /// What deleting the referenced row does.
     pub on_delete: Option<OnDelete>,
     /// Has an index of its own, `"<table>_<column>_idx"` (a foreign key
-    /// that is not unique).
+    /// that is not unique, or `#[dunder(index)]`).
     pub index: bool,
+    /// `varchar(n)` with a length check (`#[dunder(max_length = n)]`).
+    pub max_length: Option<u32>,
 }
 
 /// One table of the state.
@@ -56,6 +58,12 @@ pub struct TableState {
     /// `(column, old field name)` of the fields marked `renamed_from`
     /// (from the models only, not recorded).
     pub renames: Vec<(String, String)>,
+    /// Indexes on several columns (`index_together`).
+    pub indexes: Vec<Vec<String>>,
+    /// `(column, value)`: the literal defaults of the fields, the value a
+    /// migration that adds the column gives the rows there (from the models
+    /// only, not recorded).
+    pub defaults: Vec<(String, String)>,
 }
 
 /// Every table of an app, in the order they are created (a table after
@@ -119,7 +127,8 @@ impl ColumnState {
             unique: c.unique,
             references: c.references.map(|(t, k)| (t.to_owned(), k.to_owned())),
             on_delete: c.on_delete,
-            index: c.references.is_some() && !c.unique && !c.primary_key,
+            index: (c.index || c.references.is_some()) && !c.unique && !c.primary_key,
+            max_length: c.max_length,
         }
     }
 
@@ -138,6 +147,7 @@ impl ColumnState {
             references: Some((table.to_owned(), pk.to_owned())),
             on_delete: Some(OnDelete::Cascade),
             index: true,
+            max_length: None,
         }
     }
 
@@ -160,6 +170,9 @@ impl ColumnState {
         if let Some((d, p)) = self.decimal {
             m.insert("max_digits".into(), json!(d));
             m.insert("decimal_places".into(), json!(p));
+        }
+        if let Some(n) = self.max_length {
+            m.insert("max_length".into(), json!(n));
         }
         for (key, on) in [
             ("null", self.nullable),
@@ -241,6 +254,10 @@ impl ColumnState {
             references,
             on_delete,
             index: flag("index"),
+            max_length: o
+                .get("max_length")
+                .and_then(Json::as_u64)
+                .and_then(|n| u32::try_from(n).ok()),
         })
     }
 }
@@ -261,6 +278,11 @@ impl TableState {
             renames: columns
                 .iter()
                 .filter_map(|c| Some((c.name.to_owned(), c.renamed_from?.to_owned())))
+                .collect(),
+            indexes: Vec::new(),
+            defaults: columns
+                .iter()
+                .filter_map(|c| Some((c.name.to_owned(), c.migration_default?.to_owned())))
                 .collect(),
         }
     }
@@ -283,6 +305,7 @@ impl TableState {
                     references: None,
                     on_delete: None,
                     index: false,
+                    max_length: None,
                 },
                 ColumnState::through_key(m2m.source_column, m2m.source),
                 ColumnState::through_key(m2m.target_column, m2m.target),
@@ -293,6 +316,8 @@ impl TableState {
             ]],
             renamed_from: None,
             renames: Vec::new(),
+            indexes: Vec::new(),
+            defaults: Vec::new(),
         }
     }
 
@@ -312,6 +337,9 @@ impl TableState {
         if !self.unique_together.is_empty() {
             m.insert("unique_together".into(), json!(self.unique_together));
         }
+        if !self.indexes.is_empty() {
+            m.insert("indexes".into(), json!(self.indexes));
+        }
         Json::Object(m)
     }
 
@@ -330,7 +358,7 @@ impl TableState {
             .iter()
             .map(|c| ColumnState::from_json(c, name))
             .collect::<Result<Vec<_>>>()?;
-        let unique_together = match o.get("unique_together").and_then(Json::as_array) {
+        let groups_of = |key: &str| match o.get(key).and_then(Json::as_array) {
             Some(groups) => groups
                 .iter()
                 .map(|g| {
@@ -340,11 +368,13 @@ impl TableState {
                                 .filter_map(|c| c.as_str().map(str::to_owned))
                                 .collect()
                         })
-                        .ok_or_else(|| state_error(format!("table `{name}`: bad unique_together")))
+                        .ok_or_else(|| state_error(format!("table `{name}`: bad {key}")))
                 })
-                .collect::<Result<Vec<Vec<String>>>>()?,
-            None => Vec::new(),
+                .collect::<Result<Vec<Vec<String>>>>(),
+            None => Ok(Vec::new()),
         };
+        let unique_together = groups_of("unique_together")?;
+        let indexes = groups_of("indexes")?;
         Ok(TableState {
             name: name.to_owned(),
             model: o
@@ -356,6 +386,8 @@ impl TableState {
             unique_together,
             renamed_from: None,
             renames: Vec::new(),
+            indexes,
+            defaults: Vec::new(),
         })
     }
 }
