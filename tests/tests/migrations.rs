@@ -973,3 +973,101 @@ fn constraints_and_indexes_on_postgres() {
     constraints_and_indexes(&mut *db, Dialect::Postgres, &dir);
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// The conformance models, as an app.
+mod conformance_app {
+    use dunder_test_models::conformance::{Article, Author, Tag};
+    dunder::app!(pub CONFORMANCE = [Author, Tag, Article]);
+}
+
+/// Django's own DDL for the conformance models
+/// (`tests/conformance/schema.json`, from Django's migrations).
+fn django_schema(dialect: Dialect) -> Vec<String> {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/conformance/schema.json");
+    let v: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(path).expect("schema.json")).expect("json");
+    let key = match dialect {
+        Dialect::Sqlite => "sqlite",
+        Dialect::Postgres => "postgres",
+    };
+    v[key]
+        .as_array()
+        .expect("statements")
+        .iter()
+        .map(|s| s.as_str().expect("text").to_owned())
+        .collect()
+}
+
+/// A database made by Django's migrations reads as the models say (its
+/// foreign keys have no `ON DELETE`: notes, not differences); one made by
+/// dunder's migrations matches with no note; a changed one is reported.
+fn django_database<C: Live>(conn: &mut C, dialect: Dialect) {
+    use dunder::migrate::check;
+    for sql in django_schema(dialect) {
+        conn.__batch(&sql).expect("Django's DDL");
+    }
+    let report = check(conn, &conformance_app::CONFORMANCE).expect("check");
+    assert_eq!(report.differences, Vec::<String>::new());
+    assert_eq!(report.notes.len(), 4, "{:#?}", report.notes);
+    assert!(
+        report.notes[0].contains("the foreign key `author_id` is ON DELETE NO ACTION in the database, CASCADE in the model"),
+        "{:#?}",
+        report.notes
+    );
+    // Changed behind the models' back.
+    conn.__batch("ALTER TABLE author ADD COLUMN nickname text NOT NULL DEFAULT ''")
+        .expect("alter");
+    conn.__batch("DROP TABLE article_tags").expect("drop");
+    let report = check(conn, &conformance_app::CONFORMANCE).expect("check");
+    assert_eq!(
+        report.differences,
+        [
+            "author: column `nickname` is in the database but not in the model (NOT NULL: inserts will fail)",
+            "article_tags: no such table (the model Article.tags)",
+        ]
+    );
+}
+
+fn dunder_database<C: Live>(conn: &mut C, dir: &Path) {
+    use dunder::migrate::check;
+    make(
+        &conformance_app::CONFORMANCE,
+        dir,
+        &MakeOptions::default(),
+        Answers::default(),
+    );
+    migrate(conn, &Migrations::load(dir).expect("load"), Target::Latest).expect("migrate");
+    assert_eq!(
+        check(conn, &conformance_app::CONFORMANCE).expect("check"),
+        dunder::migrate::Report::default()
+    );
+    conn.__batch("DROP INDEX article_author_id_idx")
+        .expect("drop index");
+    let report = check(conn, &conformance_app::CONFORMANCE).expect("check");
+    assert_eq!(
+        report.differences,
+        ["article: (author_id) has no index in the database"]
+    );
+}
+
+#[test]
+fn a_database_made_by_django_matches_the_models_on_sqlite() {
+    let dir = scratch("django_sqlite");
+    django_database(&mut dunder_tests::sqlite(), Dialect::Sqlite);
+    dunder_database(&mut dunder_tests::sqlite(), &dir);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn a_database_made_by_django_matches_the_models_on_postgres() {
+    let Some(mut db) = dunder_tests::pg() else {
+        return;
+    };
+    let dir = scratch("django_pg");
+    django_database(&mut *db, Dialect::Postgres);
+    let Some(mut db) = dunder_tests::pg() else {
+        return;
+    };
+    dunder_database(&mut *db, &dir);
+    let _ = std::fs::remove_dir_all(&dir);
+}

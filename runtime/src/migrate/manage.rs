@@ -25,6 +25,8 @@ commands:
       print the SQL of migration NAME
   showmigrations [--database URL]
       list the migrations, [X] applied
+  check [--database URL]
+      compare the database's tables with the models (exit 1 on a difference)
 
 The database URL comes from --database or DATABASE_URL: sqlite:path/to/file.db or postgres://…";
 
@@ -176,6 +178,23 @@ pub fn run_command(
                 writeln!(out, " [{mark}] {name}").map_err(io)?;
             }
             Ok(0)
+        }
+        "check" => {
+            out_of_place(0)?;
+            let mut db = crate::Db::connect(&database_url(&flags)?)?;
+            let report = super::check::check(&mut db, app)?;
+            for d in &report.differences {
+                writeln!(out, "difference: {d}").map_err(io)?;
+            }
+            for n in &report.notes {
+                writeln!(out, "note: {n}").map_err(io)?;
+            }
+            if report.differences.is_empty() {
+                writeln!(out, "The database matches the models.").map_err(io)?;
+                Ok(0)
+            } else {
+                Ok(1)
+            }
         }
         other => Err(usage(&format!("unknown command `{other}`"))),
     }

@@ -44,6 +44,7 @@
 //! }
 //! ```
 
+mod check;
 mod ddl;
 mod files;
 mod manage;
@@ -51,6 +52,7 @@ mod ops;
 mod run;
 mod state;
 
+pub use check::{check, check_state, Report};
 pub use ddl::create_table;
 pub use files::{
     checksum, make_migration, write_migration, MakeOptions, Migration, Migrations, NewMigration,

@@ -32,6 +32,9 @@ pub trait MigrationConn {
     fn __foreign_keys_on(&mut self) -> Result<bool> {
         Ok(true)
     }
+    /// The rows of `sql` (text columns) with `param` as its one parameter.
+    #[doc(hidden)]
+    fn __rows(&mut self, sql: &str, param: &str) -> Result<Vec<Vec<Option<String>>>>;
 }
 
 const RECORD_SQL: [&str; 2] = [
@@ -100,6 +103,19 @@ impl MigrationConn for rusqlite::Connection {
             .map(|v| v != 0)
             .map_err(|e| crate::sqlite::error(e, sql))
     }
+    fn __rows(&mut self, sql: &str, param: &str) -> Result<Vec<Vec<Option<String>>>> {
+        let mut st = self
+            .prepare(sql)
+            .map_err(|e| crate::sqlite::error(e, sql))?;
+        let n = st.column_count();
+        let rows = st
+            .query_map([param], |r| {
+                (0..n).map(|i| r.get::<_, Option<String>>(i)).collect()
+            })
+            .map_err(|e| crate::sqlite::error(e, sql))?;
+        rows.collect::<rusqlite::Result<Vec<_>>>()
+            .map_err(|e| crate::sqlite::error(e, sql))
+    }
 }
 
 #[cfg(feature = "postgres")]
@@ -129,6 +145,19 @@ impl MigrationConn for postgres::Client {
         r.map(|_| ())
             .map_err(|e| crate::postgres::error(e, RECORD_SQL[1]))
     }
+    fn __rows(&mut self, sql: &str, param: &str) -> Result<Vec<Vec<Option<String>>>> {
+        let rows = self
+            .query(sql, &[&param])
+            .map_err(|e| crate::postgres::error(e, sql))?;
+        rows.iter()
+            .map(|r| {
+                (0..r.len())
+                    .map(|i| r.try_get::<_, Option<String>>(i))
+                    .collect()
+            })
+            .collect::<std::result::Result<Vec<_>, postgres::Error>>()
+            .map_err(|e| crate::postgres::error(e, sql))
+    }
 }
 
 #[cfg(feature = "postgres")]
@@ -144,6 +173,9 @@ impl MigrationConn for crate::postgres::Client {
     }
     fn __record(&mut self, app: &str, name: &str, checksum: Option<&str>) -> Result<()> {
         (**self).__record(app, name, checksum)
+    }
+    fn __rows(&mut self, sql: &str, param: &str) -> Result<Vec<Vec<Option<String>>>> {
+        (**self).__rows(sql, param)
     }
 }
 
@@ -189,6 +221,14 @@ impl MigrationConn for crate::Db {
             crate::Db::Sqlite(c) => c.__foreign_keys_on(),
             #[cfg(feature = "postgres")]
             crate::Db::Postgres(_) => Ok(true),
+        }
+    }
+    fn __rows(&mut self, sql: &str, param: &str) -> Result<Vec<Vec<Option<String>>>> {
+        match self {
+            #[cfg(feature = "sqlite")]
+            crate::Db::Sqlite(c) => c.__rows(sql, param),
+            #[cfg(feature = "postgres")]
+            crate::Db::Postgres(c) => c.__rows(sql, param),
         }
     }
 }

@@ -12,7 +12,11 @@ pub mod conformance {
     #[derive(Model, Debug, Clone, PartialEq)]
     pub struct Author {
         pub id: i64,
+        /// Django's `CharField(max_length=100)`.
+        #[dunder(max_length = 100)]
         pub name: String,
+        /// Django's `EmailField(null=True)` (`max_length=254`).
+        #[dunder(max_length = 254)]
         pub email: Option<String>,
         pub born: Option<NaiveDate>,
         /// Django's `related_name="articles"` of `Article.author`.
@@ -27,6 +31,8 @@ pub mod conformance {
     #[derive(Model, Debug, Clone, PartialEq)]
     pub struct Tag {
         pub id: i64,
+        /// Django's `CharField(max_length=50)`.
+        #[dunder(max_length = 50)]
         pub name: String,
         /// Django's `related_name="articles"` of `Article.tags`.
         #[dunder(related = tags)]
@@ -37,6 +43,8 @@ pub mod conformance {
     #[derive(Model, Debug, Clone, PartialEq)]
     pub struct Article {
         pub id: i64,
+        /// Django's `CharField(max_length=200)`.
+        #[dunder(max_length = 200)]
         pub title: String,
         pub content: String,
         pub published_date: NaiveDate,
