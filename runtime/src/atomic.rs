@@ -130,6 +130,13 @@ mod sqlite {
                 TransactionMode::Immediate => (B::Immediate, "BEGIN IMMEDIATE"),
                 TransactionMode::Exclusive => (B::Exclusive, "BEGIN EXCLUSIVE"),
             };
+            // dunder's first use of the connection may be this transaction:
+            // set it up before BEGIN (foreign keys on). One flag read when
+            // they are on already.
+            let fk = rusqlite::config::DbConfig::SQLITE_DBCONFIG_ENABLE_FKEY;
+            if !self.db_config(fk).map_err(|e| error(e, sql))? {
+                crate::sqlite::first_use(self).map_err(|e| error(e, sql))?;
+            }
             self.transaction_with_behavior(behavior)
                 .map_err(|e| error(e, sql))
         }
