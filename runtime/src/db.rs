@@ -230,6 +230,8 @@ impl crate::Atomic for Db {
     }
 }
 
+impl crate::Outermost for Db {}
+
 impl DbTx<'_> {
     /// Commits the transaction (or releases the savepoint).
     pub fn commit(self) -> Result<()> {

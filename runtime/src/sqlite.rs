@@ -245,6 +245,22 @@ pub(crate) fn error(e: rusqlite::Error, sql: &str) -> Error {
                 source: Box::new(e),
             };
         }
+        // A WAL transaction read a snapshot that another connection has
+        // since written over, then tried to write: it can only be run again.
+        if f.extended_code == ffi::SQLITE_BUSY_SNAPSHOT {
+            return Error::SerializationFailure {
+                sql,
+                source: Box::new(e),
+            };
+        }
+        // Another connection holds the lock, past the busy timeout (or at
+        // once where waiting could deadlock).
+        if f.code == rusqlite::ErrorCode::DatabaseBusy {
+            return Error::Busy {
+                sql,
+                source: Box::new(e),
+            };
+        }
         if matches!(
             f.code,
             rusqlite::ErrorCode::CannotOpen
