@@ -90,7 +90,7 @@ impl Db {
                 // Foreign keys (and so `on_delete`) are enforced whatever the
                 // SQLite build's default, as Django sets it on every connection.
                 let conn = conn.and_then(|c| {
-                    c.pragma_update(None, "foreign_keys", true)?;
+                    crate::sqlite::set_up(&c)?;
                     Ok(c)
                 });
                 return conn.map(Db::Sqlite).map_err(|e| Error::Connection {
@@ -229,6 +229,8 @@ impl crate::Atomic for Db {
         tx.commit()
     }
 }
+
+impl crate::Outermost for Db {}
 
 impl DbTx<'_> {
     /// Commits the transaction (or releases the savepoint).

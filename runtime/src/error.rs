@@ -107,9 +107,110 @@ pub enum Error {
         /// The SQL it was meant for.
         sql: String,
     },
-    /// The connection failed or was closed.
+    /// The connection failed or was closed before the transaction's
+    /// `COMMIT` was sent (or outside a transaction): a statement that got
+    /// this error did not take effect, and a transaction it was part of was
+    /// rolled back by the server. PostgreSQL: SQLSTATE classes 08 and 57P
+    /// (`pg_terminate_backend`, a shutdown) and I/O failures; SQLite: the
+    /// file cannot be opened or read. Retrying needs a new connection.
     #[error("connection error: {source}")]
     Connection {
+        /// The backend's error.
+        #[source]
+        source: BackendError,
+    },
+    /// The connection was lost while the transaction's `COMMIT` was under
+    /// way (sent, but its answer never came back): the transaction **may or
+    /// may not have committed**, and nothing on this side can tell which.
+    ///
+    /// Never retry the transaction blindly on this error: if it did commit,
+    /// the retry writes everything twice. As every database client advises,
+    /// make the transaction idempotent (e.g. store a unique request id with
+    /// its writes, in the same transaction), then on this error reconnect
+    /// and look the id up: found, it committed; absent, it did not, and it
+    /// can run again. [`Error::is_retryable`] is `false` for this error and
+    /// [`atomic_with_retry`](crate::atomic_with_retry) never retries it.
+    ///
+    /// Returned by [`atomic`](crate::atomic) (and
+    /// `dunder::postgres::Transaction::commit`)
+    /// when the connection fails during the `COMMIT` of the outermost
+    /// transaction; a savepoint's `RELEASE` cannot commit anything, so a
+    /// connection lost there is [`Error::Connection`]. On SQLite, an I/O
+    /// failure reported by `COMMIT` is this error too.
+    ///
+    /// ```no_run
+    /// use dunder::prelude::*;
+    ///
+    /// #[derive(Model, Debug)]
+    /// struct Payment {
+    ///     id: i64,
+    ///     request_id: String, // unique: the idempotency key
+    ///     cents: i64,
+    /// }
+    ///
+    /// fn pay(db: &mut dunder::Db, url: &str, request_id: &str) -> dunder::Result<()> {
+    ///     let r = dunder::atomic(db, |tx| {
+    ///         query!(Payment.create(request_id = request_id, cents = 500)).run(&mut *tx)?;
+    ///         Ok::<_, dunder::Error>(())
+    ///     });
+    ///     match r {
+    ///         Err(dunder::Error::CommitUnknown { .. }) => {
+    ///             // Did it commit? Ask again on a new connection; never just retry.
+    ///             let mut db = dunder::Db::connect(url)?;
+    ///             let done = query!(Payment.filter(request_id = request_id).exists()).run(&mut db)?;
+    ///             if done { Ok(()) } else { pay(&mut db, url, request_id) }
+    ///         }
+    ///         other => other,
+    ///     }
+    /// }
+    /// ```
+    #[error("the connection was lost during COMMIT: the transaction may or may not have committed: {source}\n  SQL: {sql}")]
+    CommitUnknown {
+        /// The statement whose answer was lost (`COMMIT`).
+        sql: String,
+        /// The backend's error.
+        #[source]
+        source: BackendError,
+    },
+    /// The transaction could not be serialized with concurrent ones and was
+    /// rolled back: PostgreSQL's SQLSTATE 40001 (`serialization_failure`,
+    /// under `REPEATABLE READ` or `SERIALIZABLE`), and SQLite's
+    /// `SQLITE_BUSY_SNAPSHOT` (a WAL transaction that read a snapshot another
+    /// connection has since written over, then tried to write). Run the
+    /// whole transaction again: [`atomic_with_retry`](crate::atomic_with_retry).
+    #[error(
+        "serialization failure, the transaction was rolled back (retry it): {source}\n  SQL: {sql}"
+    )]
+    SerializationFailure {
+        /// The SQL that failed.
+        sql: String,
+        /// The backend's error.
+        #[source]
+        source: BackendError,
+    },
+    /// PostgreSQL detected a deadlock (SQLSTATE 40P01) and rolled this
+    /// transaction back so that the others can go on. Run the whole
+    /// transaction again: [`atomic_with_retry`](crate::atomic_with_retry).
+    #[error(
+        "deadlock detected, the transaction was rolled back (retry it): {source}\n  SQL: {sql}"
+    )]
+    Deadlock {
+        /// The SQL that failed.
+        sql: String,
+        /// The backend's error.
+        #[source]
+        source: BackendError,
+    },
+    /// SQLite: another connection holds the lock this statement needs
+    /// (`SQLITE_BUSY`, "database is locked"), after the busy timeout (rusqlite's
+    /// default: 5 s), or at once where waiting could deadlock (a `DEFERRED`
+    /// transaction that has read and then writes while another connection
+    /// writes). A transaction that got it must be run again from the start:
+    /// [`atomic_with_retry`](crate::atomic_with_retry) does.
+    #[error("database is busy (locked by another connection): {source}\n  SQL: {sql}")]
+    Busy {
+        /// The SQL that failed.
+        sql: String,
         /// The backend's error.
         #[source]
         source: BackendError,
@@ -148,8 +249,55 @@ impl Error {
             | Error::OutOfRange { sql, .. }
             | Error::Decode { sql, .. }
             | Error::InvalidValue { sql, .. }
+            | Error::CommitUnknown { sql, .. }
+            | Error::SerializationFailure { sql, .. }
+            | Error::Deadlock { sql, .. }
+            | Error::Busy { sql, .. }
             | Error::Database { sql, .. } => Some(sql),
             Error::Connection { .. } | Error::Migration { .. } => None,
+        }
+    }
+
+    /// Whether running the whole transaction again may succeed: a
+    /// [`SerializationFailure`](Error::SerializationFailure), a
+    /// [`Deadlock`](Error::Deadlock) or SQLite's [`Busy`](Error::Busy). The
+    /// database rolled the transaction back (or it must be rolled back), so
+    /// nothing of it was written. Never true for
+    /// [`CommitUnknown`](Error::CommitUnknown) (the transaction may have
+    /// committed) nor for [`Connection`](Error::Connection) (the connection
+    /// is gone: retrying on it fails again). This is what
+    /// [`atomic_with_retry`](crate::atomic_with_retry) retries on.
+    ///
+    /// ```
+    /// use dunder::prelude::*;
+    ///
+    /// #[derive(Model, Debug)]
+    /// struct Tag {
+    ///     id: i64,
+    ///     name: String,
+    /// }
+    ///
+    /// let conn = rusqlite::Connection::open_in_memory()?;
+    /// let e = query!(Tag.count()).run(&conn).unwrap_err(); // no table yet
+    /// assert!(!e.is_retryable());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn is_retryable(&self) -> bool {
+        matches!(
+            self,
+            Error::SerializationFailure { .. } | Error::Deadlock { .. } | Error::Busy { .. }
+        )
+    }
+
+    /// A connection lost while `COMMIT` was under way becomes
+    /// [`Error::CommitUnknown`]; any other error is kept.
+    pub(crate) fn at_commit(self, sql: &str) -> Self {
+        match self {
+            Error::Connection { source } => Error::CommitUnknown {
+                sql: sql.to_owned(),
+                source,
+            },
+            other => other,
         }
     }
 

@@ -238,7 +238,9 @@ pub use rust_decimal::Decimal;
 #[cfg(feature = "postgres")]
 pub use ::postgres as postgres_client;
 
-pub use atomic::{atomic, atomic_with, Atomic, TransactionMode};
+pub use atomic::{
+    atomic, atomic_with, atomic_with_retry, Atomic, Outermost, Retry, Retryable, TransactionMode,
+};
 pub use db::{Db, DbTx};
 pub use dunder_macros::{embed_migrations, query, Model};
 pub use error::{BackendError, Error, Result};

@@ -185,6 +185,14 @@ pub(crate) fn error(e: postgres::Error, sql: &str) -> Error {
         {
             return Error::OutOfRange { sql, source };
         }
+        // Class 40: the server rolled the transaction back; running it
+        // again may succeed.
+        if code == SqlState::T_R_SERIALIZATION_FAILURE {
+            return Error::SerializationFailure { sql, source };
+        }
+        if code == SqlState::T_R_DEADLOCK_DETECTED {
+            return Error::Deadlock { sql, source };
+        }
         // The server ended the session (`pg_terminate_backend`, a shutdown)
         // or the connection failed: retrying on it is useless.
         if code.code().starts_with("08") || code.code().starts_with("57P") {
@@ -650,6 +658,7 @@ impl Client {
         Ok(Transaction {
             tx,
             cache: &mut self.cache,
+            savepoint: false,
         })
     }
 
@@ -682,6 +691,9 @@ impl DerefMut for Client {
 pub struct Transaction<'a> {
     tx: postgres::Transaction<'a>,
     cache: &'a mut Cache,
+    /// A savepoint (its commit is `RELEASE SAVEPOINT`), not the outermost
+    /// transaction.
+    savepoint: bool,
 }
 
 impl<'a> Transaction<'a> {
@@ -691,12 +703,23 @@ impl<'a> Transaction<'a> {
         Ok(Transaction {
             tx,
             cache: &mut *self.cache,
+            savepoint: true,
         })
     }
 
-    /// Commits the transaction.
+    /// Commits the transaction (or releases the savepoint).
+    ///
+    /// When the connection is lost while the outermost transaction's
+    /// `COMMIT` is under way, the transaction may or may not have committed:
+    /// the error is [`Error::CommitUnknown`], never to be retried blindly.
     pub fn commit(self) -> Result<()> {
-        self.tx.commit().map_err(|e| error(e, "COMMIT"))
+        if self.savepoint {
+            self.tx.commit().map_err(|e| error(e, "RELEASE SAVEPOINT"))
+        } else {
+            self.tx
+                .commit()
+                .map_err(|e| error(e, "COMMIT").at_commit("COMMIT"))
+        }
     }
 
     /// Rolls the transaction back.

@@ -247,15 +247,56 @@ fn is_missing_dunder_function(e: &rusqlite::Error) -> bool {
     function || msg == "no such table: rarray"
 }
 
+/// The marker function of a connection dunder has set up, and its call.
+const MARKER: &str = "dunder_connection_ready";
+const MARKER_CALL: &str = "SELECT dunder_connection_ready()";
+
+/// Sets up a connection for dunder: foreign keys enforced, whatever the
+/// SQLite build's default (`SQLITE_DBCONFIG_ENABLE_FKEY`, which, unlike
+/// `PRAGMA foreign_keys`, also works inside a transaction), and the marker
+/// that says it was done, so it is done once: a user who turns foreign keys
+/// off afterwards (as Django's schema editor does around a table rebuild)
+/// is not overridden.
+pub(crate) fn set_up(conn: &Connection) -> rusqlite::Result<()> {
+    conn.set_db_config(
+        rusqlite::config::DbConfig::SQLITE_DBCONFIG_ENABLE_FKEY,
+        true,
+    )?;
+    conn.create_scalar_function(
+        MARKER,
+        0,
+        FunctionFlags::SQLITE_UTF8 | FunctionFlags::SQLITE_DETERMINISTIC,
+        |_| Ok(1),
+    )
+}
+
+/// dunder's first use of `conn` sets it up ([`set_up`]); later uses find
+/// the marker and change nothing.
+pub(crate) fn first_use(conn: &Connection) -> rusqlite::Result<()> {
+    // Preparing a call of an unknown function fails: not set up yet.
+    if conn.prepare(MARKER_CALL).is_ok() {
+        return Ok(());
+    }
+    set_up(conn)
+}
+
 fn prepare<'c>(conn: &'c Connection, sql: &str) -> Result<CachedStatement<'c>> {
-    match conn.prepare_cached(sql) {
-        Ok(stmt) => Ok(stmt),
+    let stmt = match conn.prepare_cached(sql) {
+        Ok(stmt) => stmt,
         Err(e) if is_missing_dunder_function(&e) => {
             register_functions(conn).map_err(|e| error(e, sql))?;
-            conn.prepare_cached(sql).map_err(|e| error(e, sql))
+            conn.prepare_cached(sql).map_err(|e| error(e, sql))?
         }
-        Err(e) => Err(error(e, sql)),
+        Err(e) => return Err(error(e, sql)),
+    };
+    // A statement that never ran on this connection was just prepared (a
+    // miss of the statement cache): this may be dunder's first use of the
+    // connection. A cached statement has run, so the connection is set up;
+    // the check costs one counter read.
+    if stmt.get_status(rusqlite::StatementStatus::Run) == 0 {
+        first_use(conn).map_err(|e| error(e, sql))?;
     }
+    Ok(stmt)
 }
 
 /// Turns a rusqlite error into a [`dunder::Error`](Error).
@@ -333,6 +374,22 @@ pub(crate) fn error(e: rusqlite::Error, sql: &str) -> Error {
             .is_some_and(|m| m.starts_with(crate::decimal::OVERFLOW))
         {
             return Error::OutOfRange {
+                sql,
+                source: Box::new(e),
+            };
+        }
+        // A WAL transaction read a snapshot that another connection has
+        // since written over, then tried to write: it can only be run again.
+        if f.extended_code == ffi::SQLITE_BUSY_SNAPSHOT {
+            return Error::SerializationFailure {
+                sql,
+                source: Box::new(e),
+            };
+        }
+        // Another connection holds the lock, past the busy timeout (or at
+        // once where waiting could deadlock).
+        if f.code == rusqlite::ErrorCode::DatabaseBusy {
+            return Error::Busy {
                 sql,
                 source: Box::new(e),
             };
@@ -572,6 +629,7 @@ macro_rules! sqlite_executor {
                 insert_many(self, bulk, values, rows)
             }
             fn execute_batch(self, sql: &str) -> Result<()> {
+                first_use(self).map_err(|e| error(e, sql))?;
                 Connection::execute_batch(self, sql).map_err(|e| error(e, sql))
             }
         }

@@ -86,6 +86,8 @@ fn a_deferred_transaction_cannot_wait_and_says_so() {
     });
     other.join().expect("other writer");
     let err = result.expect_err("a deferred reader cannot upgrade while another writes");
+    assert!(matches!(err, dunder::Error::Busy { .. }), "{err:?}");
+    assert!(err.is_retryable());
     assert!(err.to_string().contains("locked"), "{err}");
     // Nothing of it was written; the other writer's row is there.
     let names: Vec<String> = query!(Tag.order_by(name))

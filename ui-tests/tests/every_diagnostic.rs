@@ -155,6 +155,7 @@ fn every_diagnostic_has_a_ui_case() {
     sources(&root.join("macros/src"), &mut files);
     files.push(root.join("runtime/src/param.rs"));
     files.push(root.join("runtime/src/lib.rs"));
+    files.push(root.join("runtime/src/atomic.rs"));
     let mut stderr = String::new();
     for entry in std::fs::read_dir(Path::new(env!("CARGO_MANIFEST_DIR")).join("ui"))
         .expect("ui dir")
