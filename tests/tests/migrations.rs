@@ -806,7 +806,7 @@ fn the_manage_command_line() {
     let (_, out) = manage(
         &v3::SHOP,
         &dir,
-        &["migrate", "0001", "--database", &url],
+        &["migrate", "shop", "0001", "--database", &url],
         "",
     )
     .expect("back");
@@ -849,6 +849,18 @@ fn the_manage_command_line() {
     assert!(
         err.to_string().contains("unknown command `migrat`")
             && err.to_string().contains("usage: manage"),
+        "{err}"
+    );
+    let err = manage(
+        &v3::SHOP,
+        &dir,
+        &["migrate", "blog", "0001", "--database", &url],
+        "",
+    )
+    .expect_err("another app");
+    assert!(
+        err.to_string()
+            .contains("no app `blog` here (this program's app is `shop`)"),
         "{err}"
     );
     let err = manage(

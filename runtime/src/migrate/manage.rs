@@ -19,7 +19,7 @@ commands:
   makemigrations [--check] [--yes] [--name NAME] [--default Model.field=VALUE]...
       write the next migration from the models (--check: exit 1 if one is needed, write nothing;
       --yes: take renames dunder asks about and allow dropping tables and columns)
-  migrate [NAME | zero] [--database URL]
+  migrate [[APP] NAME | zero] [--database URL]
       apply the migrations (up to NAME), or roll back to NAME (zero: all of them)
   sqlmigrate NAME [--dialect sqlite|postgres] [--backwards]
       print the SQL of migration NAME
@@ -106,7 +106,7 @@ pub fn run_command(
             s => positional.push(s.to_owned()),
         }
     }
-    let out_of_place = |n: usize| -> Result<()> {
+    let out_of_place = |positional: &[String], n: usize| -> Result<()> {
         if positional.len() > n {
             Err(usage(&format!("{command}: unexpected `{}`", positional[n])))
         } else {
@@ -115,11 +115,22 @@ pub fn run_command(
     };
     match command.as_str() {
         "makemigrations" => {
-            out_of_place(0)?;
+            out_of_place(&positional, 0)?;
             makemigrations(app, dir, &flags, input, out, interactive)
         }
         "migrate" => {
-            out_of_place(1)?;
+            // Django's `migrate APP NAME`: the app is this program's.
+            if positional.len() == 2 {
+                if positional[0] != app.label() {
+                    return Err(usage(&format!(
+                        "migrate: no app `{}` here (this program's app is `{}`)",
+                        positional[0],
+                        app.label()
+                    )));
+                }
+                positional.remove(0);
+            }
+            out_of_place(&positional, 1)?;
             let migrations = Migrations::load(dir)?;
             let target = match positional.first().map(String::as_str) {
                 None => Target::Latest,
@@ -141,7 +152,7 @@ pub fn run_command(
             Ok(0)
         }
         "sqlmigrate" => {
-            out_of_place(1)?;
+            out_of_place(&positional, 1)?;
             let name = positional
                 .first()
                 .ok_or_else(|| usage("sqlmigrate needs the migration's name"))?;
@@ -169,7 +180,7 @@ pub fn run_command(
             Ok(0)
         }
         "showmigrations" => {
-            out_of_place(0)?;
+            out_of_place(&positional, 0)?;
             let migrations = Migrations::load(dir)?;
             let mut db = crate::Db::connect(&database_url(&flags)?)?;
             writeln!(out, "{}", app.label()).map_err(io)?;
@@ -180,7 +191,7 @@ pub fn run_command(
             Ok(0)
         }
         "check" => {
-            out_of_place(0)?;
+            out_of_place(&positional, 0)?;
             let mut db = crate::Db::connect(&database_url(&flags)?)?;
             let report = super::check::check(&mut db, app)?;
             for d in &report.differences {
