@@ -738,6 +738,8 @@ fn compile_errors() {
         (quote!([-1..]), "negative indexing is not supported"),
         (quote!([..=3]), "use a half-open range"),
         (quote!([3]), "index with a range"),
+        (quote!([0..10:2]), "slices with a step (`[a..b:step]`) are not supported"),
+        (quote!(.filter(int = 1)[..n:k]), "slices with a step"),
         (quote!(.count().filter(int = 1)), "`.count()` ends the query"),
         (quote!([..3].filter(int = 1)), "cannot filter a query once a slice has been taken"),
         (quote!(.filter(author__nme = n)), "model `Author` has no field `nme`; did you mean `name`?"),

@@ -71,6 +71,35 @@ impl Db {
         }
     }
 
+    /// Runs a statement of raw SQL that returns no rows (`INSERT`, `UPDATE`,
+    /// `DELETE`, DDL) and returns the number of rows it affected. The
+    /// placeholders are `?`/`?N` on both backends and `params` are always
+    /// bound (see [`Model::raw`](crate::Model::raw)); no trait to import.
+    ///
+    /// ```
+    /// let mut db = dunder::Db::connect("sqlite::memory:")?;
+    /// db.execute("CREATE TABLE t (x integer, s text)", &[])?;
+    /// assert_eq!(db.execute("INSERT INTO t VALUES (?, ?), (?, ?)", &[&1, &"a", &2, &"b"])?, 2);
+    /// let n: Vec<i64> = db.query("SELECT count(*) FROM t WHERE x > ?", &[&1])?;
+    /// assert_eq!(n, [1]);
+    /// # Ok::<(), dunder::Error>(())
+    /// ```
+    pub fn execute(&mut self, sql: &str, params: &[&dyn crate::ToValue]) -> Result<u64> {
+        crate::raw::execute(self, sql, params)
+    }
+
+    /// Runs a query of raw SQL and decodes every row as `R`: a model by
+    /// column name, a scalar from the first column (see
+    /// [`Model::raw`](crate::Model::raw) and
+    /// [`raw::query`](crate::raw::query)).
+    pub fn query<R: crate::FromRow>(
+        &mut self,
+        sql: &str,
+        params: &[&dyn crate::ToValue],
+    ) -> Result<Vec<R>> {
+        crate::raw::query(self, sql, params)
+    }
+
     /// Opens the database named by `url` (see the table above).
     pub fn connect(url: &str) -> Result<Db> {
         if let Some(rest) = url.strip_prefix("sqlite:") {
@@ -159,6 +188,29 @@ impl Executor for &mut Db {
             Db::Sqlite(c) => Executor::__execute(&*c, sql, params),
             #[cfg(feature = "postgres")]
             Db::Postgres(c) => Executor::__execute(&mut **c, sql, params),
+        }
+    }
+
+    fn __run_text<K: Consume>(
+        self,
+        text: &str,
+        params: &[Value<'_>],
+        consume: K,
+    ) -> Result<K::Output> {
+        match self {
+            #[cfg(feature = "sqlite")]
+            Db::Sqlite(c) => Executor::__run_text(&*c, text, params, consume),
+            #[cfg(feature = "postgres")]
+            Db::Postgres(c) => Executor::__run_text(&mut **c, text, params, consume),
+        }
+    }
+
+    fn __execute_text(self, text: &str, params: &[Value<'_>]) -> Result<u64> {
+        match self {
+            #[cfg(feature = "sqlite")]
+            Db::Sqlite(c) => Executor::__execute_text(&*c, text, params),
+            #[cfg(feature = "postgres")]
+            Db::Postgres(c) => Executor::__execute_text(&mut **c, text, params),
         }
     }
 
@@ -311,6 +363,33 @@ impl<'t> Executor for &mut DbTx<'t> {
             DbTx::SqliteSavepoint(s) => Executor::__execute(&*s, sql, params),
             #[cfg(feature = "postgres")]
             DbTx::Postgres(t) => Executor::__execute(t, sql, params),
+        }
+    }
+
+    fn __run_text<K: Consume>(
+        self,
+        text: &str,
+        params: &[Value<'_>],
+        consume: K,
+    ) -> Result<K::Output> {
+        match self {
+            #[cfg(feature = "sqlite")]
+            DbTx::Sqlite(t) => Executor::__run_text(&*t, text, params, consume),
+            #[cfg(feature = "sqlite")]
+            DbTx::SqliteSavepoint(s) => Executor::__run_text(&*s, text, params, consume),
+            #[cfg(feature = "postgres")]
+            DbTx::Postgres(t) => Executor::__run_text(t, text, params, consume),
+        }
+    }
+
+    fn __execute_text(self, text: &str, params: &[Value<'_>]) -> Result<u64> {
+        match self {
+            #[cfg(feature = "sqlite")]
+            DbTx::Sqlite(t) => Executor::__execute_text(&*t, text, params),
+            #[cfg(feature = "sqlite")]
+            DbTx::SqliteSavepoint(s) => Executor::__execute_text(&*s, text, params),
+            #[cfg(feature = "postgres")]
+            DbTx::Postgres(t) => Executor::__execute_text(t, text, params),
         }
     }
 

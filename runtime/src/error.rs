@@ -107,6 +107,16 @@ pub enum Error {
         /// The SQL it was meant for.
         sql: String,
     },
+    /// Raw SQL that dunder refuses before sending it: its placeholders do
+    /// not match the parameters given (see [`raw`](crate::raw)), or a
+    /// placeholder is malformed (`?0`). Nothing was sent.
+    #[error("invalid SQL: {reason}\n  SQL: {sql}")]
+    InvalidSql {
+        /// What is wrong with it.
+        reason: String,
+        /// The SQL as given.
+        sql: String,
+    },
     /// The connection failed or was closed before the transaction's
     /// `COMMIT` was sent (or outside a transaction): a statement that got
     /// this error did not take effect, and a transaction it was part of was
@@ -249,6 +259,7 @@ impl Error {
             | Error::OutOfRange { sql, .. }
             | Error::Decode { sql, .. }
             | Error::InvalidValue { sql, .. }
+            | Error::InvalidSql { sql, .. }
             | Error::CommitUnknown { sql, .. }
             | Error::SerializationFailure { sql, .. }
             | Error::Deadlock { sql, .. }

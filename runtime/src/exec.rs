@@ -55,6 +55,21 @@ pub trait Executor: Sized {
     #[doc(hidden)]
     fn __execute(self, sql: &'static Sql, params: &[Value<'_>]) -> Result<u64>;
 
+    /// [`__run`](Executor::__run) of SQL text known only at run time (raw
+    /// SQL, its placeholders numbered for this connection): not cached on
+    /// PostgreSQL.
+    #[doc(hidden)]
+    fn __run_text<K: Consume>(
+        self,
+        text: &str,
+        params: &[Value<'_>],
+        consume: K,
+    ) -> Result<K::Output>;
+
+    /// [`__execute`](Executor::__execute) of SQL text known only at run time.
+    #[doc(hidden)]
+    fn __execute_text(self, text: &str, params: &[Value<'_>]) -> Result<u64>;
+
     /// Inserts `rows` rows, whose values are `values` (row after row, in
     /// column order), and returns the stored rows, all or nothing. The
     /// default is the PostgreSQL form: one UNNEST statement.

@@ -211,6 +211,7 @@ mod model;
 mod param;
 mod prefetch;
 mod query;
+pub mod raw;
 mod related;
 mod relation;
 pub mod value;
@@ -252,13 +253,15 @@ pub use model::{
 };
 pub use prefetch::Prefetching;
 pub use query::{All, Command, Mode, One, Optional, Query};
+pub use raw::ToValue;
 pub use related::{IntoKey, RelatedManager, RowKey};
 pub use value::{SqlType, Value};
 
 /// What most code needs: `use dunder::prelude::*;`.
 pub mod prelude {
     pub use crate::{
-        query, Dialect, ForeignKey, ManyToMany, Model, OneToOne, Query, Reverse, ReverseOne,
+        query, Dialect, ForeignKey, FromRow, ManyToMany, Model, OneToOne, Query, Reverse,
+        ReverseOne,
     };
 }
 

@@ -184,6 +184,68 @@ pub trait Model: FromRow {
     /// The through tables of the model's [`ManyToMany`] fields (none by
     /// default). Their rows are not columns of the model.
     const MANY_TO_MANY: &'static [ManyToManyTable] = &[];
+
+    /// Runs raw SQL and returns its rows as models (Django's
+    /// `Manager.raw`): the escape hatch for what `query!` cannot say.
+    ///
+    /// * **Parameters are always bound**, never written into the text. The
+    ///   placeholders are `?` (the next parameter) or `?N` (the N-th, from
+    ///   1), on both backends: dunder numbers them for the connection (`?N`
+    ///   on SQLite, `$N` on PostgreSQL), leaving alone string literals,
+    ///   quoted identifiers, comments and PostgreSQL's `E'…'` and
+    ///   dollar-quoted strings. `??` is a literal `?` (PostgreSQL's jsonb
+    ///   operators `?`, `?|`, `?&`). The placeholders must use exactly the
+    ///   parameters given, or the error is [`Error::InvalidSql`], before
+    ///   anything is sent. Values are [`ToValue`](crate::ToValue):
+    ///   `&[&1, &"text", &None::<i32>]`; on PostgreSQL each is sent with its
+    ///   Rust type's SQL type (`i64` as `bigint`, …).
+    /// * **Rows are decoded by column name**: the SELECT may list the
+    ///   model's columns in any order and others besides (ignored); a
+    ///   column of the model that the result lacks is [`Error::Decode`]
+    ///   naming it. A foreign key's column is `<field>_id`. Relations are
+    ///   not loaded (`select_related` has no raw form).
+    /// * Every error is a [`dunder::Error`](Error) carrying the SQL.
+    ///
+    /// The statement is not cached on PostgreSQL (the text is not known at
+    /// compile time); on SQLite rusqlite's per-connection cache keeps it.
+    /// See also [`raw::query`](crate::raw::query) (any row type) and
+    /// [`raw::execute`](crate::raw::execute) (no rows), and
+    /// [`Db::query`](crate::Db::query) / [`Db::execute`](crate::Db::execute).
+    ///
+    /// ```
+    /// use dunder::prelude::*;
+    ///
+    /// #[derive(Model, Debug)]
+    /// struct Article {
+    ///     id: i64,
+    ///     title: String,
+    ///     rating: Option<i32>,
+    /// }
+    ///
+    /// let conn = rusqlite::Connection::open_in_memory()?;
+    /// dunder::create_table::<Article, _>(&conn)?;
+    /// conn.execute_batch("INSERT INTO article (title, rating) VALUES ('a', 3), ('b', 5), ('c', NULL)")?;
+    ///
+    /// let min = 4;
+    /// let good = Article::raw(
+    ///     &conn,
+    ///     "SELECT rating, title, id, 'ignored' AS extra FROM article WHERE rating >= ? OR title = ? ORDER BY id",
+    ///     &[&min, &"c"],
+    /// )?;
+    /// assert_eq!(good.iter().map(|a| a.title.as_str()).collect::<Vec<_>>(), ["b", "c"]);
+    ///
+    /// // A column the model needs and the SELECT lacks: an error naming it.
+    /// let e = Article::raw(&conn, "SELECT id, title FROM article", &[]).unwrap_err();
+    /// assert!(matches!(e, dunder::Error::Decode { column: "rating", .. }));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    fn raw<E: crate::Executor>(
+        executor: E,
+        sql: &str,
+        params: &[&dyn crate::ToValue],
+    ) -> Result<Vec<Self>> {
+        crate::raw::query(executor, sql, params)
+    }
 }
 
 /// Quotes an SQL identifier (`"name"`, with `"` doubled).
@@ -264,9 +326,42 @@ impl<R: Row> Row for Offset<'_, R> {
 }
 
 /// One result row of either backend, read by position.
+///
+/// `rusqlite::Row` and `postgres::Row` are rows too, read **by name**: a
+/// model decodes from a row of the driver's own query with
+/// `Model::from_row(&row)`, finding each of its columns by name (the
+/// SELECT may list them in any order, with others); a scalar type (`i64`,
+/// `String`, …) reads the first column.
+///
+/// ```
+/// use dunder::prelude::*;
+///
+/// #[derive(Model, Debug)]
+/// struct Tag {
+///     id: i64,
+///     name: String,
+/// }
+///
+/// let conn = rusqlite::Connection::open_in_memory()?;
+/// dunder::create_table::<Tag, _>(&conn)?;
+/// conn.execute("INSERT INTO tag (name) VALUES ('rust')", [])?;
+/// let mut stmt = conn.prepare("SELECT name, 'extra' AS note, id FROM tag")?;
+/// let mut rows = stmt.query([])?;
+/// while let Some(row) = rows.next()? {
+///     let tag = Tag::from_row(row)?;
+///     assert_eq!((tag.id, tag.name.as_str()), (1, "rust"));
+/// }
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 pub trait Row {
     /// The value at `idx`, decoded as `T`; `column` names it in errors.
     fn get<T: Decode>(&self, idx: usize, column: &'static str) -> Result<T>;
+
+    /// The names of the result's columns, in order (for decoding by name).
+    #[doc(hidden)]
+    fn __column_names(&self) -> Vec<String> {
+        Vec::new()
+    }
 }
 
 #[cold]
@@ -309,7 +404,7 @@ macro_rules! scalar_rows {
         impl FromRow for $t {
             #[inline]
             fn from_row<R: Row>(row: &R) -> Result<Self> {
-                row.get(0, "?column?")
+                row.get(0, crate::raw::UNNAMED)
             }
         }
     )*};

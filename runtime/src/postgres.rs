@@ -271,10 +271,42 @@ pub struct PgRow<'r>(&'r postgres::Row);
 impl Row for PgRow<'_> {
     #[inline]
     fn get<T: Decode>(&self, idx: usize, column: &'static str) -> Result<T> {
-        match self.0.try_get::<_, T::Pg>(idx) {
-            Ok(v) => Ok(T::from_pg(v)),
-            Err(e) => Err(pg_decode_error(self.0, idx, column, T::EXPECTED, &e)),
+        get_at(self.0, idx, column)
+    }
+
+    fn __column_names(&self) -> Vec<String> {
+        self.0
+            .columns()
+            .iter()
+            .map(|c| c.name().to_owned())
+            .collect()
+    }
+}
+
+#[inline]
+fn get_at<T: Decode>(row: &postgres::Row, idx: usize, column: &'static str) -> Result<T> {
+    match row.try_get::<_, T::Pg>(idx) {
+        Ok(v) => Ok(T::from_pg(v)),
+        Err(e) => Err(pg_decode_error(row, idx, column, T::EXPECTED, &e)),
+    }
+}
+
+/// A row of the postgres crate's own queries, read by column name (see
+/// [`Row`](crate::Row)): `Model::from_row(&row)`.
+impl Row for postgres::Row {
+    fn get<T: Decode>(&self, idx: usize, column: &'static str) -> Result<T> {
+        if column == crate::raw::UNNAMED {
+            return get_at(self, idx, column);
         }
+        let names = self.columns().iter().map(|c| c.name());
+        match crate::raw::position(names.clone(), column) {
+            Some(i) => get_at(self, i, column),
+            None => Err(crate::raw::missing_column(column, T::EXPECTED, names)),
+        }
+    }
+
+    fn __column_names(&self) -> Vec<String> {
+        PgRow(self).__column_names()
     }
 }
 
@@ -295,11 +327,107 @@ fn pg_decode_error(
         "NULL".to_owned()
     } else {
         match row.columns().get(idx) {
-            Some(c) => format!("a value of type {}", c.type_()),
+            Some(c) => describe_temporal(row, idx, c.type_())
+                .unwrap_or_else(|| format!("a value of type {}", c.type_())),
             None => "no such column in the result".to_owned(),
         }
     };
     decode_error(column, expected, found)
+}
+
+/// The bytes of a value as the server sent them (binary format).
+struct RawValue<'a>(&'a [u8]);
+
+impl<'a> postgres::types::FromSql<'a> for RawValue<'a> {
+    fn from_sql(_: &Type, raw: &'a [u8]) -> Result<Self, BoxError> {
+        Ok(RawValue(raw))
+    }
+    fn accepts(_: &Type) -> bool {
+        true
+    }
+}
+
+/// A PostgreSQL `date`, `timestamp` or `timestamptz` that chrono cannot
+/// hold (PostgreSQL's dates run to the year 5874897, its timestamps to
+/// 294276, chrono's to 262142; and `infinity`, `-infinity`), described; `None`
+/// for any other value.
+fn describe_temporal(row: &postgres::Row, idx: usize, ty: &Type) -> Option<String> {
+    const DAY: i64 = 86_400_000_000;
+    let raw = row.try_get::<_, RawValue<'_>>(idx).ok()?.0;
+    let (kind, days, micros) =
+        if *ty == Type::DATE {
+            let d = i32::from_be_bytes(raw.try_into().ok()?);
+            match d {
+                i32::MAX => {
+                    return Some(
+                        "infinity (PostgreSQL's date `infinity`, which chrono cannot represent)"
+                            .into(),
+                    )
+                }
+                i32::MIN => {
+                    return Some(
+                        "-infinity (PostgreSQL's date `-infinity`, which chrono cannot represent)"
+                            .into(),
+                    )
+                }
+                _ => ("date", i64::from(d), None),
+            }
+        } else if *ty == Type::TIMESTAMP || *ty == Type::TIMESTAMPTZ {
+            let t = i64::from_be_bytes(raw.try_into().ok()?);
+            match t {
+                i64::MAX => return Some(
+                    "infinity (PostgreSQL's timestamp `infinity`, which chrono cannot represent)"
+                        .into(),
+                ),
+                i64::MIN => return Some(
+                    "-infinity (PostgreSQL's timestamp `-infinity`, which chrono cannot represent)"
+                        .into(),
+                ),
+                _ => ("timestamp", t.div_euclid(DAY), Some(t.rem_euclid(DAY))),
+            }
+        } else {
+            return None;
+        };
+    // Days since 2000-01-01 (PostgreSQL's epoch) → a proleptic Gregorian
+    // date (Howard Hinnant's `civil_from_days`, from 1970-01-01).
+    let z = days + 10_957 + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    use chrono::Datelike;
+    let (min, max) = (
+        i64::from(chrono::NaiveDate::MIN.year()),
+        i64::from(chrono::NaiveDate::MAX.year()),
+    );
+    if (min..=max).contains(&year) {
+        // It fits: the value was refused for another reason (its type).
+        return None;
+    }
+    // PostgreSQL writes years before 1 as `… BC` (year 0 is 1 BC).
+    let mut text = if year > 0 {
+        format!("the {kind} {year:04}-{month:02}-{day:02}")
+    } else {
+        format!("the {kind} {:04}-{month:02}-{day:02} BC", 1 - year)
+    };
+    if let Some(us) = micros {
+        let secs = us / 1_000_000;
+        text.push_str(&format!(
+            " {:02}:{:02}:{:02}",
+            secs / 3600,
+            secs / 60 % 60,
+            secs % 60
+        ));
+        if us % 1_000_000 != 0 {
+            text.push_str(&format!(".{:06}", us % 1_000_000));
+        }
+    }
+    text.push_str(&format!(", beyond chrono's range (years {min} to {max})"));
+    Some(text)
 }
 
 /// Rows from the server: streamed (`try_for_each`), or fetched in one go,
@@ -311,12 +439,12 @@ enum Rows<'c> {
     Fetched(Vec<postgres::Row>, usize),
 }
 
-struct PgCursor<'c> {
+struct PgCursor<'c, 't> {
     rows: Rows<'c>,
-    sql: &'static str,
+    sql: &'t str,
 }
 
-impl Cursor for PgCursor<'_> {
+impl Cursor for PgCursor<'_, '_> {
     type Row<'r>
         = PgRow<'r>
     where
@@ -374,7 +502,16 @@ fn run<C: postgres::GenericClient, K: Consume>(
     params: &[Value<'_>],
     consume: K,
 ) -> Result<K::Output> {
-    let text = sql.postgres;
+    run_text(client, sql.postgres, params, consume)
+}
+
+/// One round trip with the parameters' types, nothing kept on the server.
+fn run_text<C: postgres::GenericClient, K: Consume>(
+    client: &mut C,
+    text: &str,
+    params: &[Value<'_>],
+    consume: K,
+) -> Result<K::Output> {
     check_values(params, text)?;
     let typed = params.iter().map(|p| (p, pg_type(p)));
     let rows = if K::STREAM {
@@ -411,6 +548,23 @@ fn execute<C: postgres::GenericClient>(
     client.execute(text, &refs).map_err(|e| error(e, text))
 }
 
+/// Raw SQL that returns no rows: the parameters sent with their types (the
+/// text's own `$N` are untyped, and a value must not be read as another
+/// type), in one round trip; the rows affected come from the command tag.
+fn execute_text<C: postgres::GenericClient>(
+    client: &mut C,
+    text: &str,
+    params: &[Value<'_>],
+) -> Result<u64> {
+    check_values(params, text)?;
+    let typed = params.iter().map(|p| (p, pg_type(p)));
+    let mut rows = client
+        .query_typed_raw(text, typed)
+        .map_err(|e| error(e, text))?;
+    while rows.next().map_err(|e| error(e, text))?.is_some() {}
+    Ok(rows.rows_affected().unwrap_or(0))
+}
+
 macro_rules! pg_executor {
     ($($t:ty),*) => {$(
         impl Executor for $t {
@@ -430,6 +584,12 @@ macro_rules! pg_executor {
             #[inline]
             fn __execute(self, sql: &'static Sql, params: &[Value<'_>]) -> Result<u64> {
                 execute(self, sql, params)
+            }
+            fn __run_text<K: Consume>(self, text: &str, params: &[Value<'_>], consume: K) -> Result<K::Output> {
+                run_text(self, text, params, consume)
+            }
+            fn __execute_text(self, text: &str, params: &[Value<'_>]) -> Result<u64> {
+                execute_text(self, text, params)
             }
             fn execute_batch(self, sql: &str) -> Result<()> {
                 postgres::GenericClient::batch_execute(self, sql).map_err(|e| error(e, sql))
@@ -761,6 +921,12 @@ macro_rules! cached_executor {
             #[inline]
             fn __execute(self, sql: &'static Sql, params: &[Value<'_>]) -> Result<u64> {
                 self.cache.execute(&mut self.$inner, sql, params, $retry)
+            }
+            fn __run_text<K: Consume>(self, text: &str, params: &[Value<'_>], consume: K) -> Result<K::Output> {
+                run_text(&mut self.$inner, text, params, consume)
+            }
+            fn __execute_text(self, text: &str, params: &[Value<'_>]) -> Result<u64> {
+                execute_text(&mut self.$inner, text, params)
             }
             fn execute_batch(self, sql: &str) -> Result<()> {
                 self.$inner.batch_execute(sql).map_err(|e| error(e, sql))

@@ -481,11 +481,44 @@ pub struct SqliteRow<'r, 's>(&'r rusqlite::Row<'s>);
 impl Row for SqliteRow<'_, '_> {
     #[inline]
     fn get<T: Decode>(&self, idx: usize, column: &'static str) -> Result<T> {
-        let v = self
-            .0
-            .get_ref(idx)
-            .map_err(|_| decode_error(column, T::EXPECTED, "no such column in the result"))?;
-        T::from_sqlite(v).map_err(|found| decode_error(column, T::EXPECTED, found))
+        get_at(self.0, idx, column)
+    }
+
+    fn __column_names(&self) -> Vec<String> {
+        self.0
+            .as_ref()
+            .column_names()
+            .into_iter()
+            .map(str::to_owned)
+            .collect()
+    }
+}
+
+#[inline]
+fn get_at<T: Decode>(row: &rusqlite::Row<'_>, idx: usize, column: &'static str) -> Result<T> {
+    let v = row
+        .get_ref(idx)
+        .map_err(|_| decode_error(column, T::EXPECTED, "no such column in the result"))?;
+    T::from_sqlite(v).map_err(|found| decode_error(column, T::EXPECTED, found))
+}
+
+/// A row of rusqlite's own queries, read by column name (see
+/// [`Row`](crate::Row)): `Model::from_row(row)`.
+impl Row for rusqlite::Row<'_> {
+    fn get<T: Decode>(&self, idx: usize, column: &'static str) -> Result<T> {
+        if column == crate::raw::UNNAMED {
+            return get_at(self, idx, column);
+        }
+        let stmt = self.as_ref();
+        let names = (0..stmt.column_count()).map(|i| stmt.column_name(i).unwrap_or(""));
+        match crate::raw::position(names.clone(), column) {
+            Some(i) => get_at(self, i, column),
+            None => Err(crate::raw::missing_column(column, T::EXPECTED, names)),
+        }
+    }
+
+    fn __column_names(&self) -> Vec<String> {
+        SqliteRow(self).__column_names()
     }
 }
 
@@ -519,11 +552,18 @@ fn run_text<K: Consume>(
     params: &[Value<'_>],
     consume: K,
 ) -> Result<K::Output> {
+    run_checked(conn, text, params, consume, false)
+}
+
+fn run_checked<K: Consume>(
+    conn: &Connection,
+    text: &str,
+    params: &[Value<'_>],
+    consume: K,
+    raw: bool,
+) -> Result<K::Output> {
     let mut stmt = prepare(conn, text)?;
-    for (i, p) in params.iter().enumerate() {
-        stmt.raw_bind_parameter(i + 1, p)
-            .map_err(|e| error(e, text))?;
-    }
+    bind(&mut stmt, params, text, raw)?;
     let mut cursor = SqliteCursor {
         rows: stmt.raw_query(),
         sql: text,
@@ -531,13 +571,34 @@ fn run_text<K: Consume>(
     consume.consume(&mut cursor).map_err(|e| e.with_sql(text))
 }
 
-fn execute(conn: &Connection, sql: &'static Sql, params: &[Value<'_>]) -> Result<u64> {
-    let text = sql.sqlite;
-    let mut stmt = prepare(conn, text)?;
+/// Binds `params` to the statement's parameters; for raw SQL, which must
+/// have as many (an unbound SQLite parameter would silently be NULL: raw
+/// SQL with a `:name` of its own). dunder's own SQL always has.
+fn bind(stmt: &mut CachedStatement<'_>, params: &[Value<'_>], text: &str, raw: bool) -> Result<()> {
+    if raw && stmt.parameter_count() != params.len() {
+        return Err(Error::InvalidSql {
+            reason: format!(
+                "the statement has {} parameters but {} values were given (SQLite counts every `?`, `?N`, `:name`, `@name` and `$name`)",
+                stmt.parameter_count(),
+                params.len()
+            ),
+            sql: text.to_owned(),
+        });
+    }
     for (i, p) in params.iter().enumerate() {
         stmt.raw_bind_parameter(i + 1, p)
             .map_err(|e| error(e, text))?;
     }
+    Ok(())
+}
+
+fn execute(conn: &Connection, sql: &'static Sql, params: &[Value<'_>]) -> Result<u64> {
+    execute_text(conn, sql.sqlite, params, false)
+}
+
+fn execute_text(conn: &Connection, text: &str, params: &[Value<'_>], raw: bool) -> Result<u64> {
+    let mut stmt = prepare(conn, text)?;
+    bind(&mut stmt, params, text, raw)?;
     stmt.raw_execute()
         .map(|n| n as u64)
         .map_err(|e| error(e, text))
@@ -619,6 +680,12 @@ macro_rules! sqlite_executor {
             #[inline]
             fn __execute(self, sql: &'static Sql, params: &[Value<'_>]) -> Result<u64> {
                 execute(self, sql, params)
+            }
+            fn __run_text<K: Consume>(self, text: &str, params: &[Value<'_>], consume: K) -> Result<K::Output> {
+                run_checked(self, text, params, consume, true)
+            }
+            fn __execute_text(self, text: &str, params: &[Value<'_>]) -> Result<u64> {
+                execute_text(self, text, params, true)
             }
             fn __insert_many<R: crate::model::FromRow>(
                 self,

@@ -118,7 +118,19 @@ pub fn parse_chain(chain: TokenStream) -> syn::Result<QueryAst> {
         }
         None => {}
     }
-    let expr: Expr = syn::parse2(quote!(__dunder_model #chain))?;
+    // A Python slice step (`[0..10:2]`) is not Rust syntax: say what it is
+    // before syn reports "expected `]`", and parse the rest without it.
+    let chain = strip_slice_steps(chain, &mut errors);
+    let expr: Expr = match syn::parse2(quote!(__dunder_model #chain)) {
+        Ok(expr) => expr,
+        Err(e) => {
+            errors.push(e);
+            return errors.finish(QueryAst {
+                ops: Vec::new(),
+                row: None,
+            });
+        }
+    };
     let mut ops = Vec::new();
     let mut row = None;
     let mut cur = &expr;
@@ -170,6 +182,51 @@ pub fn parse_chain(chain: TokenStream) -> syn::Result<QueryAst> {
     }
     ops.reverse();
     errors.finish(QueryAst { ops, row })
+}
+
+/// Removes the step of every slice `[a..b:step]` at the top level of the
+/// chain, with an error spanned on it: Django refuses steps too ("Step ...
+/// is not supported"), and LIMIT/OFFSET cannot skip rows.
+fn strip_slice_steps(chain: TokenStream, errors: &mut Errors) -> TokenStream {
+    chain
+        .into_iter()
+        .map(|tt| match tt {
+            TokenTree::Group(g) if g.delimiter() == Delimiter::Bracket => {
+                let tokens: Vec<TokenTree> = g.stream().into_iter().collect();
+                let mut i = 0;
+                let mut colon = None;
+                while i < tokens.len() {
+                    if let TokenTree::Punct(p) = &tokens[i] {
+                        if p.as_char() == ':' {
+                            // `::` of a path inside a bound is not a step.
+                            let path_sep = p.spacing() == proc_macro2::Spacing::Joint
+                                && matches!(tokens.get(i + 1), Some(TokenTree::Punct(q)) if q.as_char() == ':');
+                            if path_sep {
+                                i += 2;
+                                continue;
+                            }
+                            colon = Some(i);
+                            break;
+                        }
+                    }
+                    i += 1;
+                }
+                let Some(colon) = colon else {
+                    return TokenTree::Group(g);
+                };
+                let step: TokenStream = tokens[colon..].iter().cloned().collect();
+                errors.push(syn::Error::new_spanned(
+                    step,
+                    "slices with a step (`[a..b:step]`) are not supported (Django raises on them too): a slice becomes LIMIT/OFFSET, which cannot skip rows",
+                ));
+                let kept: TokenStream = tokens[..colon].iter().cloned().collect();
+                let mut group = proc_macro2::Group::new(Delimiter::Bracket, kept);
+                group.set_span(g.span());
+                TokenTree::Group(group)
+            }
+            other => other,
+        })
+        .collect()
 }
 
 fn method_op(m: &syn::ExprMethodCall, errors: &mut Errors) -> Option<Op> {
