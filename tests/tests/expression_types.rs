@@ -18,6 +18,18 @@ fn rows() -> Vec<EveryKind> {
     rows
 }
 
+/// `rows` in a fresh SQLite database and, when it is reachable, a fresh
+/// PostgreSQL one.
+fn loaded(rows: &[EveryKind]) -> (rusqlite::Connection, Option<dunder_tests::PgDb>) {
+    let sqlite = dunder_tests::sqlite();
+    every_kind::load_sqlite(&sqlite, rows);
+    let mut pg = dunder_tests::pg();
+    if let Some(db) = pg.as_mut() {
+        every_kind::load_pg(db, rows);
+    }
+    (sqlite, pg)
+}
+
 /// Runs `$q` on SQLite and, when it is reachable, on PostgreSQL.
 macro_rules! both {
     ($sqlite:expr, $pg:expr, $q:expr) => {{
@@ -33,12 +45,7 @@ macro_rules! both {
 #[test]
 fn computed_values_have_postgresql_types_on_both_backends() {
     let rows = rows();
-    let sqlite = dunder_tests::sqlite();
-    every_kind::load_sqlite(&sqlite, &rows);
-    let mut pg = dunder_tests::pg();
-    if let Some(db) = pg.as_mut() {
-        every_kind::load_pg(db, &rows);
-    }
+    let (sqlite, mut pg) = loaded(&rows);
 
     // An integer times an `f32` is an `f64` (PostgreSQL: `int2 * float4`
     // is `float8`); a negative float literal is an `f64` as a positive one.
@@ -124,12 +131,7 @@ fn computed_values_have_postgresql_types_on_both_backends() {
 #[test]
 fn an_annotation_the_statement_does_not_read_binds_nothing() {
     let rows = rows();
-    let sqlite = dunder_tests::sqlite();
-    every_kind::load_sqlite(&sqlite, &rows);
-    let mut pg = dunder_tests::pg();
-    if let Some(db) = pg.as_mut() {
-        every_kind::load_pg(db, &rows);
-    }
+    let (sqlite, mut pg) = loaded(&rows);
     let mut ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
     for (backend, got) in both!(
         sqlite,
@@ -200,12 +202,7 @@ fn close(got: Option<f64>, want: Option<f64>) -> bool {
 #[test]
 fn standard_deviation_and_variance_on_both_backends() {
     let rows = rows();
-    let sqlite = dunder_tests::sqlite();
-    every_kind::load_sqlite(&sqlite, &rows);
-    let mut pg = dunder_tests::pg();
-    if let Some(db) = pg.as_mut() {
-        every_kind::load_pg(db, &rows);
-    }
+    let (sqlite, mut pg) = loaded(&rows);
     let small: Vec<f64> = rows.iter().map(|r| f64::from(r.small)).collect();
     let opt: Vec<f64> = rows.iter().filter_map(|r| r.opt_double).collect();
     let flagged: Vec<f64> = rows

@@ -355,11 +355,7 @@ fn render_one(state: &State, op: &Operation, dialect: Dialect) -> Result<Vec<Str
                 let old = table(state, t)?;
                 let mut new = old.clone();
                 new.columns.retain(|c| c.name != column.name);
-                let sources = new
-                    .columns
-                    .iter()
-                    .map(|c| (c.name.clone(), q(&c.name)))
-                    .collect();
+                let sources = same_columns(&new);
                 out.extend(rebuild(old, &new, sources));
             }
         },
@@ -426,11 +422,7 @@ fn render_one(state: &State, op: &Operation, dialect: Dialect) -> Result<Vec<Str
                     } else {
                         new.unique_together.retain(|g| g != columns);
                     }
-                    let sources = new
-                        .columns
-                        .iter()
-                        .map(|c| (c.name.clone(), q(&c.name)))
-                        .collect();
+                    let sources = same_columns(&new);
                     out.extend(rebuild(old, &new, sources));
                 }
             }
@@ -522,6 +514,14 @@ fn pg_alter(
         out.push(create_index(t, &to.name));
     }
     Ok(out)
+}
+
+/// Each column of `t` read from the column of the same name.
+fn same_columns(t: &TableState) -> Vec<(String, String)> {
+    t.columns
+        .iter()
+        .map(|c| (c.name.clone(), q(&c.name)))
+        .collect()
 }
 
 /// SQLite's table rebuild: the new table under a temporary name, the rows
