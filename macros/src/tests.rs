@@ -734,7 +734,7 @@ fn compile_errors() {
         (quote!(.filter(a = 1 & b = 2)), "`&` binds tighter than `=`"),
         (quote!(.filter(int == 1)), "use `=` as in Django"),
         (quote!(.fliter(int = 1)), "unknown QuerySet method `.fliter()`; did you mean `filter`?"),
-        (quote!(.last()), "`.last()` is not supported by dunder yet"),
+        (quote!(.in_bulk([1, 2])), "`.in_bulk()` is not supported by dunder yet"),
         (quote!([-1..]), "negative indexing is not supported"),
         (quote!([..=3]), "use a half-open range"),
         (quote!([3]), "index with a range"),
@@ -1257,6 +1257,60 @@ fn subqueries() {
         ));
     }
     insta::assert_snapshot!("subqueries", out);
+}
+
+/// `.last()`, `.latest()`, `.earliest()`, `.reverse()`, `.all()`, `.none()`.
+#[test]
+fn queryset_methods() {
+    let cases: Vec<TokenStream> = vec![
+        quote!(.last()),
+        quote!(.order_by(text, -int).last()),
+        quote!(.order_by(-int).reverse()),
+        quote!(.order_by(-int).reverse().reverse()),
+        quote!(.reverse().first()),
+        quote!(.order_by(text).reverse().last()),
+        quote!(.filter(int__gt = 1).latest(date)),
+        quote!(.order_by(text).earliest(-int, date)),
+        quote!(.reverse().latest(date)),
+        quote!(.all().filter(int = 1).all()),
+        quote!(.filter(int = 1).none()),
+        quote!(.none().count()),
+    ];
+    let mut out = String::new();
+    for chain in cases {
+        let c =
+            compile(&schema(), chain.clone()).unwrap_or_else(|e| panic!("`{chain}` failed: {e}"));
+        out.push_str(&format!(
+            "{chain}\n  sqlite:   {}\n  postgres: {}\n",
+            c.sqlite, c.postgres
+        ));
+    }
+    insta::assert_snapshot!("queryset_methods", out);
+    let errors: Vec<(TokenStream, &str)> = vec![
+        (
+            quote!(.latest()),
+            "`.latest()` needs the fields to order by",
+        ),
+        (
+            quote!(.filter(int = 1)[..5].reverse()),
+            "cannot reverse a query once a slice has been taken",
+        ),
+        (
+            quote!(.order_by(int)[..5].last()),
+            "`.last()` cannot follow a slice",
+        ),
+        (
+            quote!(.all()[2..].earliest(int)),
+            "cannot order a query by `.earliest()` once a slice has been taken",
+        ),
+        (quote!(.last().count()), "`.last()` ends the query"),
+        (quote!(.none(1)), "`.none()` takes no arguments"),
+        (quote!(.latest(nope)), "no field `nope`"),
+    ];
+    for (chain, want) in errors {
+        let e = compile(&schema(), chain.clone()).expect_err(&chain.to_string());
+        assert!(e.to_string().contains(want), "`{chain}`: {e}");
+    }
 }
 
 /// The type of each computed value, as PostgreSQL computes it (which

@@ -98,6 +98,15 @@ pub enum TerminalAst {
     Aggregate(Vec<Named>, Span),
     Exists(Span),
     First(Span),
+    /// `.last()`: the first row of the reversed order.
+    Last(Span),
+    /// `.earliest(keys…)` / `.latest(keys…)`: ordered by the keys (latest:
+    /// reversed), the first row, `NotFound` when there is none.
+    Earliest {
+        latest: bool,
+        keys: Vec<OrderKey>,
+        span: Span,
+    },
     Get(Vec<Cond>, Span),
     Update(Vec<Assign>, Span),
     Delete(Span),
@@ -136,6 +145,12 @@ pub enum Op {
         span: Span,
     },
     Distinct(Span),
+    /// `.reverse()`: the order (and `first`/`last`) reversed.
+    Reverse(Span),
+    /// `.all()`: the query as it is.
+    All(Span),
+    /// `.none()`: no row (`WHERE 1 = 0`).
+    None(Span),
     /// `.values(…)` / `.values_list(…)`.
     Values {
         shape: Shape,

@@ -31,6 +31,12 @@ pub(crate) const METHODS: &[&str] = &[
     "count",
     "exists",
     "first",
+    "last",
+    "latest",
+    "earliest",
+    "reverse",
+    "all",
+    "none",
     "get",
     "create",
     "update",
@@ -38,19 +44,7 @@ pub(crate) const METHODS: &[&str] = &[
     "get_or_create",
     "update_or_create",
 ];
-const LATER: &[&str] = &[
-    "bulk_create",
-    "last",
-    "reverse",
-    "only",
-    "defer",
-    "none",
-    "all",
-    "union",
-    "latest",
-    "earliest",
-    "in_bulk",
-];
+const LATER: &[&str] = &["bulk_create", "only", "defer", "union", "in_bulk"];
 
 /// Whether token groups nest deeper than `limit`, and where: iterative, and
 /// stops at the first group past the limit, so any input is cheap to check.
@@ -329,6 +323,42 @@ fn method_op(m: &syn::ExprMethodCall, errors: &mut Errors) -> Option<Op> {
         "first" => {
             no_args(errors);
             Op::Terminal(TerminalAst::First(span))
+        }
+        "last" => {
+            no_args(errors);
+            Op::Terminal(TerminalAst::Last(span))
+        }
+        "reverse" => {
+            no_args(errors);
+            Op::Reverse(span)
+        }
+        "all" => {
+            no_args(errors);
+            Op::All(span)
+        }
+        "none" => {
+            no_args(errors);
+            Op::None(span)
+        }
+        "latest" | "earliest" => {
+            let mut keys = Vec::new();
+            for a in &m.args {
+                match order_key(a) {
+                    Ok(k) => keys.push(k),
+                    Err(e) => errors.push(e),
+                }
+            }
+            if m.args.is_empty() {
+                errors.push(syn::Error::new(
+                    span,
+                    format!("`.{name}()` needs the fields to order by, e.g. `.{name}(published_date)` (a dunder model has no `get_latest_by`)"),
+                ));
+            }
+            Op::Terminal(TerminalAst::Earliest {
+                latest: name == "latest",
+                keys,
+                span,
+            })
         }
         "get" => Op::Terminal(TerminalAst::Get(parse_conds(&m.args, errors), span)),
         "update" => {

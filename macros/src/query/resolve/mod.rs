@@ -109,6 +109,8 @@ impl<'s> Resolver<'s> {
         let mut filters: Vec<Where> = Vec::new();
         let mut order_keys: Option<&Vec<OrderKey>> = None;
         let mut distinct = false;
+        // `.reverse()` (and `last`, `latest`): every order key flipped.
+        let mut reversed = false;
         let mut slice_start: Option<Bound> = None;
         let mut slice_stop: Option<Bound> = None;
         let mut sliced: Option<Span> = None;
@@ -162,6 +164,19 @@ impl<'s> Resolver<'s> {
                     order_keys = Some(keys);
                 }
                 Op::Distinct(_) => distinct = true,
+                Op::Reverse(span) => {
+                    if sliced.is_some() {
+                        self.errors.push(syn::Error::new(
+                            *span,
+                            "cannot reverse a query once a slice has been taken (Django refuses it too)",
+                        ));
+                        continue;
+                    }
+                    reversed = !reversed;
+                }
+                Op::All(_) => {}
+                // No row: an empty OR is false.
+                Op::None(_) => filters.push(Where::Or(Vec::new())),
                 Op::Values { shape, items, span } => {
                     let named_aggregate = self.values(items, &mut outputs);
                     if named_aggregate && !grouped {
@@ -285,7 +300,27 @@ impl<'s> Resolver<'s> {
             }
             Some(TerminalAst::Count(_)) => (Select::Count, Mode::One),
             Some(TerminalAst::Exists(_)) => (Select::Exists, Mode::One),
-            Some(TerminalAst::First(_)) => (rows, Mode::Optional),
+            Some(TerminalAst::First(_) | TerminalAst::Last(_)) => (rows, Mode::Optional),
+            Some(TerminalAst::Earliest {
+                latest, keys, span, ..
+            }) => {
+                if sliced.is_some() {
+                    self.errors.push(syn::Error::new(
+                        *span,
+                        format!(
+                            "cannot order a query by `.{}()` once a slice has been taken (Django refuses it too)",
+                            if *latest { "latest" } else { "earliest" }
+                        ),
+                    ));
+                }
+                // Its own order replaces the query's (Django's `_earliest`);
+                // `latest` is `earliest` reversed.
+                order_keys = Some(keys);
+                if *latest {
+                    reversed = !reversed;
+                }
+                (rows, Mode::One)
+            }
             Some(TerminalAst::GetOrCreate(g)) => {
                 if sliced.is_some() {
                     self.errors.push(syn::Error::new(
@@ -363,7 +398,11 @@ impl<'s> Resolver<'s> {
         if let (Some(row), Some(t)) = (&ast.row, terminal) {
             if !matches!(
                 t,
-                TerminalAst::First(_) | TerminalAst::Get(..) | TerminalAst::Aggregate(..)
+                TerminalAst::First(_)
+                    | TerminalAst::Last(_)
+                    | TerminalAst::Earliest { .. }
+                    | TerminalAst::Get(..)
+                    | TerminalAst::Aggregate(..)
             ) {
                 self.errors.push(syn::Error::new(
                     row.span(),
@@ -389,7 +428,7 @@ impl<'s> Resolver<'s> {
             (true, Some(keys)) => keys.iter().filter_map(|k| self.order_key(k)).collect(),
             _ => Vec::new(),
         };
-        if let (Some(t @ TerminalAst::First(span)), true, true, true) =
+        if let (Some(t @ (TerminalAst::First(span) | TerminalAst::Last(span))), true, true, true) =
             (terminal, order.is_empty(), grouped, values.is_some())
         {
             // Ordering by the primary key would group by it too.
@@ -400,7 +439,9 @@ impl<'s> Resolver<'s> {
                     terminal_name(t)
                 ),
             ));
-        } else if matches!(terminal, Some(TerminalAst::First(_))) && order.is_empty() {
+        } else if matches!(terminal, Some(TerminalAst::First(_) | TerminalAst::Last(_)))
+            && order.is_empty()
+        {
             if let Some(pk) = pk {
                 order.push(OrderBy::column(
                     Col::new(&self.joins.base_alias(), &pk.column),
@@ -408,9 +449,25 @@ impl<'s> Resolver<'s> {
                 ));
             }
         }
+        // `.reverse()`, `.last()` and `.latest()` flip every key (and
+        // `last` of an unordered query is by `-pk`).
+        if let Some(TerminalAst::Last(span)) = terminal {
+            if sliced.is_some() {
+                self.errors.push(syn::Error::new(
+                    *span,
+                    "`.last()` cannot follow a slice: it reverses the order (Django refuses it too)",
+                ));
+            }
+            reversed = !reversed;
+        }
+        if reversed {
+            for o in &mut order {
+                o.desc = !o.desc;
+            }
+        }
         let mut slice = self.slice(slice_start, slice_stop);
         match terminal {
-            Some(TerminalAst::First(_)) => {
+            Some(TerminalAst::First(_) | TerminalAst::Last(_) | TerminalAst::Earliest { .. }) => {
                 slice.limit = match slice.limit {
                     None => Some(SliceValue::Lit(1)),
                     Some(SliceValue::Lit(l)) => Some(SliceValue::Lit(l.min(1))),
@@ -647,6 +704,9 @@ fn terminal_name(t: &TerminalAst) -> &'static str {
         TerminalAst::Aggregate(..) => "aggregate",
         TerminalAst::Exists(_) => "exists",
         TerminalAst::First(_) => "first",
+        TerminalAst::Last(_) => "last",
+        TerminalAst::Earliest { latest: true, .. } => "latest",
+        TerminalAst::Earliest { .. } => "earliest",
         TerminalAst::Get(..) => "get",
         TerminalAst::Update(..) => "update",
         TerminalAst::Delete(_) => "delete",
@@ -704,6 +764,9 @@ fn op_span(op: &Op) -> Span {
         | Op::Annotate(_, span)
         | Op::OrderBy(_, span)
         | Op::Distinct(span)
+        | Op::Reverse(span)
+        | Op::All(span)
+        | Op::None(span)
         | Op::Related { span, .. } => *span,
         Op::Slice(s) => s.span,
         Op::Terminal(
@@ -711,6 +774,8 @@ fn op_span(op: &Op) -> Span {
             | TerminalAst::Aggregate(_, s)
             | TerminalAst::Exists(s)
             | TerminalAst::First(s)
+            | TerminalAst::Last(s)
+            | TerminalAst::Earliest { span: s, .. }
             | TerminalAst::Get(_, s)
             | TerminalAst::Update(_, s)
             | TerminalAst::Delete(s)
