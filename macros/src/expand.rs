@@ -70,9 +70,19 @@ pub fn compile(schemas: &Schemas, chain: TokenStream) -> syn::Result<Outcome> {
     });
     // With optional conditions, a statement per combination: resolved
     // again without the absent ones (and their joins), each numbering its
-    // own placeholders and saying which of the values it takes.
+    // own placeholders and saying which of the values it takes. A run-time
+    // order key multiplies them by the fields and directions it can be.
     let mut variants = Vec::new();
-    if plan.optional == 0 && plan.get_or_create.is_none() && taken.len() < count {
+    let keys = match plan.runtime_order {
+        Some(_) => 2 * schemas.root.fields.len(),
+        None => 1,
+    };
+    let combinations: u64 = if plan.optional > 0 && plan.optional <= resolve::MAX_OPTIONAL {
+        1u64 << plan.optional
+    } else {
+        1
+    };
+    if plan.optional == 0 && keys == 1 && plan.get_or_create.is_none() && taken.len() < count {
         // One statement that takes some of the values.
         variants.push((
             Statement {
@@ -82,15 +92,31 @@ pub fn compile(schemas: &Schemas, chain: TokenStream) -> syn::Result<Outcome> {
             taken,
         ));
     }
-    if plan.optional > 0 && plan.optional <= resolve::MAX_OPTIONAL {
-        let all = (1u64 << plan.optional) - 1;
-        for present in 0..=all {
-            let mut v = match resolve::resolve_variant(schemas, &ast, all & !present) {
-                Err(need) => return Ok(Outcome::Need(need)),
-                Ok(v) => v?,
-            };
-            let take = zero_based(v.renumber());
-            variants.push((Statement::of(&v), take));
+    if combinations > 1 || keys > 1 {
+        let total = combinations as usize * keys;
+        if total > resolve::MAX_VARIANTS {
+            let span = plan
+                .runtime_order
+                .as_ref()
+                .map_or_else(Span::call_site, |e| syn::spanned::Spanned::span(&**e));
+            return Err(syn::Error::new(
+                span,
+                format!(
+                    "this query would be {total} statements ({combinations} combinations of its optional conditions × {keys} fields and directions of the run-time order key); at most {}: use fewer optional conditions",
+                    resolve::MAX_VARIANTS
+                ),
+            ));
+        }
+        let all = combinations - 1;
+        for present in 0..combinations {
+            for key in 0..keys {
+                let mut v = match resolve::resolve_variant(schemas, &ast, all & !present, key) {
+                    Err(need) => return Ok(Outcome::Need(need)),
+                    Ok(v) => v?,
+                };
+                let take = zero_based(v.renumber());
+                variants.push((Statement::of(&v), take));
+            }
         }
     }
     Ok(Outcome::Done(Box::new(Compiled {

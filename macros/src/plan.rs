@@ -888,6 +888,21 @@ pub struct Plan {
     pub filter: Option<Where>,
     pub order: Vec<OrderBy>,
     pub distinct: bool,
+    /// `.distinct(fields…)`: PostgreSQL's `DISTINCT ON (…)` (with
+    /// `distinct`).
+    pub distinct_on: Vec<Operand>,
+    /// `.select_for_update(…)`: `FOR UPDATE` on PostgreSQL, nothing on
+    /// SQLite.
+    pub for_update: Option<ForUpdate>,
+    /// `.in_bulk(…)`: the field its map is keyed by.
+    pub in_bulk: Option<String>,
+    /// `order_by({key})`: the key's expression. The plan is rendered once
+    /// per field and direction it can stand for.
+    pub runtime_order: Option<Box<syn::Expr>>,
+    /// `.union(…)` / `.intersection(…)` / `.difference(…)`: the combined
+    /// queries. The plan's `select`, `outputs`, `slice` and `mode` are the
+    /// combined rows'; its FROM and filter are unused.
+    pub compound: Option<Box<Compound>>,
     pub slice: Slice,
     /// In placeholder order.
     pub bindings: Vec<Binding>,
@@ -914,6 +929,35 @@ pub struct Plan {
     /// is rendered once per combination of them (the variant whose bit `k`
     /// is set has condition `k`).
     pub optional: usize,
+}
+
+/// Queries combined by `UNION` / `INTERSECT` / `EXCEPT`, left to right.
+#[derive(Debug, Clone)]
+pub struct Compound {
+    pub first: Plan,
+    /// Each next query, the operation that combines it, and `ALL`.
+    pub rest: Vec<(crate::query::ast::SetOp, bool, Plan)>,
+    /// ORDER BY of the combined rows: the 1-based position of the column,
+    /// descending, and whether it can be NULL.
+    pub order: Vec<(usize, bool, bool)>,
+}
+
+/// `FOR [NO KEY] UPDATE [OF …] [NOWAIT | SKIP LOCKED]`.
+#[derive(Debug, Clone)]
+pub struct ForUpdate {
+    pub no_key: bool,
+    pub nowait: bool,
+    pub skip_locked: bool,
+    /// The aliases of the tables locked (empty: every table).
+    pub of: Vec<String>,
+}
+
+/// What the connection running a query must be (`dunder::needs`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Needs {
+    Anywhere,
+    PostgresOnly,
+    InTransaction,
 }
 
 /// The statements of a `get_or_create` / `update_or_create` after its `get`.
@@ -947,6 +991,7 @@ impl Plan {
         }
         let bindings = std::mem::take(&mut self.bindings);
         let row = self.row.take();
+        let runtime_order = self.runtime_order.take();
         let mode = self.mode;
         self.select = match select {
             Select::Values(_) => Select::Values(Shape::Struct),
@@ -967,6 +1012,11 @@ impl Plan {
             filter: None,
             order: Vec::new(),
             distinct: false,
+            distinct_on: Vec::new(),
+            for_update: None,
+            in_bulk: None,
+            runtime_order,
+            compound: None,
             slice: Slice::default(),
             bindings,
             get_or_create: None,
@@ -978,6 +1028,17 @@ impl Plan {
             row,
             optional: self.optional,
             subquery: Some(Box::new(self)),
+        }
+    }
+
+    /// What the connection that runs this plan must be.
+    pub fn needs(&self) -> Needs {
+        if !self.distinct_on.is_empty() {
+            Needs::PostgresOnly
+        } else if self.for_update.is_some() {
+            Needs::InTransaction
+        } else {
+            Needs::Anywhere
         }
     }
 
@@ -1000,6 +1061,11 @@ impl Plan {
             filter,
             order: Vec::new(),
             distinct: false,
+            distinct_on: Vec::new(),
+            for_update: None,
+            in_bulk: None,
+            runtime_order: None,
+            compound: None,
             slice: Slice::default(),
             get_or_create: None,
             ..self.clone()
@@ -1148,6 +1214,12 @@ impl Plan {
             }
             if let Some(sub) = &mut p.subquery {
                 plan(sub, refs.params);
+            }
+            if let Some(c) = &mut p.compound {
+                plan(&mut c.first, refs.params);
+                for (_, _, part) in &mut c.rest {
+                    plan(part, refs.params);
+                }
             }
         }
         let mut refs: Vec<&mut usize> = Vec::new();

@@ -734,7 +734,7 @@ fn compile_errors() {
         (quote!(.filter(a = 1 & b = 2)), "`&` binds tighter than `=`"),
         (quote!(.filter(int == 1)), "use `=` as in Django"),
         (quote!(.fliter(int = 1)), "unknown QuerySet method `.fliter()`; did you mean `filter`?"),
-        (quote!(.in_bulk([1, 2])), "`.in_bulk()` is not supported by dunder yet"),
+        (quote!(.only(title)), "`.only()` is not supported by dunder yet"),
         (quote!([-1..]), "negative indexing is not supported"),
         (quote!([..=3]), "use a half-open range"),
         (quote!([3]), "index with a range"),
@@ -1310,6 +1310,308 @@ fn queryset_methods() {
     for (chain, want) in errors {
         let e = compile(&schema(), chain.clone()).expect_err(&chain.to_string());
         assert!(e.to_string().contains(want), "`{chain}`: {e}");
+    }
+}
+
+/// `.in_bulk(…)`, `.distinct(fields…)`, `.select_for_update(…)` and run-time
+/// order keys: their SQL, and each misuse's error.
+#[test]
+fn queryset_more() {
+    let cases: Vec<TokenStream> = vec![
+        quote!(.in_bulk(ids)),
+        quote!(.filter(int__gt = 1).in_bulk()),
+        quote!(.order_by(text, -date).distinct(text)),
+        quote!(.order_by(-date, text).distinct(text, date).values(text, date)),
+        quote!(.order_by(author__name).distinct(author__name)),
+        quote!(.distinct(text).count()),
+        quote!(.distinct(int).distinct()),
+        quote!(.filter(int = 1).select_for_update()),
+        quote!(.select_for_update(nowait = true)[..1]),
+        quote!(.select_for_update(skip_locked = true).first()),
+        quote!(.select_for_update(no_key = true, of = (self))),
+        quote!(.filter(int = 1).select_for_update().update(int = 2)),
+    ];
+    let mut out = String::new();
+    for chain in cases {
+        let c =
+            compile(&schema(), chain.clone()).unwrap_or_else(|e| panic!("`{chain}` failed: {e}"));
+        out.push_str(&format!(
+            "{chain}\n  needs:    {:?}\n  sqlite:   {}\n  postgres: {}\n",
+            c.plan.needs(),
+            c.sqlite,
+            c.postgres
+        ));
+    }
+    // A run-time key: a statement per field and direction.
+    let c = compile(
+        &schema(),
+        quote!(.filter(int__gt = 1).order_by({ key }, pk)[..10]),
+    )
+    .expect("compiles");
+    out.push_str(&format!(
+        "order_by({{key}}, pk): {} statements\n",
+        c.variants.len()
+    ));
+    for (s, _) in c.variants.iter().take(4) {
+        out.push_str(&format!(
+            "  sqlite:   {}\n  postgres: {}\n",
+            s.sqlite, s.postgres
+        ));
+    }
+    insta::assert_snapshot!("queryset_more", out);
+    assert_eq!(c.variants.len(), 2 * schema().fields.len());
+    // With optional conditions: combinations × keys, the key fastest.
+    let c = compile(
+        &schema(),
+        quote!(.filter(int = a?, text = b?).order_by(-date, { key })),
+    )
+    .expect("compiles");
+    assert_eq!(c.variants.len(), 4 * 2 * schema().fields.len());
+    let (last, _) = c.variants.last().expect("variants");
+    assert!(
+        last.sqlite
+            .ends_with(r#"ORDER BY "item"."date" DESC, "item"."editor_id" DESC NULLS FIRST"#),
+        "{}",
+        last.sqlite
+    );
+    assert!(last
+        .sqlite
+        .contains(r#""item"."int" = ?1 AND "item"."text" = ?2"#));
+
+    let errors: Vec<(TokenStream, &str)> = vec![
+        (
+            quote!(.in_bulk(ids, field_name = text)),
+            "`Item.text` is not unique",
+        ),
+        (
+            quote!(.in_bulk(ids, field_name = author)),
+            "`Item.author` is a relation",
+        ),
+        (quote!(.in_bulk(ids, field_name = txt)), "no field `txt`"),
+        (
+            quote!(.in_bulk(ids, by = text)),
+            "`.in_bulk()` takes the keys, then `field_name = field`",
+        ),
+        (
+            quote!([..3].in_bulk()),
+            "`.in_bulk()` cannot follow a slice",
+        ),
+        (
+            quote!(.values(text).in_bulk()),
+            "it cannot follow `.values(…)`",
+        ),
+        (
+            quote!(.order_by(date).distinct(text)),
+            "PostgreSQL needs that order to start with the same fields",
+        ),
+        (
+            quote!(.distinct(text).first()),
+            "PostgreSQL needs that order to start with the same fields",
+        ),
+        (quote!(.distinct(1)), "`.distinct(…)` takes field paths"),
+        (quote!(.distinct(txt)), "no field `txt`"),
+        (
+            quote!(.select_for_update(nowait = true, skip_locked = true)),
+            "`nowait` and `skip_locked` cannot both be set",
+        ),
+        (
+            quote!(.select_for_update().count()),
+            "cannot come before `.count()`",
+        ),
+        (
+            quote!(.select_for_update().get_or_create(text = t)),
+            "it is race-safe without locks",
+        ),
+        (
+            quote!(.distinct().select_for_update()),
+            "cannot lock rows of `.distinct()`",
+        ),
+        (
+            quote!(.values(text).annotate(n = Count(pk)).select_for_update()),
+            "cannot lock rows aggregated into groups",
+        ),
+        (
+            quote!(.select_for_update(of = (author))),
+            "`author` is not one",
+        ),
+        (
+            quote!(.select_for_update(of = (1))),
+            "`of` names `self` (the query's model) and relations it selects",
+        ),
+        (
+            quote!(.select_for_update(wait = true)),
+            "has no option `wait`",
+        ),
+        (
+            quote!(.select_for_update(nowait = 1)),
+            "`nowait` takes `true` or `false`",
+        ),
+        (
+            quote!(.filter((editor__name = n) | (int = 1)).select_for_update()),
+            "PostgreSQL cannot lock the nullable side; name the tables to lock",
+        ),
+        (
+            quote!(.order_by({ a }, { b })),
+            "one key chosen at run time per query",
+        ),
+        (
+            quote!(.order_by({ let x = 1; x })),
+            "a key chosen at run time is one expression in braces",
+        ),
+        (
+            quote!(.order_by(1)),
+            "or `{key}` for a key chosen at run time",
+        ),
+        (
+            quote!(.filter(int = a?, text = b?, date = c?, flag = d?, big = e?, small = f?).order_by({ k })),
+            "at most 512",
+        ),
+    ];
+    for (chain, want) in errors {
+        let e = err(chain.clone());
+        assert!(e.contains(want), "`{chain}`:\n  got:  {e}\n  want: {want}");
+    }
+}
+
+/// `.union(…)`, `.intersection(…)`, `.difference(…)`: the compound
+/// statements, and each misuse's error.
+#[test]
+fn combined_queries() {
+    let cases: Vec<(&str, TokenStream)> = vec![
+        (
+            "Author",
+            quote!(.filter(name = a).union(query!(Author.filter(email__isnull = true)))),
+        ),
+        (
+            "Author",
+            quote!(.filter(name = a).union(query!(Author.filter(name = b)), all = true).order_by(-name)[..5]),
+        ),
+        (
+            "Author",
+            quote!(.values_list(name, flat = true).intersection(query!(Author.filter(born__isnull = false).values_list(name, flat = true)))),
+        ),
+        (
+            "Author",
+            quote!(.values(name).difference(query!(Tag.values(name))).count()),
+        ),
+        (
+            "Author",
+            quote!(.order_by(-born)[..2].union(query!(Author.order_by(name)[..1])).first()),
+        ),
+        (
+            "Author",
+            quote!(.union(query!(Author.filter(name = a))).intersection(query!(Author.filter(name = b))).last()),
+        ),
+        (
+            "Author",
+            quote!(.values(name, email).union(query!(Tag.values(name, email = Upper(F(name))))).exists()),
+        ),
+    ];
+    let mut out = String::new();
+    for (root, chain) in cases {
+        let c = compile_in(model(root), chain.clone())
+            .unwrap_or_else(|e| panic!("{root} `{chain}` failed: {e}"));
+        out.push_str(&format!(
+            "{root} {chain}\n  sqlite:   {}\n  postgres: {}\n",
+            c.sqlite, c.postgres
+        ));
+    }
+    insta::assert_snapshot!("combined_queries", out);
+    let errors: Vec<(&str, TokenStream, &str)> = vec![
+        (
+            "Author",
+            quote!(.union(query!(Tag.filter(name = a)))),
+            "rows of the same model (`Author`)",
+        ),
+        (
+            "Author",
+            quote!(.values(name).union(query!(Author.values(name, email)))),
+            "as many values: the first selects 1, this one 2",
+        ),
+        (
+            "Author",
+            quote!(.values(name).union(query!(Author.values(born)))),
+            "value 1 of this query (`born`) is NaiveDate where the first query's `name` is String",
+        ),
+        (
+            "Author",
+            quote!(.values(name).union(query!(Author))),
+            "all model rows, or all `.values(…)`",
+        ),
+        (
+            "Author",
+            quote!(.union(query!(Author)).filter(name = a)),
+            "after `.union()`, `.intersection()` or `.difference()` come only",
+        ),
+        (
+            "Author",
+            quote!(.union(query!(Author)).order_by(articles__title)),
+            "ordered by their own names",
+        ),
+        (
+            "Author",
+            quote!(.union(query!(Author)).order_by(nope)),
+            "one of id, pk, name, email, born",
+        ),
+        (
+            "Author",
+            quote!(.union(query!(Author.count()))),
+            "reads rows: it cannot end in",
+        ),
+        (
+            "Author",
+            quote!(.select_related(profile_of).union(query!(Author))),
+            "cannot load related rows",
+        ),
+        (
+            "Author",
+            quote!(.union(query!(Author))[..2].union(query!(Author))),
+            "order and slice the combined rows after the last",
+        ),
+        (
+            "Author",
+            quote!(.values(name).union(query!(Author.values(name))).first()),
+            "without the primary key: order them first",
+        ),
+        (
+            "Author",
+            quote!(.union()),
+            "`.union()` needs the queries to combine with",
+        ),
+        (
+            "Author",
+            quote!(.intersection(query!(Author), all = true)),
+            "`.intersection()` takes queries",
+        ),
+        (
+            "Author",
+            quote!(.union(query!(Author)).count().exists()),
+            "`.count()` ends the query",
+        ),
+        (
+            "Article",
+            quote!(.filter(author__in = query!(Author.union(query!(Author)).values(pk)))),
+            "cannot itself combine queries",
+        ),
+        (
+            "Author",
+            quote!(.union(query!(Author.order_by({ k })))),
+            "not a subquery",
+        ),
+    ];
+    for (root, chain, want) in errors {
+        let e = match compile_in(model(root), chain.clone()) {
+            Ok(c) => panic!("{root} `{chain}` compiled to {}", c.sqlite),
+            Err(e) => e
+                .into_iter()
+                .map(|e| e.to_string())
+                .collect::<Vec<_>>()
+                .join("\n"),
+        };
+        assert!(
+            e.contains(want),
+            "{root} `{chain}`:\n  got:  {e}\n  want: {want}"
+        );
     }
 }
 

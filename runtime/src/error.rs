@@ -117,6 +117,22 @@ pub enum Error {
         /// The SQL as given.
         sql: String,
     },
+    /// A name that is not a field of the model, where a field was expected:
+    /// a run-time ordering key (see [`Order`](crate::Order)).
+    #[error("{0}")]
+    UnknownField(#[from] crate::order::UnknownField),
+    /// A query this connection cannot run, found out only at run time on a
+    /// [`Db`](crate::Db) (the other connections refuse it at compile time,
+    /// see [`needs`](crate::needs)): `.distinct(field, …)` on SQLite,
+    /// `.select_for_update()` outside a transaction on PostgreSQL. Nothing
+    /// was sent.
+    #[error("not supported here: {reason}\n  SQL: {sql}")]
+    NotSupported {
+        /// Why.
+        reason: String,
+        /// The query's SQL.
+        sql: String,
+    },
     /// The connection failed or was closed before the transaction's
     /// `COMMIT` was sent (or outside a transaction): a statement that got
     /// this error did not take effect, and a transaction it was part of was
@@ -260,12 +276,13 @@ impl Error {
             | Error::Decode { sql, .. }
             | Error::InvalidValue { sql, .. }
             | Error::InvalidSql { sql, .. }
+            | Error::NotSupported { sql, .. }
             | Error::CommitUnknown { sql, .. }
             | Error::SerializationFailure { sql, .. }
             | Error::Deadlock { sql, .. }
             | Error::Busy { sql, .. }
             | Error::Database { sql, .. } => Some(sql),
-            Error::Connection { .. } | Error::Migration { .. } => None,
+            Error::Connection { .. } | Error::Migration { .. } | Error::UnknownField(_) => None,
         }
     }
 

@@ -206,8 +206,11 @@ mod decode;
 mod error;
 mod exec;
 mod get_or_create;
+mod in_bulk;
 pub mod migrate;
 mod model;
+pub mod needs;
+pub mod order;
 mod param;
 mod prefetch;
 mod query;
@@ -247,10 +250,12 @@ pub use dunder_macros::{embed_migrations, query, Model};
 pub use error::{BackendError, Error, Result};
 pub use exec::{create_table, Executor};
 pub use get_or_create::GetOrCreate;
+pub use in_bulk::InBulk;
 pub use model::{
     create_table_sql, Column, Decode, Dialect, ForeignKey, FromRow, ManyToMany, ManyToManyTable,
     Model, OnDelete, OneToOne, Reverse, ReverseOne, Row, Sql,
 };
+pub use order::{Field, HasFields, Order, UnknownField};
 pub use prefetch::Prefetching;
 pub use query::{All, Command, Mode, One, Optional, Query};
 pub use raw::ToValue;
@@ -273,6 +278,7 @@ pub mod __private {
     pub use crate::decimal::Quantize;
     pub use crate::exec::Cursor;
     pub use crate::get_or_create::GetOrCreateSql;
+    pub use crate::in_bulk::Rows;
     pub use crate::param::*;
     pub use crate::prefetch::{by_key, group, group_of, prefetch_rows, Prefetch};
     pub use crate::query::{Consume, Decoder};

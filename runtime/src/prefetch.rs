@@ -10,7 +10,8 @@ use std::sync::Arc;
 use crate::error::Result;
 use crate::exec::Executor;
 use crate::model::{Dialect, Sql};
-use crate::query::{Decoder, FetchAll, Mode, Query};
+use crate::needs::{Anywhere, RunsOn};
+use crate::query::{All, Decoder, FetchAll, Mode, One, Optional, Query};
 use crate::value::{SqlType, Value};
 
 /// Loads the related rows of `rows` (implemented by `query!` for the
@@ -61,13 +62,13 @@ pub trait Prefetch<T> {
 /// }
 /// ```
 #[must_use = "a query does nothing until it is run: call `fetch_all`, `fetch_one`, `run`, …"]
-pub struct Prefetching<'a, R, M, P> {
-    query: Query<'a, R, M>,
+pub struct Prefetching<'a, R, M, P, N = Anywhere> {
+    query: Query<'a, R, M, N>,
     sql: &'static [&'static Sql],
     _prefetch: PhantomData<fn() -> P>,
 }
 
-impl<R, M, P> std::fmt::Debug for Prefetching<'_, R, M, P> {
+impl<R, M, P, N> std::fmt::Debug for Prefetching<'_, R, M, P, N> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Prefetching")
             .field("query", &self.query)
@@ -76,9 +77,9 @@ impl<R, M, P> std::fmt::Debug for Prefetching<'_, R, M, P> {
     }
 }
 
-impl<'a, R: Decoder, M: Mode, P: Prefetch<R::Row>> Prefetching<'a, R, M, P> {
+impl<'a, R: Decoder, M: Mode, P: Prefetch<R::Row>, N> Prefetching<'a, R, M, P, N> {
     #[doc(hidden)]
-    pub fn __new(query: Query<'a, R, M>, sql: &'static [&'static Sql]) -> Self {
+    pub fn __new(query: Query<'a, R, M, N>, sql: &'static [&'static Sql]) -> Self {
         Prefetching {
             query,
             sql,
@@ -103,31 +104,35 @@ impl<'a, R: Decoder, M: Mode, P: Prefetch<R::Row>> Prefetching<'a, R, M, P> {
 
     /// Runs the query and its prefetch queries; returns what the terminal
     /// asks for, as [`Query::run`].
-    pub fn run<E: Executor>(&self, mut executor: E) -> Result<M::Output<R::Row>> {
-        let mut out = self.query.run(executor.__again())?;
+    pub fn run<E: RunsOn<N>>(&self, mut executor: E) -> Result<M::Output<R::Row>> {
+        self.query.__check(&executor)?;
+        let mut out = self.query.__run_as::<M, _>(executor.__again())?;
         P::prefetch(&mut executor, M::rows_mut(&mut out))?;
         Ok(out)
     }
 
     /// Every row, with its related rows.
-    pub fn fetch_all<E: Executor>(&self, mut executor: E) -> Result<Vec<R::Row>> {
-        let mut rows = self.query.fetch_all(executor.__again())?;
-        P::prefetch(&mut executor, &mut rows)?;
-        Ok(rows)
+    pub fn fetch_all<E: RunsOn<N>>(&self, mut executor: E) -> Result<Vec<R::Row>> {
+        self.query.__check(&executor)?;
+        let mut out = self.query.__run_as::<All, _>(executor.__again())?;
+        P::prefetch(&mut executor, &mut out)?;
+        Ok(out)
     }
 
     /// Exactly one row, with its related rows.
-    pub fn fetch_one<E: Executor>(&self, mut executor: E) -> Result<R::Row> {
-        let mut row = self.query.fetch_one(executor.__again())?;
-        P::prefetch(&mut executor, std::slice::from_mut(&mut row))?;
-        Ok(row)
+    pub fn fetch_one<E: RunsOn<N>>(&self, mut executor: E) -> Result<R::Row> {
+        self.query.__check(&executor)?;
+        let mut out = self.query.__run_as::<One, _>(executor.__again())?;
+        P::prefetch(&mut executor, std::slice::from_mut(&mut out))?;
+        Ok(out)
     }
 
     /// The first row, if any, with its related rows.
-    pub fn fetch_optional<E: Executor>(&self, mut executor: E) -> Result<Option<R::Row>> {
-        let mut row = self.query.fetch_optional(executor.__again())?;
-        P::prefetch(&mut executor, row.as_mut_slice())?;
-        Ok(row)
+    pub fn fetch_optional<E: RunsOn<N>>(&self, mut executor: E) -> Result<Option<R::Row>> {
+        self.query.__check(&executor)?;
+        let mut out = self.query.__run_as::<Optional, _>(executor.__again())?;
+        P::prefetch(&mut executor, out.as_mut_slice())?;
+        Ok(out)
     }
 }
 

@@ -5,6 +5,7 @@ use std::marker::PhantomData;
 use crate::error::{Error, Result};
 use crate::exec::{Cursor, Executor};
 use crate::model::{Dialect, FromRow, Row, Sql};
+use crate::needs::{Anywhere, RunsOn};
 use crate::value::Value;
 
 /// How a query turns a result row into its row type: [`FromRow`] for a
@@ -93,6 +94,9 @@ impl Mode for Optional {
     }
 }
 
+/// What a [`Query`] is over, without owning any of it.
+type Marker<R, M, N> = fn() -> (R, M, N);
+
 /// A query built by `query!`: the SQL for every dialect, fixed at compile
 /// time, and the values bound to its parameters. `R` is the row type, `M`
 /// the [`Mode`] its terminal chose. (With `select_related`, `R` is a decoder
@@ -121,13 +125,13 @@ impl Mode for Optional {
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 #[must_use = "a query does nothing until it is run: call `fetch_all`, `fetch_one`, `run`, …"]
-pub struct Query<'a, R, M = All> {
+pub struct Query<'a, R, M = All, N = Anywhere> {
     sql: &'static Sql,
     params: Vec<Value<'a>>,
-    _row: PhantomData<fn() -> (R, M)>,
+    _row: PhantomData<Marker<R, M, N>>,
 }
 
-impl<R, M> std::fmt::Debug for Query<'_, R, M> {
+impl<R, M, N> std::fmt::Debug for Query<'_, R, M, N> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Query")
             .field("sql", self.sql)
@@ -136,7 +140,7 @@ impl<R, M> std::fmt::Debug for Query<'_, R, M> {
     }
 }
 
-impl<'a, R: Decoder, M: Mode> Query<'a, R, M> {
+impl<'a, R: Decoder, M: Mode, N> Query<'a, R, M, N> {
     #[doc(hidden)]
     #[inline]
     pub fn __new(sql: &'static Sql, params: Vec<Value<'a>>) -> Self {
@@ -159,41 +163,73 @@ impl<'a, R: Decoder, M: Mode> Query<'a, R, M> {
         &self.params
     }
 
+    /// `Error::NotSupported` when `executor` refuses the query at run time
+    /// (see [`needs`](crate::needs)).
+    #[inline]
+    fn check<E: RunsOn<N>>(&self, executor: &E) -> Result<()> {
+        match executor.__refuse() {
+            None => Ok(()),
+            Some(reason) => Err(Error::NotSupported {
+                reason: reason.to_owned(),
+                sql: self.sql.get(executor.dialect()).to_owned(),
+            }),
+        }
+    }
+
     /// Runs the query and returns what its terminal asks for: a `Vec` of rows,
     /// one row (`get()`, `count()`, `exists()`), or an `Option` (`first()`).
     #[inline]
-    pub fn run<E: Executor>(&self, executor: E) -> Result<M::Output<R::Row>> {
+    pub fn run<E: RunsOn<N>>(&self, executor: E) -> Result<M::Output<R::Row>> {
+        self.check(&executor)?;
         M::run::<E, R>(executor, self.sql, &self.params)
     }
 
     /// Every row.
     #[inline]
-    pub fn fetch_all<E: Executor>(&self, executor: E) -> Result<Vec<R::Row>> {
+    pub fn fetch_all<E: RunsOn<N>>(&self, executor: E) -> Result<Vec<R::Row>> {
+        self.check(&executor)?;
         executor.__run(self.sql, &self.params, FetchAll::<R>(PhantomData))
     }
 
     /// Exactly one row: [`Error::NotFound`] when there is none,
     /// [`Error::MultipleRows`] when there are more.
     #[inline]
-    pub fn fetch_one<E: Executor>(&self, executor: E) -> Result<R::Row> {
+    pub fn fetch_one<E: RunsOn<N>>(&self, executor: E) -> Result<R::Row> {
+        self.check(&executor)?;
         executor.__run(self.sql, &self.params, FetchOne::<R>(PhantomData))
     }
 
     /// The first row, if any (the rest are not read).
     #[inline]
-    pub fn fetch_optional<E: Executor>(&self, executor: E) -> Result<Option<R::Row>> {
+    pub fn fetch_optional<E: RunsOn<N>>(&self, executor: E) -> Result<Option<R::Row>> {
+        self.check(&executor)?;
         executor.__run(self.sql, &self.params, FetchOptional::<R>(PhantomData))
     }
 
     /// Streams the rows: each is decoded and handed to `f` as it arrives,
     /// without collecting them. An `Err` from `f` stops the stream and is returned.
     #[inline]
-    pub fn try_for_each<E: Executor, F: FnMut(R::Row) -> Result<()>>(
+    pub fn try_for_each<E: RunsOn<N>, F: FnMut(R::Row) -> Result<()>>(
         &self,
         executor: E,
         f: F,
     ) -> Result<()> {
+        self.check(&executor)?;
         executor.__run(self.sql, &self.params, ForEach::<F, R>(f, PhantomData))
+    }
+
+    /// Runs the query as mode `K` asks, on a connection already checked
+    /// (by a wrapper that runs further queries on it).
+    #[doc(hidden)]
+    #[inline]
+    pub fn __run_as<K: Mode, E: Executor>(&self, executor: E) -> Result<K::Output<R::Row>> {
+        K::run::<E, R>(executor, self.sql, &self.params)
+    }
+
+    #[doc(hidden)]
+    #[inline]
+    pub fn __check<E: RunsOn<N>>(&self, executor: &E) -> Result<()> {
+        self.check(executor)
     }
 }
 

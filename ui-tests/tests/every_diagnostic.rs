@@ -19,6 +19,14 @@ const INTERNAL: &[(&str, &str)] = &[
         "every model has a primary key (the derive refuses one without)",
     ),
     (
+        "has no primary key to map rows by",
+        "every model has a primary key (the derive refuses one without)",
+    ),
+    (
+        "would both be `",
+        "two field names that differ only in underscores (`a_b`, `ab_`) map to one variant; no test model has such a pair",
+    ),
+    (
         "unknown field kind in schema",
         "schema tokens are written by the derive of the same version",
     ),

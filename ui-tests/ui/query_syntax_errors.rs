@@ -19,9 +19,6 @@ fn turbofish() {
 fn arguments_to_count() {
     let _q = query!(Article.count(rating));
 }
-fn distinct_on() {
-    let _q = query!(Article.distinct(title));
-}
 fn empty_part() {
     let _q = query!(Article.filter(title____contains = "x"));
 }

@@ -47,12 +47,43 @@ fn params(plan: &Plan, model: &TokenStream) -> TokenStream {
     let pushes = plan.bindings.iter().map(|b| binding(b, model));
     // Which optional conditions apply: the index of the statement to run.
     let variant = (plan.optional > 0).then(|| quote!(let mut __dunder_variant: usize = 0;));
+    // A run-time order key: which of the statements per field and
+    // direction (after the optional conditions' combination).
+    let key = plan.runtime_order.as_ref().map(|expr| {
+        let span = expr.span();
+        let into = quote_spanned!(span=> ::core::convert::Into::into(#expr));
+        let key = quote! {
+            let __dunder_key: ::dunder::Order<<#model as ::dunder::HasFields>::Field> = #into;
+        };
+        let before = if plan.optional > 0 {
+            quote!(__dunder_variant)
+        } else {
+            quote!(0usize)
+        };
+        quote! {
+            #key
+            let __dunder_variant: usize = #before
+                * (2 * <<#model as ::dunder::HasFields>::Field as ::dunder::Field>::NAMES.len())
+                + __dunder_key.__index();
+        }
+    });
     quote! {
         #[allow(unused_mut)]
         let mut __dunder_params = ::dunder::__private::Vec::with_capacity(#count);
         #variant
         #now
         #(#pushes)*
+        #key
+    }
+}
+
+/// The marker of what the connection running `plan` must be, after a
+/// comma (nothing: the default, `Anywhere`).
+fn needs(plan: &Plan) -> TokenStream {
+    match plan.needs() {
+        Needs::Anywhere => TokenStream::new(),
+        Needs::PostgresOnly => quote!(, ::dunder::needs::PostgresOnly),
+        Needs::InTransaction => quote!(, ::dunder::needs::InTransaction),
     }
 }
 
@@ -71,7 +102,9 @@ pub fn expand(
 ) -> TokenStream {
     let params = params(plan, model);
     // The SQL static, or the variant's (its values taken from every value).
-    let (sql_static, pick) = if let ([(s, take)], 0) = (variants, plan.optional) {
+    let (sql_static, pick) = if let ([(s, take)], 0, None) =
+        (variants, plan.optional, &plan.runtime_order)
+    {
         // One statement that leaves some values out.
         let s = sql(s);
         (
@@ -124,7 +157,8 @@ pub fn expand(
             }};
         }
     };
-    let query = quote!(::dunder::Query::<#row, #mode>::__new(__dunder_sql, __dunder_params));
+    let needs = needs(plan);
+    let query = quote!(::dunder::Query::<#row, #mode #needs>::__new(__dunder_sql, __dunder_params));
     let query = if plan.prefetch.is_empty() {
         query
     } else {
@@ -132,8 +166,18 @@ pub fn expand(
         quote! {{
             #prefetch
             static __DUNDER_PREFETCH: &[&::dunder::Sql] = &[#(&#statics),*];
-            ::dunder::Prefetching::<#row, #mode, __DunderPrefetch>::__new(#query, __DUNDER_PREFETCH)
+            ::dunder::Prefetching::<#row, #mode, __DunderPrefetch #needs>::__new(#query, __DUNDER_PREFETCH)
         }}
+    };
+    // `.in_bulk(…)`: the rows by key.
+    let query = match &plan.in_bulk {
+        None => query,
+        Some(field) => {
+            let field = crate::schema::ident(field);
+            quote! {
+                ::dunder::InBulk::__new(#query, |__r: &#model| ::core::clone::Clone::clone(&__r.#field))
+            }
+        }
     };
     quote! {{
         #sql_static

@@ -1,6 +1,7 @@
 //! `#[derive(Model)]`: struct → model IR → `impl Model`, `impl FromRow`, and
 //! the schema macro of DESIGN §2.
 
+mod fields;
 mod instance;
 mod types;
 
@@ -172,7 +173,10 @@ fn fallback(input: &DeriveInput, ir: &ModelIr) -> TokenStream {
     let instance_methods = valid_pk.map(|_| instance::methods(schema, name));
     let new_type = new_type(input, schema, fields);
     let schema_macro = emit_schema_macro(&input.vis, name, schema);
+    let field_enum = fields::field_enum(input, schema).unwrap_or_else(|e| e.to_compile_error());
     quote! {
+        #field_enum
+
         impl ::dunder::FromRow for #name {
             fn from_row<R: ::dunder::Row>(_: &R) -> ::dunder::Result<Self> {
                 ::core::result::Result::Err(::dunder::Error::NotFound {
@@ -672,6 +676,7 @@ fn read_model(input: &DeriveInput, id: &str) -> syn::Result<(ModelIr, Option<syn
                 fname.clone()
             }
         });
+        let plain_unique = unique && target_tokens.is_none();
         fields.push(FieldIr {
             schema: FieldSchema {
                 name: fname,
@@ -683,7 +688,9 @@ fn read_model(input: &DeriveInput, id: &str) -> syn::Result<(ModelIr, Option<syn
                 auto_now: auto_now.is_some(),
                 auto_now_update,
                 target: target_tokens,
-                unique: one_to_one,
+                // `#[dunder(unique)]` on a plain column too (`in_bulk`
+                // keys by it); on a relation, unique means one-to-one.
+                unique: one_to_one || plain_unique,
                 decimal,
             },
             ident: fident.clone(),
@@ -1250,7 +1257,10 @@ fn emit(input: &DeriveInput, ir: &ModelIr) -> TokenStream {
     });
     let relations = relation_checks(name, fields, links);
     let schema_macro = emit_schema_macro(&input.vis, name, schema);
+    let field_enum = fields::field_enum(input, schema).unwrap_or_else(|e| e.to_compile_error());
     quote! {
+        #field_enum
+
         impl ::dunder::FromRow for #name {
             #[inline]
             fn from_row<R: ::dunder::Row>(row: &R) -> ::dunder::Result<Self> {

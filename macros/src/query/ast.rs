@@ -41,6 +41,20 @@ pub enum Cond {
 pub struct OrderKey {
     pub desc: bool,
     pub parts: Vec<Part>,
+    /// `{expr}`: a key chosen at run time (an `Order<ModelField>`); `parts`
+    /// is empty until a variant of the query substitutes a field.
+    pub runtime: Option<Box<syn::Expr>>,
+}
+
+/// `.select_for_update(nowait = …, skip_locked = …, no_key = …, of = (…))`.
+#[derive(Debug, Clone)]
+pub struct ForUpdateAst {
+    pub nowait: bool,
+    pub skip_locked: bool,
+    pub no_key: bool,
+    /// `of = (self, author)`: the tables locked (`None`: every table).
+    pub of: Option<Vec<Vec<Part>>>,
+    pub span: Span,
 }
 
 /// A slice bound: a literal (rendered inline) or a Rust expression (bound).
@@ -108,6 +122,12 @@ pub enum TerminalAst {
         span: Span,
     },
     Get(Vec<Cond>, Span),
+    /// `.in_bulk(ids, field_name = f)` / `.in_bulk()`: rows by key.
+    InBulk {
+        ids: Option<Box<syn::Expr>>,
+        field: Option<Part>,
+        span: Span,
+    },
     Update(Vec<Assign>, Span),
     Delete(Span),
     Create(Vec<Assign>, Span),
@@ -128,6 +148,14 @@ pub struct GetOrCreateAst {
     pub span: Span,
 }
 
+/// The set operations of `.union`, `.intersection`, `.difference`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SetOp {
+    Union,
+    Intersection,
+    Difference,
+}
+
 #[derive(Debug, Clone)]
 pub enum Op {
     /// `.filter(…)` (`negate: false`) or `.exclude(…)` (`negate: true`).
@@ -144,7 +172,22 @@ pub enum Op {
         paths: Vec<Vec<Part>>,
         span: Span,
     },
-    Distinct(Span),
+    /// `.distinct()`, or `.distinct(field, …)` (PostgreSQL's DISTINCT ON).
+    Distinct {
+        fields: Vec<Vec<Part>>,
+        span: Span,
+    },
+    /// `.select_for_update(…)`.
+    ForUpdate(ForUpdateAst),
+    /// `.union(query!(…), …, all = true)`, `.intersection(…)`,
+    /// `.difference(…)`: the rows of the query so far combined with the
+    /// others'.
+    Combine {
+        op: SetOp,
+        parts: Vec<SubqueryAst>,
+        all: bool,
+        span: Span,
+    },
     /// `.reverse()`: the order (and `first`/`last`) reversed.
     Reverse(Span),
     /// `.all()`: the query as it is.

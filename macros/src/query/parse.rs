@@ -22,12 +22,16 @@ pub(crate) const METHODS: &[&str] = &[
     "exclude",
     "order_by",
     "distinct",
+    "select_for_update",
     "values",
     "values_list",
     "annotate",
     "aggregate",
     "select_related",
     "prefetch_related",
+    "union",
+    "intersection",
+    "difference",
     "count",
     "exists",
     "first",
@@ -38,13 +42,14 @@ pub(crate) const METHODS: &[&str] = &[
     "all",
     "none",
     "get",
+    "in_bulk",
     "create",
     "update",
     "delete",
     "get_or_create",
     "update_or_create",
 ];
-const LATER: &[&str] = &["bulk_create", "only", "defer", "union", "in_bulk"];
+const LATER: &[&str] = &["bulk_create", "only", "defer"];
 
 /// Whether token groups nest deeper than `limit`, and where: iterative, and
 /// stops at the first group past the limit, so any input is cheap to check.
@@ -283,13 +288,71 @@ fn method_op(m: &syn::ExprMethodCall, errors: &mut Errors) -> Option<Op> {
             }
         }
         "distinct" => {
-            if let Some(a) = m.args.first() {
+            let mut fields = Vec::new();
+            for a in &m.args {
+                match single_ident(a).map(parts) {
+                    Some(Ok(p)) => fields.push(p),
+                    Some(Err(e)) => errors.push(e),
+                    None => errors.push(syn::Error::new(
+                        a.span(),
+                        "`.distinct(…)` takes field paths (PostgreSQL's DISTINCT ON), e.g. `.distinct(author)`, or nothing",
+                    )),
+                }
+            }
+            Op::Distinct { fields, span }
+        }
+        "select_for_update" => Op::ForUpdate(for_update(m, errors)),
+        "union" | "intersection" | "difference" => {
+            let op = match name.as_str() {
+                "union" => SetOp::Union,
+                "intersection" => SetOp::Intersection,
+                _ => SetOp::Difference,
+            };
+            let mut parts = Vec::new();
+            let mut all = false;
+            for a in &m.args {
+                if let Some(sub) = subquery(a) {
+                    match sub {
+                        Ok(s) => parts.push(s),
+                        Err(e) => errors.push(e),
+                    }
+                    continue;
+                }
+                match named(a) {
+                    Some(n) if n.name.name == "all" && op == SetOp::Union => match &n.value {
+                        Expr::Lit(syn::ExprLit {
+                            lit: Lit::Bool(b), ..
+                        }) => all = b.value,
+                        other => errors.push(syn::Error::new(
+                            other.span(),
+                            "`all` takes `true` or `false`",
+                        )),
+                    },
+                    _ => errors.push(syn::Error::new(
+                        a.span(),
+                        format!(
+                            "`.{name}()` takes queries, `query!(Model.filter(…))`{}",
+                            if op == SetOp::Union {
+                                ", then `all = true` to keep duplicates"
+                            } else {
+                                ""
+                            }
+                        ),
+                    )),
+                }
+            }
+            if m.args.is_empty() {
                 errors.push(syn::Error::new(
-                    a.span(),
-                    "`.distinct()` takes no arguments (DISTINCT ON fields is not supported)",
+                    span,
+                    format!("`.{name}()` needs the queries to combine with, e.g. `.{name}(query!(Article.filter(rating = 5)))`"),
                 ));
             }
-            Op::Distinct(span)
+            Op::Combine {
+                op,
+                parts,
+                all,
+                span,
+            }
         }
         "values" | "values_list" => values(m, name == "values_list", errors),
         "annotate" => {
@@ -361,6 +424,36 @@ fn method_op(m: &syn::ExprMethodCall, errors: &mut Errors) -> Option<Op> {
             })
         }
         "get" => Op::Terminal(TerminalAst::Get(parse_conds(&m.args, errors), span)),
+        "in_bulk" => {
+            let mut ids = None;
+            let mut field = None;
+            for (i, a) in m.args.iter().enumerate() {
+                match named(a) {
+                    Some(n) if n.name.name == "field_name" => match single_ident(&n.value) {
+                        Some(ident) => {
+                            field = Some(Part {
+                                name: crate::schema::unraw(ident),
+                                span: ident.span(),
+                            })
+                        }
+                        None => errors.push(syn::Error::new(
+                            n.value.span(),
+                            "`field_name` takes a field name: `field_name = slug`",
+                        )),
+                    },
+                    Some(n) => errors.push(syn::Error::new(
+                        n.name.span,
+                        format!("`.in_bulk()` takes the keys, then `field_name = field`; `{}` is neither", n.name.name),
+                    )),
+                    None if i == 0 => ids = Some(Box::new(a.clone())),
+                    None => errors.push(syn::Error::new(
+                        a.span(),
+                        "`.in_bulk()` takes the keys (an array, slice, `Vec` or iterator), then `field_name = field`",
+                    )),
+                }
+            }
+            Op::Terminal(TerminalAst::InBulk { ids, field, span })
+        }
         "update" => {
             let mut assigns = Vec::new();
             for a in &m.args {
@@ -422,6 +515,73 @@ fn method_op(m: &syn::ExprMethodCall, errors: &mut Errors) -> Option<Op> {
             return None;
         }
     })
+}
+
+/// `.select_for_update(nowait = true, skip_locked = true, no_key = true,
+/// of = (self, author))`.
+fn for_update(m: &syn::ExprMethodCall, errors: &mut Errors) -> ForUpdateAst {
+    let mut out = ForUpdateAst {
+        nowait: false,
+        skip_locked: false,
+        no_key: false,
+        of: None,
+        span: m.method.span(),
+    };
+    for a in &m.args {
+        let Some(n) = named(a) else {
+            errors.push(syn::Error::new(
+                a.span(),
+                "`.select_for_update()` takes `nowait = true`, `skip_locked = true`, `no_key = true` or `of = (self, relation, …)`",
+            ));
+            continue;
+        };
+        let flag = |errors: &mut Errors| match &n.value {
+            Expr::Lit(syn::ExprLit {
+                lit: Lit::Bool(b), ..
+            }) => b.value,
+            other => {
+                errors.push(syn::Error::new(
+                    other.span(),
+                    format!("`{}` takes `true` or `false`", n.name.name),
+                ));
+                false
+            }
+        };
+        match n.name.name.as_str() {
+            "nowait" => out.nowait = flag(errors),
+            "skip_locked" => out.skip_locked = flag(errors),
+            "no_key" => out.no_key = flag(errors),
+            "of" => {
+                let items: Vec<&Expr> = match &n.value {
+                    Expr::Tuple(t) => t.elems.iter().collect(),
+                    Expr::Paren(p) => vec![&*p.expr],
+                    other => vec![other],
+                };
+                let mut of = Vec::new();
+                for item in items {
+                    match item {
+                        Expr::Path(p) if p.path.is_ident("self") => of.push(Vec::new()),
+                        other => match single_ident(other).map(parts) {
+                            Some(Ok(p)) => of.push(p),
+                            Some(Err(e)) => errors.push(e),
+                            None => errors.push(syn::Error::new(
+                                other.span(),
+                                "`of` names `self` (the query's model) and relations it selects, e.g. `of = (self, author)`",
+                            )),
+                        },
+                    }
+                }
+                out.of = Some(of);
+            }
+            other => errors.push(syn::Error::new(
+                n.name.span,
+                format!(
+                    "`.select_for_update()` has no option `{other}`: it takes `nowait`, `skip_locked`, `no_key` and `of`"
+                ),
+            )),
+        }
+    }
+    out
 }
 
 /// `name = expression, …` (`.annotate(…)`, `.aggregate(…)`).
@@ -826,6 +986,22 @@ fn assign(e: &Expr) -> syn::Result<Assign> {
 }
 
 fn order_key(e: &Expr) -> syn::Result<OrderKey> {
+    // `{expr}`: chosen at run time.
+    if let Expr::Block(b) = e {
+        if b.label.is_none() && b.attrs.is_empty() {
+            if let [syn::Stmt::Expr(inner, None)] = b.block.stmts.as_slice() {
+                return Ok(OrderKey {
+                    desc: false,
+                    parts: Vec::new(),
+                    runtime: Some(Box::new(inner.clone())),
+                });
+            }
+        }
+        return Err(syn::Error::new(
+            e.span(),
+            "a key chosen at run time is one expression in braces: `{sort}`, where `sort` is a `dunder::Order<ModelField>`",
+        ));
+    }
     let (desc, inner) = match e {
         Expr::Unary(u) if matches!(u.op, UnOp::Neg(_)) => (true, &*u.expr),
         other => (false, other),
@@ -834,10 +1010,11 @@ fn order_key(e: &Expr) -> syn::Result<OrderKey> {
         Some(ident) => Ok(OrderKey {
             desc,
             parts: parts(ident)?,
+            runtime: None,
         }),
         None => Err(syn::Error::new(
             e.span(),
-            "expected a field name, or `-field` for descending order",
+            "expected a field name, `-field` for descending order, or `{key}` for a key chosen at run time (a `dunder::Order<ModelField>`)",
         )),
     }
 }

@@ -28,6 +28,9 @@ pub trait Dialect {
     fn nulls(&self, desc: bool) -> &'static str;
     /// `LIMIT`/`OFFSET` (`None`: absent).
     fn limit_offset(&self, limit: Option<String>, offset: Option<String>) -> String;
+    /// Row locks (`SELECT … FOR UPDATE`): PostgreSQL has them; on SQLite
+    /// `select_for_update()` adds nothing, as in Django.
+    fn row_locks(&self) -> bool;
     /// An aggregate's result as `kind` where the database's own type
     /// differs (PostgreSQL: `SUM` of `bigint` is `numeric`, `AVG` of
     /// integers is `numeric`).
@@ -158,6 +161,10 @@ impl Dialect for Sqlite {
         format!("{lhs} IN rarray({list})")
     }
 
+    fn row_locks(&self) -> bool {
+        false
+    }
+
     fn nulls(&self, desc: bool) -> &'static str {
         if desc {
             " NULLS FIRST"
@@ -260,6 +267,10 @@ impl Dialect for Postgres {
 
     fn in_list(&self, lhs: &str, list: &str, _kind: Kind) -> String {
         format!("{lhs} = ANY({list})")
+    }
+
+    fn row_locks(&self) -> bool {
+        true
     }
 
     fn nulls(&self, _desc: bool) -> &'static str {

@@ -177,7 +177,16 @@ impl Renderer<'_> {
     fn select(&self, columns: &str, with_order: bool) -> String {
         let plan = self.plan;
         let mut sql = String::from("SELECT ");
-        if plan.distinct {
+        if !plan.distinct_on.is_empty() {
+            // PostgreSQL only: the query never runs on SQLite (its type
+            // says so), whose text keeps the same form.
+            let keys: Vec<String> = plan
+                .distinct_on
+                .iter()
+                .map(|o| self.operand(o, false))
+                .collect();
+            sql.push_str(&format!("DISTINCT ON ({}) ", keys.join(", ")));
+        } else if plan.distinct {
             sql.push_str("DISTINCT ");
         }
         sql.push_str(columns);
@@ -200,17 +209,25 @@ impl Renderer<'_> {
         }
         if with_order && !plan.order.is_empty() {
             sql.push_str(" ORDER BY ");
+            // A key ordered by twice counts once (Django's `get_order_by`
+            // drops repeats too): `order_by({key}, pk)` with `key` the pk.
+            let mut seen: Vec<String> = Vec::new();
             let keys: Vec<String> = plan
                 .order
                 .iter()
-                .map(|o| {
+                .filter_map(|o| {
+                    let operand = self.operand(&o.operand, false);
+                    if seen.contains(&operand) {
+                        return None;
+                    }
+                    seen.push(operand.clone());
                     let dir = if o.desc { " DESC" } else { " ASC" };
                     let nulls = if o.operand.nullable {
                         self.d.nulls(o.desc)
                     } else {
                         ""
                     };
-                    format!("{}{dir}{nulls}", self.operand(&o.operand, false))
+                    Some(format!("{operand}{dir}{nulls}"))
                 })
                 .collect();
             sql.push_str(&keys.join(", "));
@@ -223,6 +240,23 @@ impl Renderer<'_> {
             plan.slice.limit.as_ref().map(value),
             plan.slice.offset.as_ref().map(value),
         ));
+        if let (Some(f), true) = (&plan.for_update, self.d.row_locks()) {
+            sql.push_str(if f.no_key {
+                " FOR NO KEY UPDATE"
+            } else {
+                " FOR UPDATE"
+            });
+            if !f.of.is_empty() {
+                let of: Vec<String> = f.of.iter().map(|a| quote(a)).collect();
+                sql.push_str(" OF ");
+                sql.push_str(&of.join(", "));
+            }
+            if f.nowait {
+                sql.push_str(" NOWAIT");
+            } else if f.skip_locked {
+                sql.push_str(" SKIP LOCKED");
+            }
+        }
         sql
     }
 
@@ -230,6 +264,9 @@ impl Renderer<'_> {
         let plan = self.plan;
         if let Some(write) = &plan.write {
             return self.write(write);
+        }
+        if let Some(c) = &plan.compound {
+            return self.compound(c);
         }
         // Counting rows that are not the table's rows (distinct, sliced or
         // grouped) counts the rows of the query as a subquery.
@@ -253,6 +290,77 @@ impl Renderer<'_> {
             Select::Exists => {
                 format!("SELECT EXISTS({})", self.select(&self.row_columns(), true))
             }
+        }
+    }
+
+    /// `first UNION [ALL] second … [ORDER BY n …] [LIMIT …]`, counted or
+    /// tested for a row as the plan's select says. A part with a slice of
+    /// its own is `SELECT * FROM (…)` (SQLite takes no LIMIT in a part of a
+    /// compound, nor parentheses); a change of operation wraps what came
+    /// before, so `a.union(b).intersection(c)` is `(a ∪ b) ∩ c` on both
+    /// backends (PostgreSQL's INTERSECT binds tighter than UNION, SQLite's
+    /// does not).
+    fn compound(&self, c: &Compound) -> String {
+        let part = |p: &Plan, n: usize| {
+            let sql = render(p, self.d);
+            if p.slice.is_empty() {
+                sql
+            } else {
+                format!("SELECT * FROM ({sql}) AS {}", quote(&format!("__part{n}")))
+            }
+        };
+        let mut body = part(&c.first, 0);
+        let mut last: Option<crate::query::ast::SetOp> = None;
+        for (i, (op, all, p)) in c.rest.iter().enumerate() {
+            if last.is_some_and(|l| l != *op) {
+                body = format!(
+                    "SELECT * FROM ({body}) AS {}",
+                    quote(&format!("__combined{i}"))
+                );
+            }
+            last = Some(*op);
+            let keyword = match op {
+                crate::query::ast::SetOp::Union if *all => " UNION ALL ",
+                crate::query::ast::SetOp::Union => " UNION ",
+                crate::query::ast::SetOp::Intersection => " INTERSECT ",
+                crate::query::ast::SetOp::Difference => " EXCEPT ",
+            };
+            body.push_str(keyword);
+            body.push_str(&part(p, i + 1));
+        }
+        let plan = self.plan;
+        let sliced = !plan.slice.is_empty();
+        let ordered = |mut sql: String| {
+            if !c.order.is_empty() {
+                let keys: Vec<String> = c
+                    .order
+                    .iter()
+                    .map(|(pos, desc, nullable)| {
+                        let dir = if *desc { " DESC" } else { " ASC" };
+                        let nulls = if *nullable { self.d.nulls(*desc) } else { "" };
+                        format!("{pos}{dir}{nulls}")
+                    })
+                    .collect();
+                sql.push_str(" ORDER BY ");
+                sql.push_str(&keys.join(", "));
+            }
+            let value = |v: &SliceValue| match v {
+                SliceValue::Lit(n) => n.to_string(),
+                SliceValue::Param(p) => self.d.slice_placeholder(*p),
+            };
+            sql.push_str(&self.d.limit_offset(
+                plan.slice.limit.as_ref().map(value),
+                plan.slice.offset.as_ref().map(value),
+            ));
+            sql
+        };
+        match plan.select {
+            Select::Count if sliced => {
+                format!("SELECT COUNT(*) FROM ({}) AS \"subquery\"", ordered(body))
+            }
+            Select::Count => format!("SELECT COUNT(*) FROM ({body}) AS \"subquery\""),
+            Select::Exists => format!("SELECT EXISTS({})", ordered(body)),
+            Select::Model | Select::Values(_) => ordered(body),
         }
     }
 

@@ -198,6 +198,8 @@ pub mod relations {
     #[derive(Model, Debug, Clone, PartialEq)]
     pub struct Tag {
         pub id: i64,
+        /// Unique: `in_bulk(…, field_name = name)` keys by it.
+        #[dunder(unique)]
         pub name: String,
         /// Reverse of the many-to-many `Post.tags`.
         #[dunder(related = tags)]

@@ -5,6 +5,7 @@ use proc_macro2::Span;
 use syn::spanned::Spanned;
 use syn::Expr;
 
+mod combine;
 mod filter;
 mod get_or_create;
 mod project;
@@ -17,7 +18,7 @@ pub use relations::{Need, Schemas};
 use super::ast::*;
 use super::parse::Errors;
 use crate::plan::*;
-use crate::schema::ModelSchema;
+use crate::schema::{FieldKind, ModelSchema};
 use relations::Joins;
 
 struct Resolver<'s> {
@@ -54,23 +55,34 @@ struct Resolver<'s> {
     /// `k`: condition `k`): their values are bound, their conditions and
     /// joins are not made.
     absent: u64,
+    /// Which field and direction a run-time order key (`{key}`) stands for
+    /// in this variant: field `order_variant / 2`, descending when odd.
+    order_variant: usize,
+    /// The run-time order key met, if any.
+    runtime_order: Option<Box<Expr>>,
 }
 
 /// Resolves a query against its model and the related models it reaches.
 /// `Err(Need)`: the schema of a related model is needed first.
 pub fn resolve(schemas: &Schemas, ast: &QueryAst) -> Result<syn::Result<Plan>, Need> {
-    resolve_variant(schemas, ast, 0)
+    resolve_variant(schemas, ast, 0, 0)
 }
 
 /// At most this many optional conditions in one query (a statement per
 /// combination: 64).
 pub const MAX_OPTIONAL: usize = 6;
 
-/// [`resolve`] without the optional conditions whose bits `absent` has.
+/// At most this many statements for one query (its optional conditions'
+/// combinations times the fields and directions of a run-time order key).
+pub const MAX_VARIANTS: usize = 512;
+
+/// [`resolve`] without the optional conditions whose bits `absent` has, a
+/// run-time order key standing for field and direction `order_variant`.
 pub fn resolve_variant(
     schemas: &Schemas,
     ast: &QueryAst,
     absent: u64,
+    order_variant: usize,
 ) -> Result<syn::Result<Plan>, Need> {
     let mut r = Resolver {
         schemas,
@@ -88,6 +100,8 @@ pub fn resolve_variant(
         values_names: None,
         outer: Vec::new(),
         absent,
+        order_variant,
+        runtime_order: None,
     };
     let plan = r.plan(ast);
     match r.need {
@@ -106,9 +120,19 @@ impl<'s> Resolver<'s> {
     }
 
     fn plan(&mut self, ast: &QueryAst) -> Plan {
+        if let Some(at) = ast
+            .ops
+            .iter()
+            .position(|op| matches!(op, Op::Combine { .. }))
+        {
+            return self.compound(ast, at);
+        }
         let mut filters: Vec<Where> = Vec::new();
         let mut order_keys: Option<&Vec<OrderKey>> = None;
         let mut distinct = false;
+        // `.distinct(fields…)`: PostgreSQL's DISTINCT ON.
+        let mut distinct_on: Option<(&Vec<Vec<Part>>, Span)> = None;
+        let mut for_update: Option<&ForUpdateAst> = None;
         // `.reverse()` (and `last`, `latest`): every order key flipped.
         let mut reversed = false;
         let mut slice_start: Option<Bound> = None;
@@ -163,7 +187,14 @@ impl<'s> Resolver<'s> {
                     // writing ignore the order (and so its joins).
                     order_keys = Some(keys);
                 }
-                Op::Distinct(_) => distinct = true,
+                Op::Distinct { fields, span } => {
+                    distinct = true;
+                    // A later call replaces an earlier one, as in Django.
+                    distinct_on = (!fields.is_empty()).then_some((fields, *span));
+                }
+                Op::ForUpdate(f) => for_update = Some(f),
+                // `plan` hands a query with one to `compound`.
+                Op::Combine { .. } => {}
                 Op::Reverse(span) => {
                     if sliced.is_some() {
                         self.errors.push(syn::Error::new(
@@ -242,6 +273,8 @@ impl<'s> Resolver<'s> {
 
         let mut write = None;
         let mut get_or_create = None;
+        // `.in_bulk(…)`: the field its map is keyed by.
+        let mut in_bulk: Option<String> = None;
         // `.aggregate(…)` over a subquery: the rows it reads.
         let mut over_subquery: Option<(Select, Vec<Output>)> = None;
         // Rows of the model, or of `.values(…)`.
@@ -370,6 +403,40 @@ impl<'s> Resolver<'s> {
                 get_or_create = self.get_or_create(g, plain);
                 (Select::Model, Mode::One)
             }
+            Some(TerminalAst::InBulk { ids, field, span }) => {
+                if sliced.is_some() {
+                    self.errors.push(syn::Error::new(
+                        *span,
+                        "`.in_bulk()` cannot follow a slice (Django refuses it too): filter instead",
+                    ));
+                }
+                if let Some((_, vspan)) = values {
+                    self.errors.push(syn::Error::new(
+                        vspan,
+                        "`.in_bulk()` maps keys to model rows: it cannot follow `.values(…)`",
+                    ));
+                }
+                in_bulk = self.in_bulk_key(field.as_ref(), *span);
+                if let (Some(ids), Some(key)) = (ids, &in_bulk) {
+                    let span = ids.span();
+                    let leaf = Cond::Leaf(LeafAst {
+                        parts: vec![
+                            Part {
+                                name: key.clone(),
+                                span,
+                            },
+                            Part {
+                                name: "in".to_owned(),
+                                span,
+                            },
+                        ],
+                        value: (**ids).clone(),
+                    });
+                    self.group += 1;
+                    filters.extend(self.cond(&leaf, false));
+                }
+                (rows, Mode::All)
+            }
             Some(TerminalAst::Get(conds, span)) => {
                 if sliced.is_some() {
                     self.errors.push(syn::Error::new(
@@ -423,7 +490,9 @@ impl<'s> Resolver<'s> {
         let sliced_query = slice_start.is_some() || slice_stop.is_some();
         let counting = matches!(select, Select::Count | Select::Exists)
             || matches!(terminal, Some(TerminalAst::Aggregate(..)));
-        let keep_order = write.is_none() && (sliced_query || !counting);
+        // DISTINCT ON keeps its order too: which row of each group is kept
+        // depends on it (Django's `clear_ordering(force=False)`).
+        let keep_order = write.is_none() && (sliced_query || distinct_on.is_some() || !counting);
         let mut order: Vec<OrderBy> = match (keep_order, order_keys) {
             (true, Some(keys)) => keys.iter().filter_map(|k| self.order_key(k)).collect(),
             _ => Vec::new(),
@@ -465,6 +534,10 @@ impl<'s> Resolver<'s> {
                 o.desc = !o.desc;
             }
         }
+        let distinct_on = match distinct_on {
+            Some((fields, span)) => self.distinct_on(fields, &order, span),
+            None => Vec::new(),
+        };
         let mut slice = self.slice(slice_start, slice_stop);
         match terminal {
             Some(TerminalAst::First(_) | TerminalAst::Last(_) | TerminalAst::Earliest { .. }) => {
@@ -527,10 +600,23 @@ impl<'s> Resolver<'s> {
         }
         let mut from = std::mem::replace(&mut self.joins, Joins::new("")).from;
         choose_joins(&mut from, filter.as_ref());
+        let for_update = match for_update {
+            Some(f) => self.for_update(
+                f,
+                &ForUpdateContext {
+                    terminal,
+                    grouped,
+                    distinct,
+                    from: &from,
+                    related: &related,
+                },
+            ),
+            None => None,
+        };
         // DISTINCT selects the keys it is ordered by (PostgreSQL requires
         // it; Django does it on every backend).
         let base = from.base().alias.clone();
-        let extra_select = if distinct {
+        let extra_select = if distinct && distinct_on.is_empty() {
             let selected = |c: &Operand| {
                 match select {
                 Select::Values(_) => outputs.iter().any(|o| {
@@ -570,6 +656,11 @@ impl<'s> Resolver<'s> {
             filter,
             order,
             distinct,
+            distinct_on,
+            for_update,
+            in_bulk,
+            runtime_order: self.runtime_order.take(),
+            compound: None,
             slice,
             bindings: std::mem::take(&mut self.bindings),
             get_or_create,
@@ -647,6 +738,9 @@ impl<'s> Resolver<'s> {
     }
 
     fn order_key(&mut self, key: &OrderKey) -> Option<OrderBy> {
+        if let Some(expr) = &key.runtime {
+            return self.runtime_order_key(expr);
+        }
         let mut joins = std::mem::replace(&mut self.joins, Joins::new(""));
         let walked = self.walk(&mut joins, &key.parts, None, false);
         self.joins = joins;
@@ -698,7 +792,274 @@ impl<'s> Resolver<'s> {
     }
 }
 
-fn terminal_name(t: &TerminalAst) -> &'static str {
+/// What `select_for_update` is checked against.
+struct ForUpdateContext<'p> {
+    terminal: Option<&'p TerminalAst>,
+    grouped: bool,
+    distinct: bool,
+    from: &'p From,
+    related: &'p [Selected],
+}
+
+impl Resolver<'_> {
+    /// `{key}` of `order_by`: the field and direction of this variant.
+    fn runtime_order_key(&mut self, expr: &Expr) -> Option<OrderBy> {
+        if self.runtime_order.is_some() {
+            self.errors.push(syn::Error::new(
+                expr.span(),
+                "one key chosen at run time per query: each is a statement per field and direction, written at compile time (add fixed keys around it, e.g. `.order_by({sort}, pk)`)",
+            ));
+            return None;
+        }
+        if !self.outer.is_empty() {
+            self.errors.push(syn::Error::new(
+                expr.span(),
+                "a key chosen at run time orders the query itself, not a subquery",
+            ));
+            return None;
+        }
+        self.runtime_order = Some(Box::new(expr.clone()));
+        let fields = &self.schema.fields;
+        let field = fields.get(self.order_variant / 2).or(fields.first())?;
+        let key = OrderKey {
+            desc: self.order_variant % 2 == 1,
+            parts: vec![Part {
+                name: field.name.clone(),
+                span: expr.span(),
+            }],
+            runtime: None,
+        };
+        self.order_key(&key)
+    }
+
+    /// The key of `.in_bulk()`'s map: the primary key, or a unique field.
+    fn in_bulk_key(&mut self, field: Option<&Part>, span: Span) -> Option<String> {
+        let f = match field {
+            None => match self.schema.primary_key() {
+                Some(pk) => pk,
+                None => {
+                    self.errors.push(syn::Error::new(
+                        span,
+                        format!("`{}` has no primary key to map rows by", self.schema.name),
+                    ));
+                    return None;
+                }
+            },
+            Some(part) if part.name == "pk" => self.schema.primary_key()?,
+            Some(part) => match self.field(part) {
+                Ok(f) => f,
+                Err(e) => {
+                    self.errors.push(e);
+                    return None;
+                }
+            },
+        };
+        let at = field.map_or(span, |p| p.span);
+        if f.target.is_some() {
+            self.errors.push(syn::Error::new(
+                at,
+                format!(
+                    "`.in_bulk()` maps rows by a plain column: `{}.{}` is a relation",
+                    self.schema.name, f.name
+                ),
+            ));
+            return None;
+        }
+        if !(f.primary_key || f.unique) {
+            self.errors.push(syn::Error::new(
+                at,
+                format!(
+                    "`.in_bulk()` maps each key to one row: `{}.{}` is not unique (mark it `#[dunder(unique)]`, or map by the primary key; Django refuses it too)",
+                    self.schema.name, f.name
+                ),
+            ));
+            return None;
+        }
+        if matches!(f.kind, FieldKind::F32 | FieldKind::F64) {
+            self.errors.push(syn::Error::new(
+                at,
+                format!(
+                    "`.in_bulk()` keys its map by `{}.{}`, a float, which cannot be a `HashMap` key",
+                    self.schema.name, f.name
+                ),
+            ));
+            return None;
+        }
+        Some(f.name.clone())
+    }
+
+    /// `.distinct(fields…)`: the DISTINCT ON keys, checked against the
+    /// order (PostgreSQL needs it to start with them).
+    fn distinct_on(&mut self, fields: &[Vec<Part>], order: &[OrderBy], span: Span) -> Vec<Operand> {
+        if !self.outer.is_empty() {
+            self.errors.push(syn::Error::new(
+                span,
+                "`.distinct(field, …)` (DISTINCT ON) is not supported in a subquery",
+            ));
+            return Vec::new();
+        }
+        let keys: Vec<Operand> = fields
+            .iter()
+            .filter_map(|p| {
+                self.order_key(&OrderKey {
+                    desc: false,
+                    parts: p.clone(),
+                    runtime: None,
+                })
+                .map(|o| o.operand)
+            })
+            .collect();
+        if keys.len() < fields.len() || order.is_empty() {
+            return keys;
+        }
+        let same = |a: &Operand, b: &Operand| a.col == b.col && a.transforms == b.transforms;
+        let lead = order.get(..keys.len()).is_some_and(|lead| {
+            lead.iter()
+                .all(|o| keys.iter().any(|k| same(k, &o.operand)))
+                && keys
+                    .iter()
+                    .all(|k| lead.iter().any(|o| same(k, &o.operand)))
+        });
+        if !lead {
+            let names: Vec<String> = fields
+                .iter()
+                .map(|p| {
+                    p.iter()
+                        .map(|x| x.name.as_str())
+                        .collect::<Vec<_>>()
+                        .join("__")
+                })
+                .collect();
+            self.errors.push(syn::Error::new(
+                span,
+                format!(
+                    "`.distinct({0})` is DISTINCT ON, which keeps the first row of each group in the query's order: PostgreSQL needs that order to start with the same fields, e.g. `.order_by({0}, …)` (a `.first()`/`.last()` of an unordered query orders by pk)",
+                    names.join(", ")
+                ),
+            ));
+        }
+        keys
+    }
+
+    /// `.select_for_update(…)`: PostgreSQL's row locks, checked where
+    /// PostgreSQL (or Django) would refuse them.
+    fn for_update(&mut self, f: &ForUpdateAst, cx: &ForUpdateContext<'_>) -> Option<ForUpdate> {
+        let refuse = |this: &mut Self, msg: String| {
+            this.errors.push(syn::Error::new(f.span, msg));
+            None
+        };
+        if !self.outer.is_empty() {
+            return refuse(
+                self,
+                "`.select_for_update()` locks the rows of the query itself, not of a subquery"
+                    .to_owned(),
+            );
+        }
+        if f.nowait && f.skip_locked {
+            return refuse(self, "`nowait` and `skip_locked` cannot both be set (Django refuses it too): wait for no lock, or skip the locked rows".to_owned());
+        }
+        match cx.terminal {
+            Some(TerminalAst::Update(..) | TerminalAst::Delete(_)) => {
+                // The write locks the rows it changes; nothing to add.
+                return None;
+            }
+            Some(
+                t @ (TerminalAst::Count(_)
+                | TerminalAst::Aggregate(..)
+                | TerminalAst::GetOrCreate(_)
+                | TerminalAst::Create(..)),
+            ) => {
+                let name = terminal_name(t);
+                let why = if matches!(t, TerminalAst::GetOrCreate(_)) {
+                    "it is race-safe without locks (`INSERT … ON CONFLICT`, then a read)"
+                } else {
+                    "PostgreSQL cannot lock the rows of an aggregate"
+                };
+                return refuse(
+                    self,
+                    format!("`.select_for_update()` cannot come before `.{name}()`: {why}"),
+                );
+            }
+            _ => {}
+        }
+        if cx.grouped {
+            return refuse(self, "`.select_for_update()` cannot lock rows aggregated into groups (PostgreSQL refuses FOR UPDATE with GROUP BY)".to_owned());
+        }
+        if cx.distinct {
+            return refuse(self, "`.select_for_update()` cannot lock rows of `.distinct()` (PostgreSQL refuses FOR UPDATE with DISTINCT)".to_owned());
+        }
+        let mut of = Vec::new();
+        match &f.of {
+            None => {
+                if cx
+                    .from
+                    .tables
+                    .iter()
+                    .any(|t| t.join.as_ref().is_some_and(|j| j.kind == JoinKind::Left))
+                {
+                    return refuse(self, "`.select_for_update()` of a query with an outer join (a nullable relation it selects or filters through): PostgreSQL cannot lock the nullable side; name the tables to lock, e.g. `of = (self)`".to_owned());
+                }
+            }
+            Some(paths) => {
+                for path in paths {
+                    let alias = if path.is_empty() {
+                        Some(cx.from.base().alias.clone())
+                    } else {
+                        let mut nodes = cx.related;
+                        let mut alias = None;
+                        for part in path {
+                            match nodes.iter().find(|n| n.field == part.name) {
+                                Some(n) => {
+                                    alias = Some(n.alias.clone());
+                                    nodes = &n.children;
+                                }
+                                None => {
+                                    alias = None;
+                                    break;
+                                }
+                            }
+                        }
+                        alias
+                    };
+                    let Some(alias) = alias else {
+                        let name = path
+                            .iter()
+                            .map(|x| x.name.as_str())
+                            .collect::<Vec<_>>()
+                            .join("__");
+                        self.errors.push(syn::Error::new(
+                            path[0].span,
+                            format!("`of` names `self` and relations the query selects with `.select_related(…)`: `{name}` is not one (Django refuses it too)"),
+                        ));
+                        continue;
+                    };
+                    let outer = cx.from.tables.iter().any(|t| {
+                        t.alias == alias
+                            && t.join.as_ref().is_some_and(|j| j.kind == JoinKind::Left)
+                    });
+                    if outer {
+                        self.errors.push(syn::Error::new(
+                            path[0].span,
+                            "PostgreSQL cannot lock the nullable side of an outer join: this relation can be absent",
+                        ));
+                        continue;
+                    }
+                    if !of.contains(&alias) {
+                        of.push(alias);
+                    }
+                }
+            }
+        }
+        Some(ForUpdate {
+            no_key: f.no_key,
+            nowait: f.nowait,
+            skip_locked: f.skip_locked,
+            of,
+        })
+    }
+}
+
+pub(super) fn terminal_name(t: &TerminalAst) -> &'static str {
     match t {
         TerminalAst::Count(_) => "count",
         TerminalAst::Aggregate(..) => "aggregate",
@@ -708,6 +1069,7 @@ fn terminal_name(t: &TerminalAst) -> &'static str {
         TerminalAst::Earliest { latest: true, .. } => "latest",
         TerminalAst::Earliest { .. } => "earliest",
         TerminalAst::Get(..) => "get",
+        TerminalAst::InBulk { .. } => "in_bulk",
         TerminalAst::Update(..) => "update",
         TerminalAst::Delete(_) => "delete",
         TerminalAst::Create(..) => "create",
@@ -723,7 +1085,7 @@ fn bound_expr(b: Bound) -> Expr {
     }
 }
 
-fn compose_slices(
+pub(super) fn compose_slices(
     start: Option<Bound>,
     stop: Option<Bound>,
     s: &SliceAst,
@@ -757,18 +1119,20 @@ fn compose_slices(
     ))
 }
 
-fn op_span(op: &Op) -> Span {
+pub(super) fn op_span(op: &Op) -> Span {
     match op {
         Op::Filter { span, .. }
         | Op::Values { span, .. }
         | Op::Annotate(_, span)
         | Op::OrderBy(_, span)
-        | Op::Distinct(span)
+        | Op::Distinct { span, .. }
         | Op::Reverse(span)
         | Op::All(span)
         | Op::None(span)
         | Op::Related { span, .. } => *span,
         Op::Slice(s) => s.span,
+        Op::ForUpdate(f) => f.span,
+        Op::Combine { span, .. } => *span,
         Op::Terminal(
             TerminalAst::Count(s)
             | TerminalAst::Aggregate(_, s)
@@ -777,6 +1141,7 @@ fn op_span(op: &Op) -> Span {
             | TerminalAst::Last(s)
             | TerminalAst::Earliest { span: s, .. }
             | TerminalAst::Get(_, s)
+            | TerminalAst::InBulk { span: s, .. }
             | TerminalAst::Update(_, s)
             | TerminalAst::Delete(s)
             | TerminalAst::Create(_, s),
