@@ -173,6 +173,18 @@ impl Renderer<'_> {
         sql
     }
 
+    /// ` LIMIT … OFFSET …` of a slice (empty: none).
+    fn limit_offset(&self, slice: &Slice) -> String {
+        let value = |v: &SliceValue| match v {
+            SliceValue::Lit(n) => n.to_string(),
+            SliceValue::Param(p) => self.d.slice_placeholder(*p),
+        };
+        self.d.limit_offset(
+            slice.limit.as_ref().map(value),
+            slice.offset.as_ref().map(value),
+        )
+    }
+
     /// `SELECT [DISTINCT] cols FROM … [WHERE …] [ORDER BY …] [LIMIT …]`
     fn select(&self, columns: &str, with_order: bool) -> String {
         let plan = self.plan;
@@ -232,14 +244,7 @@ impl Renderer<'_> {
                 .collect();
             sql.push_str(&keys.join(", "));
         }
-        let value = |v: &SliceValue| match v {
-            SliceValue::Lit(n) => n.to_string(),
-            SliceValue::Param(p) => self.d.slice_placeholder(*p),
-        };
-        sql.push_str(&self.d.limit_offset(
-            plan.slice.limit.as_ref().map(value),
-            plan.slice.offset.as_ref().map(value),
-        ));
+        sql.push_str(&self.limit_offset(&plan.slice));
         if let (Some(f), true) = (&plan.for_update, self.d.row_locks()) {
             sql.push_str(if f.no_key {
                 " FOR NO KEY UPDATE"
@@ -344,14 +349,7 @@ impl Renderer<'_> {
                 sql.push_str(" ORDER BY ");
                 sql.push_str(&keys.join(", "));
             }
-            let value = |v: &SliceValue| match v {
-                SliceValue::Lit(n) => n.to_string(),
-                SliceValue::Param(p) => self.d.slice_placeholder(*p),
-            };
-            sql.push_str(&self.d.limit_offset(
-                plan.slice.limit.as_ref().map(value),
-                plan.slice.offset.as_ref().map(value),
-            ));
+            sql.push_str(&self.limit_offset(&plan.slice));
             sql
         };
         match plan.select {

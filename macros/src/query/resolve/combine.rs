@@ -107,19 +107,11 @@ impl Resolver<'_> {
                 // Moved into every query above.
                 Op::All(_) | Op::Values { .. } => {}
                 Op::Slice(s) => {
-                    if sliced.is_some() {
-                        match super::compose_slices(slice_start.take(), slice_stop.take(), s) {
-                            Ok((a, b)) => {
-                                slice_start = a;
-                                slice_stop = b;
-                            }
-                            Err(e) => self.errors.push(e),
-                        }
-                    } else {
-                        slice_start = s.start.clone();
-                        slice_stop = s.stop.clone();
+                    if let Err(e) =
+                        super::add_slice(&mut slice_start, &mut slice_stop, &mut sliced, s)
+                    {
+                        self.errors.push(e);
                     }
-                    sliced = Some(s.span);
                 }
                 Op::Terminal(
                     t @ (TerminalAst::Count(_)

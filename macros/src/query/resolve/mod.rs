@@ -253,19 +253,9 @@ impl<'s> Resolver<'s> {
                     }
                 }
                 Op::Slice(s) => {
-                    if sliced.is_some() {
-                        match compose_slices(slice_start.take(), slice_stop.take(), s) {
-                            Ok((a, b)) => {
-                                slice_start = a;
-                                slice_stop = b;
-                            }
-                            Err(e) => self.errors.push(e),
-                        }
-                    } else {
-                        slice_start = s.start.clone();
-                        slice_stop = s.stop.clone();
+                    if let Err(e) = add_slice(&mut slice_start, &mut slice_stop, &mut sliced, s) {
+                        self.errors.push(e);
                     }
-                    sliced = Some(s.span);
                 }
                 Op::Terminal(t) => terminal = Some(t),
             }
@@ -1085,7 +1075,26 @@ fn bound_expr(b: Bound) -> Expr {
     }
 }
 
-pub(super) fn compose_slices(
+/// A slice taken (again): the bounds so far composed with `s`'s.
+pub(super) fn add_slice(
+    start: &mut Option<Bound>,
+    stop: &mut Option<Bound>,
+    sliced: &mut Option<Span>,
+    s: &SliceAst,
+) -> syn::Result<()> {
+    let was_sliced = sliced.replace(s.span).is_some();
+    if was_sliced {
+        let (a, b) = compose_slices(start.take(), stop.take(), s)?;
+        *start = a;
+        *stop = b;
+    } else {
+        *start = s.start.clone();
+        *stop = s.stop.clone();
+    }
+    Ok(())
+}
+
+fn compose_slices(
     start: Option<Bound>,
     stop: Option<Bound>,
     s: &SliceAst,
