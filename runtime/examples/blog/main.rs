@@ -12,7 +12,7 @@ use dunder::rusqlite::Connection;
 
 mod models;
 
-use models::{Article, Author, Tag};
+use models::{Article, ArticleField, Author, Tag};
 
 fn show<T: std::fmt::Debug>(label: &str, sql: &str, rows: T) {
     println!("\n# {label}\n  SQL:  {sql}\n  rows: {rows:#?}");
@@ -256,6 +256,44 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         "optional conditions (title not given, rating >= 4)",
         q.sql(Dialect::Sqlite),
         q.run(&conn)?,
+    );
+
+    // A sort order from outside (`?sort=-rating`): parsed into the field
+    // enum, it picks one of the statements written at compile time.
+    let sort: dunder::Order<ArticleField> = "-rating".parse()?;
+    let q = query!(Article
+        .order_by({ sort }, title)
+        .values_list(title, flat = true));
+    show(
+        "ordered by a key chosen at run time (\"-rating\")",
+        q.sql(Dialect::Sqlite),
+        q.fetch_all(&conn)?,
+    );
+    if let Err(e) = "-ratnig".parse::<dunder::Order<ArticleField>>() {
+        println!("  a wrong name is an error: {e}");
+    }
+
+    let q = query!(Author.in_bulk([1, 2, 99]));
+    let by_id = q.run(&conn)?;
+    let mut names: Vec<(i64, &str)> = by_id.iter().map(|(k, a)| (*k, a.name.as_str())).collect();
+    names.sort();
+    show(
+        "in_bulk([1, 2, 99]): rows by key",
+        q.sql(Dialect::Sqlite),
+        names,
+    );
+
+    let q = query!(Article
+        .filter(rating__gte = 5)
+        .values_list(title, flat = true)
+        .union(query!(Article
+            .filter(published_date__year = 2023)
+            .values_list(title, flat = true)))
+        .order_by(title));
+    show(
+        "union of two queries",
+        q.sql(Dialect::Sqlite),
+        q.fetch_all(&conn)?,
     );
 
     let q = query!(Article
