@@ -5,6 +5,11 @@
 //! * `$OUT_DIR/projection_cases.rs`: the projection and aggregate corpus
 //!   (`conformance/projection_cases.json`), included by
 //!   `tests/projection_conformance.rs` (see `build/projection.rs`);
+//! * `$OUT_DIR/queryset_cases.rs`: the QuerySet-method corpus
+//!   (`conformance/queryset_cases.json`: union/intersection/difference,
+//!   DISTINCT ON, first/last/latest/earliest, reverse, none, in_bulk,
+//!   run-time ordering), included by `tests/queryset_conformance.rs` (see
+//!   `build/queryset.rs`);
 //! * `$OUT_DIR/differential_cases.rs`: random filter trees for
 //!   `tests/differential.rs`, over one table and across relations (see
 //!   `build/differential.rs`; `DUNDER_DIFF_SEED`, `DUNDER_DIFF_CASES`,
@@ -21,6 +26,8 @@ mod conformance;
 mod differential;
 #[path = "build/projection.rs"]
 mod projection;
+#[path = "build/queryset.rs"]
+mod queryset;
 
 fn main() {
     let manifest = Path::new(env!("CARGO_MANIFEST_DIR"));
@@ -49,6 +56,17 @@ fn main() {
         projection::generate(&cases),
     )
     .expect("write projection_cases.rs");
+
+    println!("cargo:rerun-if-changed=build/queryset.rs");
+    let cases_path = manifest.join("conformance/queryset_cases.json");
+    println!("cargo:rerun-if-changed={}", cases_path.display());
+    let cases = std::fs::read_to_string(&cases_path)
+        .unwrap_or_else(|e| panic!("read {}: {e}", cases_path.display()));
+    std::fs::write(
+        out_dir.join("queryset_cases.rs"),
+        queryset::generate(&cases),
+    )
+    .expect("write queryset_cases.rs");
 
     println!("cargo:rerun-if-changed=build/differential.rs");
     println!("cargo:rerun-if-env-changed=DUNDER_DIFF_SEED");

@@ -304,7 +304,8 @@ impl Resolver<'_> {
                     return;
                 }
                 for (i, (o, p)) in outputs.iter_mut().zip(&part.outputs).enumerate() {
-                    if o.kind != p.kind {
+                    // A foreign key's value is its target's `i64` key.
+                    if o.kind.value_kind() != p.kind.value_kind() {
                         err(self, format!(
                             "value {} of this query (`{}`) is {} where the first query's `{}` is {}: combined values must have the same types",
                             i + 1,
