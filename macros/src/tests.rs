@@ -1506,6 +1506,14 @@ fn combined_queries() {
             "Author",
             quote!(.values(name, email).union(query!(Tag.values(name, email = Upper(F(name))))).exists()),
         ),
+        (
+            "Author",
+            quote!(.union(query!(Author.filter(name = a))).latest(born, -name)),
+        ),
+        (
+            "Author",
+            quote!(.filter(name = a).union(query!(Author)).in_bulk()),
+        ),
     ];
     let mut out = String::new();
     for (root, chain) in cases {
@@ -1577,6 +1585,21 @@ fn combined_queries() {
             "Author",
             quote!(.union()),
             "`.union()` needs the queries to combine with",
+        ),
+        (
+            "Author",
+            quote!(.union(query!(Author)).in_bulk([1])),
+            "combined rows cannot be filtered",
+        ),
+        (
+            "Author",
+            quote!(.union(query!(Author))[..2].latest(born)),
+            "cannot order a query by `.latest()` once a slice",
+        ),
+        (
+            "Author",
+            quote!(.values(name).union(query!(Author.values(name))).in_bulk()),
+            "it cannot follow `.values(…)`",
         ),
         (
             "Author",

@@ -18,7 +18,8 @@
 //!   `.reverse()`/`.last()`/`.latest()`/`.in_bulk()`, `in_bulk` by a
 //!   non-unique field, `.filter()` after a combination, an order of combined
 //!   rows through a relation or by a name they do not select, `.latest()`/
-//!   `.earliest()`/`.in_bulk()` of combined rows, `.first()`/`.last()` of
+//!   `.earliest()` of combined rows through a relation, `.in_bulk(keys)` of
+//!   combined rows, `.first()`/`.last()` of
 //!   unordered combined values without the pk, a DISTINCT ON whose order
 //!   does not start with its fields); no code is generated;
 //! * otherwise **generated**: one function running the query; a query with
@@ -484,11 +485,10 @@ fn translate(case: &Map<String, Value>) -> Gen<Translated> {
         {
             let (name, v) = t.iter().next().expect("one key");
             let keys = strings(v, name)?;
-            if combined {
+            if combined && keys.iter().any(|k| k.contains("__")) {
                 return rejected(format!(
-                    "`.{name}()` of combined rows: after a combination dunder allows only values, \
-                     order_by, a slice, reverse, count, exists, first and last \
-                     (ui/query_combine_errors.rs)"
+                    "`.{name}()` of combined rows through a relation: they are ordered by their \
+                     own names (ui/query_combine_errors.rs)"
                 ));
             }
             if sliced {
@@ -509,10 +509,10 @@ fn translate(case: &Map<String, Value>) -> Gen<Translated> {
                     return pending("unknown options", format!("in_bulk option `{k}`"));
                 }
             }
-            if combined {
+            if combined && !matches!(t.get("in_bulk"), Some(Value::Null)) {
                 return rejected(
-                    "`.in_bulk()` of combined rows: after a combination dunder allows only \
-                     values, order_by, a slice, reverse, count, exists, first and last",
+                    "`.in_bulk(keys)` of combined rows: it filters them, and combined rows \
+                     cannot be filtered (Django: NotSupportedError; ui/query_combine_errors.rs)",
                 );
             }
             if sliced {

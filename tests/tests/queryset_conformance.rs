@@ -569,8 +569,12 @@ fn generator_classifies_what_dunder_refuses() {
             "through a relation",
         ),
         (
-            json!({"combine": union, "terminal": {"latest": ["id"]}}),
-            "of combined rows",
+            json!({"combine": union, "terminal": {"latest": ["author__name"]}}),
+            "of combined rows through a relation",
+        ),
+        (
+            json!({"combine": union, "terminal": {"in_bulk": [1]}}),
+            "combined rows cannot be filtered",
         ),
         (
             json!({"values_list": ["title"], "combine": [{"op": "union", "with": {"values_list": ["title"]}}],

@@ -17,6 +17,7 @@ fn main() {
     let _q = query!(Author.union(query!(Author)).order_by(articles__title));
     let _q = query!(Author.union(query!(Author))[..2].union(query!(Author)));
     let _q = query!(Author.values(name).union(query!(Author.values(name))).first());
+    let _q = query!(Author.union(query!(Author)).in_bulk([1, 2]));
     // The arguments.
     let _q = query!(Author.union());
     let _q = query!(Author.union(query!(Author), all = 1));

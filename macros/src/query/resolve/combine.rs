@@ -117,11 +117,13 @@ impl Resolver<'_> {
                     t @ (TerminalAst::Count(_)
                     | TerminalAst::Exists(_)
                     | TerminalAst::First(_)
-                    | TerminalAst::Last(_)),
+                    | TerminalAst::Last(_)
+                    | TerminalAst::Earliest { .. }
+                    | TerminalAst::InBulk { .. }),
                 ) => terminal = Some(t),
                 other => self.errors.push(syn::Error::new(
                     super::op_span(other),
-                    "after `.union()`, `.intersection()` or `.difference()` come only `.values(…)`/`.values_list(…)` (selected in each query), `.order_by(…)` (by the rows' names), a slice, `.reverse()`, `.count()`, `.exists()`, `.first()` and `.last()` (Django allows no more); filter each query before combining them",
+                    "after `.union()`, `.intersection()` or `.difference()` come only `.values(…)`/`.values_list(…)` (selected in each query), `.order_by(…)` (by the rows' names), a slice, `.reverse()`, `.count()`, `.exists()`, `.first()`, `.last()`, `.latest(…)`, `.earliest(…)` and `.in_bulk()` (Django allows no more); filter each query before combining them",
                 )),
             }
         }
@@ -160,6 +162,10 @@ impl Resolver<'_> {
                 .collect(),
         };
         let find = |name: &str| names.iter().find(|(n, _, _)| n == name).cloned();
+        // `latest`/`earliest` order by their own keys instead.
+        if let Some(TerminalAst::Earliest { keys, span, .. }) = terminal {
+            order_keys = Some((keys, *span));
+        }
         let mut order: Vec<(usize, bool, bool)> = Vec::new();
         if let Some((keys, span)) = order_keys {
             for k in keys {
@@ -180,6 +186,7 @@ impl Resolver<'_> {
                 }
             }
         }
+        let mut in_bulk = None;
         let (select, mode) = match terminal {
             None => (first.select, Mode::All),
             Some(TerminalAst::Count(_)) => (Select::Count, Mode::One),
@@ -208,6 +215,44 @@ impl Resolver<'_> {
                 }
                 (first.select, Mode::Optional)
             }
+            Some(TerminalAst::Earliest { latest, span, .. }) => {
+                if sliced.is_some() {
+                    self.errors.push(syn::Error::new(
+                        *span,
+                        format!(
+                            "cannot order a query by `.{}()` once a slice has been taken (Django refuses it too)",
+                            if *latest { "latest" } else { "earliest" }
+                        ),
+                    ));
+                }
+                if *latest {
+                    reversed = !reversed;
+                }
+                (first.select, Mode::One)
+            }
+            Some(TerminalAst::InBulk { ids, field, span }) => {
+                if let Some(ids) = ids {
+                    self.errors.push(syn::Error::new(
+                        syn::spanned::Spanned::span(&**ids),
+                        "`.in_bulk(keys)` filters by the keys, and combined rows cannot be filtered (Django raises too): give no keys, `.in_bulk()`, or filter each query",
+                    ));
+                }
+                if sliced.is_some() {
+                    self.errors.push(syn::Error::new(
+                        *span,
+                        "`.in_bulk()` cannot follow a slice (Django refuses it too): filter instead",
+                    ));
+                }
+                if first.select == Select::Model {
+                    in_bulk = self.in_bulk_key(field.as_ref(), *span);
+                } else {
+                    self.errors.push(syn::Error::new(
+                        *span,
+                        "`.in_bulk()` maps keys to model rows: it cannot follow `.values(…)`",
+                    ));
+                }
+                (first.select, Mode::All)
+            }
             Some(_) => (first.select, Mode::All),
         };
         if reversed {
@@ -216,7 +261,10 @@ impl Resolver<'_> {
             }
         }
         let mut slice = self.slice(slice_start, slice_stop);
-        if matches!(terminal, Some(TerminalAst::First(_) | TerminalAst::Last(_))) {
+        if matches!(
+            terminal,
+            Some(TerminalAst::First(_) | TerminalAst::Last(_) | TerminalAst::Earliest { .. })
+        ) {
             slice.limit = match slice.limit {
                 None => Some(SliceValue::Lit(1)),
                 Some(SliceValue::Lit(l)) => Some(SliceValue::Lit(l.min(1))),
@@ -238,6 +286,7 @@ impl Resolver<'_> {
             bindings: std::mem::take(&mut self.bindings),
             row: ast.row.as_ref().map(|p| quote::quote!(#p)),
             optional: self.optional_slots,
+            in_bulk,
             compound: Some(Box::new(Compound { first, rest, order })),
             ..shell
         }
