@@ -8,6 +8,7 @@
 //! [`MAX_ROWS`] rows or 32,766 parameters, with several inside a savepoint;
 //! so a failure leaves no row behind on either backend.
 
+use crate::create::Source;
 use crate::model::Sql;
 use crate::value::{SqlType, Value};
 
@@ -18,22 +19,28 @@ pub const MAX_ROWS: usize = 1000;
 /// SQLite's limit on the parameters of one statement.
 const MAX_PARAMS: usize = 32_766;
 
-/// The statements of one model's `bulk_create`.
+/// The statements of one model's `bulk_create` and `bulk_insert`.
 #[doc(hidden)]
 #[derive(Debug)]
 pub struct BulkInsert {
     /// SQLite: the INSERT of one row (`DEFAULT VALUES` when no column is
     /// given). PostgreSQL: the UNNEST statement that inserts any number (a
-    /// `generate_series` of the row count when no column is given).
+    /// `generate_series` of the row count when no column is given). Both
+    /// `RETURNING` what the database computes (`sources`), if anything.
     pub one: Sql,
+    /// The same without `RETURNING` (`bulk_insert`).
+    pub one_plain: Sql,
     /// SQLite: `INSERT INTO "t" ("a", "b") VALUES `.
     pub sqlite_head: &'static str,
     /// SQLite: the placeholders of one row, `(?, ?)`.
     pub sqlite_row: &'static str,
-    /// SQLite: ` RETURNING "id", "a", "b"`.
+    /// SQLite: ` RETURNING "id"` (what the database computes), or nothing.
     pub sqlite_tail: &'static str,
     /// The SQL type of each inserted column, in order.
     pub types: &'static [SqlType],
+    /// Where each column of the model comes from: the row's values
+    /// (`Sent(i)`: the `i`-th inserted column) or the `RETURNING` row.
+    pub sources: &'static [Source],
 }
 
 impl BulkInsert {
@@ -51,8 +58,14 @@ impl BulkInsert {
         }
     }
 
-    /// The SQLite INSERT of `n` rows.
-    pub(crate) fn sqlite_text(&self, n: usize) -> String {
+    /// Whether the INSERT returns anything.
+    #[inline]
+    pub(crate) fn returns(&self) -> bool {
+        crate::create::returns(self.sources)
+    }
+
+    /// The SQLite INSERT of `n` rows (`RETURNING` when `returning`).
+    pub(crate) fn sqlite_text(&self, n: usize, returning: bool) -> String {
         let mut s = String::with_capacity(
             self.sqlite_head.len() + n * (self.sqlite_row.len() + 2) + self.sqlite_tail.len(),
         );
@@ -63,7 +76,9 @@ impl BulkInsert {
             }
             s.push_str(self.sqlite_row);
         }
-        s.push_str(self.sqlite_tail);
+        if returning {
+            s.push_str(self.sqlite_tail);
+        }
         s
     }
 

@@ -537,15 +537,15 @@ fn run_text<C: postgres::GenericClient, K: Consume>(
     consume.consume(&mut cursor).map_err(|e| e.with_sql(text))
 }
 
+/// A statement that returns no rows (UPDATE, DELETE, an INSERT that reads
+/// nothing back), as [`run`]: one round trip with the parameters' types
+/// (`client.execute(text, …)` would prepare first, a second round trip).
 fn execute<C: postgres::GenericClient>(
     client: &mut C,
     sql: &'static Sql,
     params: &[Value<'_>],
 ) -> Result<u64> {
-    let text = sql.postgres;
-    check_values(params, text)?;
-    let refs: Vec<&(dyn ToSql + Sync)> = params.iter().map(|p| p as &(dyn ToSql + Sync)).collect();
-    client.execute(text, &refs).map_err(|e| error(e, text))
+    execute_text(client, sql.postgres, params)
 }
 
 /// Raw SQL that returns no rows: the parameters sent with their types (the
