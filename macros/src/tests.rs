@@ -448,6 +448,8 @@ fn bulk_create_statements() {
         fill,
         one,
         one_plain,
+        pg_one,
+        pg_one_plain,
         head,
         row,
         tail,
@@ -460,7 +462,7 @@ fn bulk_create_statements() {
     insta::assert_snapshot!(
         "bulk_create",
         format!(
-            "sqlite head: {head}\nsqlite row:  {row}\nsqlite tail: {tail}\nsqlite one:  {one}\nsqlite one, nothing back: {one_plain}\npostgres:    {unnest}\npostgres, nothing back: {unnest_plain}\nsources: {:?}\nno columns:\n  sqlite:   {none_one}\n  postgres: {none_unnest}",
+            "sqlite head: {head}\nsqlite row:  {row}\nsqlite tail: {tail}\nsqlite one:  {one}\nsqlite one, nothing back: {one_plain}\npostgres one: {pg_one}\npostgres one, nothing back: {pg_one_plain}\npostgres:    {unnest}\npostgres, nothing back: {unnest_plain}\nsources: {:?}\nno columns:\n  sqlite:   {none_one}\n  postgres: {none_unnest}",
             fill.sources
         )
     );

@@ -23,13 +23,17 @@ const MAX_PARAMS: usize = 32_766;
 #[doc(hidden)]
 #[derive(Debug)]
 pub struct BulkInsert {
-    /// SQLite: the INSERT of one row (`DEFAULT VALUES` when no column is
-    /// given). PostgreSQL: the UNNEST statement that inserts any number (a
-    /// `generate_series` of the row count when no column is given). Both
+    /// The INSERT of one row (`DEFAULT VALUES` when no column is given),
     /// `RETURNING` what the database computes (`sources`), if anything.
     pub one: Sql,
     /// The same without `RETURNING` (`bulk_insert`).
     pub one_plain: Sql,
+    /// PostgreSQL: the UNNEST statement that inserts any number of rows (a
+    /// `generate_series` of the row count when no column is given),
+    /// `RETURNING` as `one`; and without. (The SQLite texts are `one`'s:
+    /// SQLite's statement of many rows is built from the parts below.)
+    pub many: Sql,
+    pub many_plain: Sql,
     /// SQLite: `INSERT INTO "t" ("a", "b") VALUES `.
     pub sqlite_head: &'static str,
     /// SQLite: the placeholders of one row, `(?, ?)`.
@@ -83,23 +87,21 @@ impl BulkInsert {
     }
 
     /// PostgreSQL's parameters: one array per column of `values` (row after
-    /// row, `width()` values each), or the row count when there is no column.
-    pub(crate) fn columns<'a>(&self, values: &[Value<'a>], rows: usize) -> Vec<Value<'a>> {
-        let w = self.width();
-        if w == 0 {
+    /// row, `width()` values each), each sent straight from `values`
+    /// (`Value::__Column`), or the row count when there is no column.
+    pub(crate) fn columns<'a>(&self, values: &'a [Value<'a>], rows: usize) -> Vec<Value<'a>> {
+        let width = self.width();
+        if width == 0 {
             return vec![Value::BigInt(i64::try_from(rows).unwrap_or(i64::MAX))];
         }
         self.types
             .iter()
             .enumerate()
-            .map(|(j, t)| {
-                Value::List(
-                    *t,
-                    values
-                        .chunks_exact(w)
-                        .map(|r| r.get(j).cloned().unwrap_or(Value::Null(*t)))
-                        .collect(),
-                )
+            .map(|(index, ty)| Value::__Column {
+                ty: *ty,
+                values,
+                width,
+                index,
             })
             .collect()
     }

@@ -86,10 +86,19 @@ pub trait Executor: Sized {
             return Ok(out);
         }
         let width = bulk.width();
+        // One row: the plain INSERT of one row; more: UNNEST of one array
+        // per column, sent straight from `values`.
+        let columns;
+        let (params, one, plain) = if rows == 1 {
+            (values, &bulk.one, &bulk.one_plain)
+        } else {
+            columns = bulk.columns(values, rows);
+            (&columns[..], &bulk.many, &bulk.many_plain)
+        };
         if bulk.returns() {
             self.__run(
-                &bulk.one,
-                &bulk.columns(values, rows),
+                one,
+                params,
                 crate::create::FillAll {
                     sources: bulk.sources,
                     values,
@@ -98,9 +107,9 @@ pub trait Executor: Sized {
                 },
             )?;
         } else {
-            self.__execute(&bulk.one_plain, &bulk.columns(values, rows))?;
+            self.__execute(plain, params)?;
             crate::create::fill_sent(bulk.sources, values, width, rows, &mut out)
-                .map_err(|e| e.with_sql(bulk.one_plain.postgres))?;
+                .map_err(|e| e.with_sql(plain.postgres))?;
         }
         Ok(out)
     }
@@ -114,10 +123,11 @@ pub trait Executor: Sized {
         values: &[Value<'_>],
         rows: usize,
     ) -> Result<u64> {
-        if rows == 0 {
-            return Ok(0);
+        match rows {
+            0 => Ok(0),
+            1 => self.__execute(&bulk.one_plain, values),
+            _ => self.__execute(&bulk.many_plain, &bulk.columns(values, rows)),
         }
-        self.__execute(&bulk.one_plain, &bulk.columns(values, rows))
     }
 
     /// Runs SQL text that has no parameters and returns no rows (DDL, several

@@ -33,7 +33,7 @@ use crate::value::{SqlType, Value};
 /// The PostgreSQL type of a parameter.
 fn pg_type(v: &Value<'_>) -> Type {
     match v {
-        Value::List(t, _) => match t {
+        Value::List(t, _) | Value::__Column { ty: t, .. } => match t {
             SqlType::Bool => Type::BOOL_ARRAY,
             SqlType::SmallInt => Type::INT2_ARRAY,
             SqlType::Int => Type::INT4_ARRAY,
@@ -113,6 +113,77 @@ fn list_to_sql(
     }
 }
 
+/// Text with a NUL character, found while writing an array.
+#[derive(Debug)]
+struct NulInText;
+
+impl std::fmt::Display for NulInText {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("text containing the character NUL (\\0), which PostgreSQL text cannot hold")
+    }
+}
+
+impl StdError for NulInText {}
+
+/// Writes a four-byte length (or -1) at `at`.
+fn put_len(out: &mut BytesMut, at: usize, len: usize) -> Result<(), BoxError> {
+    let len = i32::try_from(len).map_err(|_| "value too large for PostgreSQL")?;
+    out[at..at + 4].copy_from_slice(&len.to_be_bytes());
+    Ok(())
+}
+
+/// PostgreSQL's binary array of every `width`-th value of `values` from
+/// `index` (one column of a bulk insert), written straight from the values:
+/// no list is built, text and bytes are copied once, and a text with a NUL
+/// is refused here (what `check_values` does for other parameters).
+fn column_to_sql(
+    values: &[Value<'_>],
+    width: usize,
+    index: usize,
+    ty: &Type,
+    out: &mut BytesMut,
+) -> Result<IsNull, BoxError> {
+    use bytes::BufMut;
+    let member = match ty.kind() {
+        postgres::types::Kind::Array(m) => m.clone(),
+        _ => return Err("a column is sent as an array".into()),
+    };
+    let rows = values.len() / width.max(1);
+    out.put_i32(1); // dimensions
+    let has_nulls = out.len();
+    out.put_i32(0);
+    out.put_u32(member.oid());
+    out.put_i32(i32::try_from(rows).map_err(|_| "too many rows for one array")?);
+    out.put_i32(1); // lower bound
+    let mut nulls = false;
+    for v in values.iter().skip(index).step_by(width.max(1)).take(rows) {
+        let at = out.len();
+        out.put_i32(-1);
+        match v {
+            Value::Null(_) => nulls = true,
+            Value::Text(s) => {
+                if s.as_bytes().contains(&0) {
+                    return Err(Box::new(NulInText));
+                }
+                out.extend_from_slice(s.as_bytes());
+                put_len(out, at, s.len())?;
+            }
+            Value::Blob(b) => {
+                out.extend_from_slice(b);
+                put_len(out, at, b.len())?;
+            }
+            other => match other.to_sql(&member, out)? {
+                IsNull::Yes => nulls = true,
+                IsNull::No => put_len(out, at, out.len() - at - 4)?,
+            },
+        }
+    }
+    if nulls {
+        out[has_nulls..has_nulls + 4].copy_from_slice(&1i32.to_be_bytes());
+    }
+    Ok(IsNull::No)
+}
+
 impl ToSql for Value<'_> {
     fn to_sql(&self, ty: &Type, out: &mut BytesMut) -> Result<IsNull, BoxError> {
         match self {
@@ -132,6 +203,12 @@ impl ToSql for Value<'_> {
             #[cfg(feature = "decimal")]
             Value::Decimal(v) => v.to_sql(ty, out),
             Value::List(t, items) => list_to_sql(*t, items, ty, out),
+            Value::__Column {
+                values,
+                width,
+                index,
+                ..
+            } => column_to_sql(values, *width, *index, ty, out),
         }
     }
 
@@ -146,6 +223,12 @@ impl ToSql for Value<'_> {
 pub(crate) fn error(e: postgres::Error, sql: &str) -> Error {
     use postgres::error::SqlState;
     let sql = sql.to_owned();
+    if let Some(nul) = e.source().and_then(|s| s.downcast_ref::<NulInText>()) {
+        return Error::InvalidValue {
+            reason: format!("a row of the insert has {nul}"),
+            sql,
+        };
+    }
     if let Some(db) = e.as_db_error() {
         let constraint = db.constraint().map(str::to_owned);
         let code = db.code().clone();
@@ -484,6 +567,8 @@ fn check_values(params: &[Value<'_>], sql: &str) -> Result<()> {
         match v {
             Value::Text(s) => s.as_bytes().contains(&0),
             Value::List(_, items) => items.iter().any(has_nul),
+            // Checked as it is written (`column_to_sql`).
+            Value::__Column { .. } => false,
             _ => false,
         }
     }

@@ -428,6 +428,11 @@ impl rusqlite::ToSql for Value<'_> {
             Value::List(_, items) => {
                 ToSqlOutput::Array(Rc::new(items.iter().map(native).collect()))
             }
+            Value::__Column { .. } => {
+                return Err(rusqlite::Error::ToSqlConversionFailure(
+                    "a column of rows is a PostgreSQL parameter".into(),
+                ))
+            }
             other => {
                 let mut text = String::with_capacity(26);
                 write_temporal(other, &mut text);
@@ -460,7 +465,7 @@ fn native(v: &Value<'_>) -> SqlValue {
         Value::Blob(b) => SqlValue::Blob(b.clone().into_owned()),
         #[cfg(feature = "decimal")]
         Value::Decimal(d) => crate::decimal::to_sqlite(d),
-        Value::List(..) | Value::Null(_) => SqlValue::Null,
+        Value::List(..) | Value::Null(_) | Value::__Column { .. } => SqlValue::Null,
         temporal => {
             let mut text = String::with_capacity(26);
             write_temporal(temporal, &mut text);

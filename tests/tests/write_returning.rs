@@ -320,3 +320,36 @@ fn bulk_insert_is_all_or_nothing() {
         assert_eq!(query!(Code.count()).run(&mut *pg).expect("count"), 0);
     }
 }
+
+/// A text with NUL in a row of a PostgreSQL bulk insert (sent as an array
+/// column) is refused as any other parameter is, before the server sees it.
+#[test]
+fn nul_in_a_bulk_row_is_an_invalid_value() {
+    let Some(mut pg) = dunder_tests::pg() else {
+        return;
+    };
+    dunder::create_table::<Code, _>(&mut *pg).expect("table");
+    let rows = [
+        NewCode {
+            code: "a".into(),
+            label: "fine".into(),
+        },
+        NewCode {
+            code: "b".into(),
+            label: "bad\0".into(),
+        },
+    ];
+    for result in [
+        Code::bulk_insert(&mut *pg, &rows).map(|_| ()),
+        Code::bulk_create(&mut *pg, &rows).map(|_| ()),
+    ] {
+        match result {
+            Err(dunder::Error::InvalidValue { reason, sql }) => {
+                assert!(reason.contains("NUL"), "{reason}");
+                assert!(sql.contains("UNNEST"), "{sql}");
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+    assert_eq!(query!(Code.count()).run(&mut *pg).expect("count"), 0);
+}

@@ -73,9 +73,12 @@ fn pk_filter_none() -> Where {
 pub struct BulkStatements {
     /// Where each column of a stored row comes from; what comes back.
     pub fill: Fill,
-    /// SQLite: the INSERT of one row, returning `fill.returning`, and without.
+    /// The INSERT of one row, returning `fill.returning`, and without
+    /// (SQLite, PostgreSQL).
     pub one: String,
     pub one_plain: String,
+    pub pg_one: String,
+    pub pg_one_plain: String,
     /// SQLite: the INSERT of any number of rows in three parts.
     pub head: String,
     pub row: String,
@@ -103,6 +106,8 @@ impl BulkStatements {
         BulkStatements {
             one: sql::insert_rows(&sql::Sqlite, &schema.table, &columns, 1, returning),
             one_plain: sql::insert_rows(&sql::Sqlite, &schema.table, &columns, 1, &[]),
+            pg_one: sql::insert_rows(&sql::Postgres, &schema.table, &columns, 1, returning),
+            pg_one_plain: sql::insert_rows(&sql::Postgres, &schema.table, &columns, 1, &[]),
             head,
             row,
             tail,
@@ -121,6 +126,8 @@ pub fn bulk(schema: &ModelSchema, new_name: &syn::Ident, inserted: &[&FieldSchem
         fill,
         one,
         one_plain,
+        pg_one,
+        pg_one_plain,
         head,
         row,
         tail,
@@ -158,8 +165,10 @@ pub fn bulk(schema: &ModelSchema, new_name: &syn::Ident, inserted: &[&FieldSchem
         #[doc(hidden)]
         pub fn __dunder_bulk() -> &'static ::dunder::__private::BulkInsert {
             static __DUNDER_BULK: ::dunder::__private::BulkInsert = ::dunder::__private::BulkInsert {
-                one: ::dunder::Sql { sqlite: #one, postgres: #unnest },
-                one_plain: ::dunder::Sql { sqlite: #one_plain, postgres: #unnest_plain },
+                one: ::dunder::Sql { sqlite: #one, postgres: #pg_one },
+                one_plain: ::dunder::Sql { sqlite: #one_plain, postgres: #pg_one_plain },
+                many: ::dunder::Sql { sqlite: #one, postgres: #unnest },
+                many_plain: ::dunder::Sql { sqlite: #one_plain, postgres: #unnest_plain },
                 sqlite_head: #head,
                 sqlite_row: #row,
                 sqlite_tail: #tail,
