@@ -12,12 +12,14 @@ import statistics
 import sys
 
 CASES = [("all", 1), ("all", 100), ("all", 10000), ("by_name", 10000), ("null", 10000),
-         ("insert", 1), ("insert", 10), ("insert", 100)]
+         ("insert", 1), ("insert", 10), ("insert", 100), ("update", 1), ("delete", 1)]
 CASE_LABEL = {
     "all": "select all, {n}",
     "by_name": "name = ? (index), 1 of 10k",
     "null": "hair_color IS NULL, 2,500 of 10k",
     "insert": "insert {n}",
+    "update": "update 1 row by id, of 10k",
+    "delete": "delete 1 row by id, of 10k",
 }
 BASE = {"sqlite": "rusqlite", "pg": "postgres"}
 # (binary, peer) -> column label, per backend, in order

@@ -10,7 +10,7 @@ use std::hint::black_box;
 
 use dunder::query;
 
-use crate::harness::{Common, Peer, Scenario, Setup, LOOKUP_NAME};
+use crate::harness::{Common, Peer, Scenario, Setup, LOOKUP_NAME, UPDATE_HAIR, UPDATE_ID};
 
 #[derive(dunder::Model, Debug)]
 #[dunder(table = "users")]
@@ -33,13 +33,13 @@ fn new_rows(s: &Setup) -> Vec<NewUser> {
 
 /// The same body for every executor type.
 macro_rules! dunder_ops {
-    ($ty:ident, $clear:literal) => {
+    ($ty:ident, $pg:literal) => {
         impl $ty {
             fn select(&mut self, sc: Scenario) -> Vec<User> {
                 let exec = self.exec();
                 match sc {
                     Scenario::All | Scenario::Insert => query!(User).fetch_all(exec),
-                    Scenario::ByName => {
+                    Scenario::ByName | Scenario::Update | Scenario::Delete => {
                         let name: &str = black_box(LOOKUP_NAME);
                         query!(User, name = name).fetch_all(exec)
                     }
@@ -51,6 +51,21 @@ macro_rules! dunder_ops {
 
         impl Peer for $ty {
             fn run(&mut self, sc: Scenario) -> usize {
+                match sc {
+                    Scenario::Update => {
+                        let hair = Some(UPDATE_HAIR);
+                        return query!(User.filter(id = UPDATE_ID).update(hair_color = hair))
+                            .run(self.exec())
+                            .expect("update") as usize;
+                    }
+                    Scenario::Delete => {
+                        let id = crate::harness::next_id();
+                        return query!(User.filter(id = id).delete())
+                            .run(self.exec())
+                            .expect("delete") as usize;
+                    }
+                    _ => {}
+                }
                 if sc == Scenario::Insert && self.bulk_insert {
                     let rows = std::mem::take(&mut self.rows);
                     let n = User::bulk_insert(self.exec(), &rows).expect("bulk_insert");
@@ -75,7 +90,7 @@ macro_rules! dunder_ops {
             }
 
             fn clear(&mut self) {
-                self.batch($clear);
+                self.batch(&crate::harness::clear_sql($pg));
             }
         }
     };
@@ -119,7 +134,7 @@ impl DunderSqlite {
         &self.conn
     }
 }
-dunder_ops!(DunderSqlite, "DELETE FROM users");
+dunder_ops!(DunderSqlite, false);
 
 pub struct DunderPgCached {
     client: dunder::postgres::Client,
@@ -149,7 +164,7 @@ impl DunderPgCached {
         self.client.batch_execute(sql).expect("batch");
     }
 }
-dunder_ops!(DunderPgCached, "TRUNCATE users");
+dunder_ops!(DunderPgCached, true);
 
 pub struct DunderPgPlain {
     client: postgres::Client,
@@ -179,4 +194,4 @@ impl DunderPgPlain {
         self.client.batch_execute(sql).expect("batch");
     }
 }
-dunder_ops!(DunderPgPlain, "TRUNCATE users");
+dunder_ops!(DunderPgPlain, true);
