@@ -1,7 +1,8 @@
 //! diesel_bench's insert scenario on PostgreSQL: insert 1, 10, 25, 50 and 100
 //! rows of `users(name, hair_color NULL)`, in one run, through a hand-written
-//! multi-row `INSERT … VALUES ($1, $2), … RETURNING` prepared once per size
-//! (rows decoded by index), and through `User::bulk_create` on
+//! multi-row `INSERT … VALUES ($1, $2), … RETURNING "id"` prepared once per
+//! size (rows built from the values sent and the ids), and through
+//! `User::bulk_create` on
 //! `dunder::postgres::Client` (statement cache) and on a plain
 //! `postgres::Client` (one round trip, parsed each time).
 //! Needs the server of `DUNDER_POSTGRES_URL`; says so and does nothing without it.
@@ -11,7 +12,6 @@ use std::time::Duration;
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
 use dunder_bench::{rows, NewUser, User};
-use postgres::types::ToSql;
 
 /// The database of this benchmark, created fresh on the server and dropped
 /// at the end, so the `users` table is nobody else's.
@@ -30,38 +30,19 @@ fn connect(base: &postgres::Config) -> postgres::Client {
 }
 
 /// The hand-written multi-row INSERT of `n` users, with PostgreSQL's `$N`
-/// placeholders (`dunder_bench::raw_sql` has SQLite's `?N`).
+/// placeholders, returning the ids.
 fn raw_sql_pg(n: usize) -> String {
-    let values: Vec<String> = (0..n)
-        .map(|i| format!("(${}, ${})", 2 * i + 1, 2 * i + 2))
-        .collect();
-    format!(
-        "INSERT INTO \"users\" (\"name\", \"hair_color\") VALUES {} RETURNING \"id\", \"name\", \"hair_color\"",
-        values.join(", ")
-    )
+    dunder_bench::writes::insert_sql(n, true, true)
 }
 
-/// Inserts `rows` with the prepared `raw_sql_pg(rows.len())`, values by index.
+/// Inserts `rows` with the prepared `raw_sql_pg(rows.len())`, and builds
+/// them from the values sent and the ids returned.
 fn raw_insert(
     client: &mut postgres::Client,
     stmt: &postgres::Statement,
     rows: &[NewUser],
 ) -> Vec<User> {
-    let params: Vec<&(dyn ToSql + Sync)> = rows
-        .iter()
-        .flat_map(|r| [&r.name as &(dyn ToSql + Sync), &r.hair_color as _])
-        .collect();
-    client
-        .query(stmt, &params)
-        .expect("insert")
-        .iter()
-        .map(|r| User {
-            id: r.get(0),
-            name: r.get(1),
-            hair_color: r.get(2),
-            posts: Default::default(),
-        })
-        .collect()
+    dunder_bench::writes::pg::bulk_create(client, stmt, rows)
 }
 
 /// Empties the table and restarts its ids. Every side of every size starts

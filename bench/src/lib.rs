@@ -8,6 +8,7 @@ pub mod projection;
 pub mod projection_pg;
 pub mod relations;
 pub mod relations_pg;
+pub mod writes;
 
 /// The 3-column table of the fetch benchmark.
 #[derive(Model, Debug, Clone, PartialEq)]
@@ -110,42 +111,16 @@ pub fn rows(n: usize) -> Vec<NewUser> {
         .collect()
 }
 
-/// The hand-written multi-row INSERT of `n` users.
+/// The hand-written multi-row INSERT of `n` users, returning their ids.
 pub fn raw_sql(n: usize) -> String {
-    let values: Vec<String> = (0..n)
-        .map(|i| format!("(?{}, ?{})", 2 * i + 1, 2 * i + 2))
-        .collect();
-    format!(
-        "INSERT INTO \"users\" (\"name\", \"hair_color\") VALUES {} RETURNING \"id\", \"name\", \"hair_color\"",
-        values.join(", ")
-    )
+    writes::insert_sql(n, false, true)
 }
 
-/// Inserts `rows` with the hand-written statement `sql` (`raw_sql(rows.len())`).
+/// Inserts `rows` with the hand-written statement `sql` (`raw_sql(rows.len())`)
+/// and builds them from the values sent and the ids returned (what
+/// `bulk_create` returns).
 pub fn raw_insert(conn: &rusqlite::Connection, sql: &str, rows: &[NewUser]) -> Vec<User> {
-    let mut stmt = conn.prepare_cached(sql).expect("prepare");
-    let params: Vec<&dyn rusqlite::ToSql> = rows
-        .iter()
-        .flat_map(|r| {
-            [
-                &r.name as &dyn rusqlite::ToSql,
-                &r.hair_color as &dyn rusqlite::ToSql,
-            ]
-        })
-        .collect();
-    let out = stmt
-        .query_map(params.as_slice(), |r| {
-            Ok(User {
-                id: r.get(0)?,
-                name: r.get(1)?,
-                hair_color: r.get(2)?,
-                posts: Reverse::new(),
-            })
-        })
-        .expect("query")
-        .collect::<Result<Vec<_>, _>>()
-        .expect("rows");
-    out
+    writes::sqlite::bulk_create(conn, sql, rows)
 }
 
 #[cfg(test)]

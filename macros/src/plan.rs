@@ -784,6 +784,67 @@ pub enum Write {
     Insert(Vec<Assignment>),
     /// `INSERT … ON CONFLICT DO NOTHING RETURNING` every column.
     InsertIfAbsent(Vec<Assignment>),
+    /// `create` / `New<Model>::insert`: `INSERT … RETURNING` only what the
+    /// database computes (nothing when it computes nothing); the row is
+    /// filled from the values sent.
+    Create(Vec<Assignment>, Fill),
+}
+
+/// Where a created row's column comes from (`dunder::__private::Source`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Source {
+    /// The value bound at this index (0-based).
+    Sent(usize),
+    /// NULL, written into the SQL.
+    Null,
+    /// The column at this index of the `RETURNING` row.
+    Returned(usize),
+}
+
+/// What an INSERT that creates a model reads back: the columns the database
+/// computes (`RETURNING`), and where each column of the model comes from.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Fill {
+    pub returning: Vec<String>,
+    pub sources: Vec<Source>,
+}
+
+impl Fill {
+    /// Over the model's columns (`fields`, in order): `sent(field)` says
+    /// where a value the statement sends is; the rest are returned. A
+    /// decimal is always returned: the database rounds it to the column's
+    /// scale, so what is stored is not what was sent.
+    pub fn of(
+        fields: &[crate::schema::FieldSchema],
+        sent: impl Fn(&crate::schema::FieldSchema) -> Option<Source>,
+    ) -> Fill {
+        let mut fill = Fill::default();
+        for f in fields {
+            let source = if f.decimal.is_some() { None } else { sent(f) };
+            fill.sources.push(source.unwrap_or_else(|| {
+                fill.returning.push(f.column.clone());
+                Source::Returned(fill.returning.len() - 1)
+            }));
+        }
+        fill
+    }
+
+    /// For a `create` of these assignments.
+    pub fn of_assignments(
+        fields: &[crate::schema::FieldSchema],
+        assignments: &[Assignment],
+    ) -> Fill {
+        Fill::of(fields, |f| {
+            assignments
+                .iter()
+                .find(|a| a.column == f.column)
+                .and_then(|a| match a.value {
+                    Expression::Param(n, _) => Some(Source::Sent(n - 1)),
+                    Expression::Null => Some(Source::Null),
+                    _ => None,
+                })
+        })
+    }
 }
 
 /// The rest of a `get_or_create` / `update_or_create`, whose plan is the
@@ -1184,7 +1245,8 @@ impl Plan {
                 Write::Update(a)
                 | Write::UpdateReturning(a)
                 | Write::Insert(a)
-                | Write::InsertIfAbsent(a),
+                | Write::InsertIfAbsent(a)
+                | Write::Create(a, _),
             ) = &mut p.write
             {
                 a.iter_mut().for_each(|a| set(&mut a.value, refs));

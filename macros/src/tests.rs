@@ -307,15 +307,15 @@ fn decimal_shapes() {
             Err(e) => panic!("`{chain}` failed: {e}"),
         }
     }
-    let columns: Vec<crate::sql::InsertColumn> = product
-        .fields
-        .iter()
-        .filter(|f| !f.primary_key)
-        .map(|f| (f.column.clone(), f.kind.value_kind(), f.decimal))
-        .collect();
-    let returning: Vec<String> = product.fields.iter().map(|f| f.column.clone()).collect();
-    let (head, row, tail) = crate::sql::insert_rows_parts(&product.table, &columns, &returning);
-    let unnest = crate::sql::insert_unnest(&product.table, &columns, &returning);
+    let inserted: Vec<&crate::schema::FieldSchema> =
+        product.fields.iter().filter(|f| !f.primary_key).collect();
+    let crate::model::instance::BulkStatements {
+        head,
+        row,
+        tail,
+        unnest,
+        ..
+    } = crate::model::instance::BulkStatements::of(&product, &inserted);
     out.push_str(&format!(
         "bulk_create:\n  sqlite:   {head}{row}{tail}\n  postgres: {unnest}\n"
     ));
@@ -442,23 +442,28 @@ fn query_shapes() {
 #[test]
 fn bulk_create_statements() {
     let schema = schema();
-    let columns: Vec<crate::sql::InsertColumn> = schema
-        .fields
-        .iter()
-        .filter(|f| !f.primary_key)
-        .map(|f| (f.column.clone(), f.kind.value_kind(), f.decimal))
-        .collect();
-    let returning: Vec<String> = schema.fields.iter().map(|f| f.column.clone()).collect();
-    let (head, row, tail) = crate::sql::insert_rows_parts(&schema.table, &columns, &returning);
-    let one = crate::sql::insert_rows(&crate::sql::Sqlite, &schema.table, &columns, 1, &returning);
-    let unnest = crate::sql::insert_unnest(&schema.table, &columns, &returning);
+    let inserted: Vec<&crate::schema::FieldSchema> =
+        schema.fields.iter().filter(|f| !f.primary_key).collect();
+    let crate::model::instance::BulkStatements {
+        fill,
+        one,
+        one_plain,
+        pg_one,
+        pg_one_plain,
+        head,
+        row,
+        tail,
+        unnest,
+        unnest_plain,
+    } = crate::model::instance::BulkStatements::of(&schema, &inserted);
     let none_one =
         crate::sql::insert_rows(&crate::sql::Sqlite, "ticket", &[], 1, &["id".to_owned()]);
     let none_unnest = crate::sql::insert_unnest("ticket", &[], &["id".to_owned()]);
     insta::assert_snapshot!(
         "bulk_create",
         format!(
-            "sqlite head: {head}\nsqlite row:  {row}\nsqlite tail: {tail}\nsqlite one:  {one}\npostgres:    {unnest}\nno columns:\n  sqlite:   {none_one}\n  postgres: {none_unnest}"
+            "sqlite head: {head}\nsqlite row:  {row}\nsqlite tail: {tail}\nsqlite one:  {one}\nsqlite one, nothing back: {one_plain}\npostgres one: {pg_one}\npostgres one, nothing back: {pg_one_plain}\npostgres:    {unnest}\npostgres, nothing back: {unnest_plain}\nsources: {:?}\nno columns:\n  sqlite:   {none_one}\n  postgres: {none_unnest}",
+            fill.sources
         )
     );
 }

@@ -8,6 +8,7 @@
 //! [`MAX_ROWS`] rows or 32,766 parameters, with several inside a savepoint;
 //! so a failure leaves no row behind on either backend.
 
+use crate::create::Source;
 use crate::model::Sql;
 use crate::value::{SqlType, Value};
 
@@ -18,22 +19,32 @@ pub const MAX_ROWS: usize = 1000;
 /// SQLite's limit on the parameters of one statement.
 const MAX_PARAMS: usize = 32_766;
 
-/// The statements of one model's `bulk_create`.
+/// The statements of one model's `bulk_create` and `bulk_insert`.
 #[doc(hidden)]
 #[derive(Debug)]
 pub struct BulkInsert {
-    /// SQLite: the INSERT of one row (`DEFAULT VALUES` when no column is
-    /// given). PostgreSQL: the UNNEST statement that inserts any number (a
-    /// `generate_series` of the row count when no column is given).
+    /// The INSERT of one row (`DEFAULT VALUES` when no column is given),
+    /// `RETURNING` what the database computes (`sources`), if anything.
     pub one: Sql,
+    /// The same without `RETURNING` (`bulk_insert`).
+    pub one_plain: Sql,
+    /// PostgreSQL: the UNNEST statement that inserts any number of rows (a
+    /// `generate_series` of the row count when no column is given),
+    /// `RETURNING` as `one`; and without. (The SQLite texts are `one`'s:
+    /// SQLite's statement of many rows is built from the parts below.)
+    pub many: Sql,
+    pub many_plain: Sql,
     /// SQLite: `INSERT INTO "t" ("a", "b") VALUES `.
     pub sqlite_head: &'static str,
     /// SQLite: the placeholders of one row, `(?, ?)`.
     pub sqlite_row: &'static str,
-    /// SQLite: ` RETURNING "id", "a", "b"`.
+    /// SQLite: ` RETURNING "id"` (what the database computes), or nothing.
     pub sqlite_tail: &'static str,
     /// The SQL type of each inserted column, in order.
     pub types: &'static [SqlType],
+    /// Where each column of the model comes from: the row's values
+    /// (`Sent(i)`: the `i`-th inserted column) or the `RETURNING` row.
+    pub sources: &'static [Source],
 }
 
 impl BulkInsert {
@@ -51,8 +62,14 @@ impl BulkInsert {
         }
     }
 
-    /// The SQLite INSERT of `n` rows.
-    pub(crate) fn sqlite_text(&self, n: usize) -> String {
+    /// Whether the INSERT returns anything.
+    #[inline]
+    pub(crate) fn returns(&self) -> bool {
+        crate::create::returns(self.sources)
+    }
+
+    /// The SQLite INSERT of `n` rows (`RETURNING` when `returning`).
+    pub(crate) fn sqlite_text(&self, n: usize, returning: bool) -> String {
         let mut s = String::with_capacity(
             self.sqlite_head.len() + n * (self.sqlite_row.len() + 2) + self.sqlite_tail.len(),
         );
@@ -63,28 +80,28 @@ impl BulkInsert {
             }
             s.push_str(self.sqlite_row);
         }
-        s.push_str(self.sqlite_tail);
+        if returning {
+            s.push_str(self.sqlite_tail);
+        }
         s
     }
 
     /// PostgreSQL's parameters: one array per column of `values` (row after
-    /// row, `width()` values each), or the row count when there is no column.
-    pub(crate) fn columns<'a>(&self, values: &[Value<'a>], rows: usize) -> Vec<Value<'a>> {
-        let w = self.width();
-        if w == 0 {
+    /// row, `width()` values each), each sent straight from `values`
+    /// (`Value::__Column`), or the row count when there is no column.
+    pub(crate) fn columns<'a>(&self, values: &'a [Value<'a>], rows: usize) -> Vec<Value<'a>> {
+        let width = self.width();
+        if width == 0 {
             return vec![Value::BigInt(i64::try_from(rows).unwrap_or(i64::MAX))];
         }
         self.types
             .iter()
             .enumerate()
-            .map(|(j, t)| {
-                Value::List(
-                    *t,
-                    values
-                        .chunks_exact(w)
-                        .map(|r| r.get(j).cloned().unwrap_or(Value::Null(*t)))
-                        .collect(),
-                )
+            .map(|(index, ty)| Value::__Column {
+                ty: *ty,
+                values,
+                width,
+                index,
             })
             .collect()
     }

@@ -228,6 +228,20 @@ impl Executor for &mut Db {
         }
     }
 
+    fn __insert_many_count(
+        self,
+        bulk: &'static crate::bulk::BulkInsert,
+        values: &[Value<'_>],
+        rows: usize,
+    ) -> Result<u64> {
+        match self {
+            #[cfg(feature = "sqlite")]
+            Db::Sqlite(c) => Executor::__insert_many_count(&*c, bulk, values, rows),
+            #[cfg(feature = "postgres")]
+            Db::Postgres(c) => Executor::__insert_many_count(&mut **c, bulk, values, rows),
+        }
+    }
+
     fn execute_batch(self, sql: &str) -> Result<()> {
         match self {
             #[cfg(feature = "sqlite")]
@@ -406,6 +420,22 @@ impl<'t> Executor for &mut DbTx<'t> {
             DbTx::SqliteSavepoint(s) => Executor::__insert_many(&*s, bulk, values, rows),
             #[cfg(feature = "postgres")]
             DbTx::Postgres(t) => Executor::__insert_many(t, bulk, values, rows),
+        }
+    }
+
+    fn __insert_many_count(
+        self,
+        bulk: &'static crate::bulk::BulkInsert,
+        values: &[Value<'_>],
+        rows: usize,
+    ) -> Result<u64> {
+        match self {
+            #[cfg(feature = "sqlite")]
+            DbTx::Sqlite(t) => Executor::__insert_many_count(&*t, bulk, values, rows),
+            #[cfg(feature = "sqlite")]
+            DbTx::SqliteSavepoint(s) => Executor::__insert_many_count(&*s, bulk, values, rows),
+            #[cfg(feature = "postgres")]
+            DbTx::Postgres(t) => Executor::__insert_many_count(t, bulk, values, rows),
         }
     }
 

@@ -71,8 +71,9 @@ pub trait Executor: Sized {
     fn __execute_text(self, text: &str, params: &[Value<'_>]) -> Result<u64>;
 
     /// Inserts `rows` rows, whose values are `values` (row after row, in
-    /// column order), and returns the stored rows, all or nothing. The
-    /// default is the PostgreSQL form: one UNNEST statement.
+    /// column order), all or nothing, and returns them: the values sent
+    /// with what the database computed (`bulk.sources`). The default is the
+    /// PostgreSQL form: one UNNEST statement.
     #[doc(hidden)]
     fn __insert_many<R: crate::model::FromRow>(
         self,
@@ -80,14 +81,53 @@ pub trait Executor: Sized {
         values: &[Value<'_>],
         rows: usize,
     ) -> Result<Vec<R>> {
+        let mut out = Vec::with_capacity(rows);
         if rows == 0 {
-            return Ok(Vec::new());
+            return Ok(out);
         }
-        self.__run(
-            &bulk.one,
-            &bulk.columns(values, rows),
-            crate::query::FetchAll::<R>(std::marker::PhantomData),
-        )
+        let width = bulk.width();
+        // One row: the plain INSERT of one row; more: UNNEST of one array
+        // per column, sent straight from `values`.
+        let columns;
+        let (params, one, plain) = if rows == 1 {
+            (values, &bulk.one, &bulk.one_plain)
+        } else {
+            columns = bulk.columns(values, rows);
+            (&columns[..], &bulk.many, &bulk.many_plain)
+        };
+        if bulk.returns() {
+            self.__run(
+                one,
+                params,
+                crate::create::FillAll {
+                    sources: bulk.sources,
+                    values,
+                    width,
+                    out: &mut out,
+                },
+            )?;
+        } else {
+            self.__execute(plain, params)?;
+            crate::create::fill_sent(bulk.sources, values, width, rows, &mut out)
+                .map_err(|e| e.with_sql(plain.postgres))?;
+        }
+        Ok(out)
+    }
+
+    /// Inserts `rows` rows as [`__insert_many`](Executor::__insert_many)
+    /// does, reading nothing back; the number of rows inserted.
+    #[doc(hidden)]
+    fn __insert_many_count(
+        self,
+        bulk: &'static crate::bulk::BulkInsert,
+        values: &[Value<'_>],
+        rows: usize,
+    ) -> Result<u64> {
+        match rows {
+            0 => Ok(0),
+            1 => self.__execute(&bulk.one_plain, values),
+            _ => self.__execute(&bulk.many_plain, &bulk.columns(values, rows)),
+        }
     }
 
     /// Runs SQL text that has no parameters and returns no rows (DDL, several

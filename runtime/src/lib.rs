@@ -199,6 +199,7 @@ compile_error!("dunder needs a backend: enable the `sqlite` feature (the default
 
 mod atomic;
 mod bulk;
+mod create;
 mod db;
 #[cfg(feature = "decimal")]
 mod decimal;
@@ -245,6 +246,7 @@ pub use ::postgres as postgres_client;
 pub use atomic::{
     atomic, atomic_with, atomic_with_retry, Atomic, Outermost, Retry, Retryable, TransactionMode,
 };
+pub use create::Create;
 pub use db::{Db, DbTx};
 pub use dunder_macros::{embed_migrations, query, Model};
 pub use error::{BackendError, Error, Result};
@@ -274,6 +276,7 @@ pub mod prelude {
 #[doc(hidden)]
 pub mod __private {
     pub use crate::bulk::BulkInsert;
+    pub use crate::create::{insert_one, Source};
     #[cfg(feature = "decimal")]
     pub use crate::decimal::Quantize;
     pub use crate::exec::Cursor;

@@ -5,7 +5,7 @@ use std::hash::{Hash, Hasher};
 use std::sync::Arc;
 
 use crate::error::{Error, Result};
-use crate::value::SqlType;
+use crate::value::{SqlType, Value};
 
 /// The SQL dialects dunder renders.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -397,6 +397,12 @@ pub trait Decode: Sized {
     #[cfg(feature = "postgres")]
     #[doc(hidden)]
     fn from_pg(value: Self::Pg) -> Self;
+
+    /// The value a write sent for this field, read back without asking the
+    /// database (`create`, `bulk_create`: the returned row keeps what was
+    /// sent); `Err` says what was found instead.
+    #[doc(hidden)]
+    fn from_value(value: &Value<'_>) -> Result<Self, String>;
 }
 
 macro_rules! scalar_rows {

@@ -33,7 +33,7 @@ use crate::value::{SqlType, Value};
 /// The PostgreSQL type of a parameter.
 fn pg_type(v: &Value<'_>) -> Type {
     match v {
-        Value::List(t, _) => match t {
+        Value::List(t, _) | Value::__Column { ty: t, .. } => match t {
             SqlType::Bool => Type::BOOL_ARRAY,
             SqlType::SmallInt => Type::INT2_ARRAY,
             SqlType::Int => Type::INT4_ARRAY,
@@ -113,6 +113,77 @@ fn list_to_sql(
     }
 }
 
+/// Text with a NUL character, found while writing an array.
+#[derive(Debug)]
+struct NulInText;
+
+impl std::fmt::Display for NulInText {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("text containing the character NUL (\\0), which PostgreSQL text cannot hold")
+    }
+}
+
+impl StdError for NulInText {}
+
+/// Writes a four-byte length (or -1) at `at`.
+fn put_len(out: &mut BytesMut, at: usize, len: usize) -> Result<(), BoxError> {
+    let len = i32::try_from(len).map_err(|_| "value too large for PostgreSQL")?;
+    out[at..at + 4].copy_from_slice(&len.to_be_bytes());
+    Ok(())
+}
+
+/// PostgreSQL's binary array of every `width`-th value of `values` from
+/// `index` (one column of a bulk insert), written straight from the values:
+/// no list is built, text and bytes are copied once, and a text with a NUL
+/// is refused here (what `check_values` does for other parameters).
+fn column_to_sql(
+    values: &[Value<'_>],
+    width: usize,
+    index: usize,
+    ty: &Type,
+    out: &mut BytesMut,
+) -> Result<IsNull, BoxError> {
+    use bytes::BufMut;
+    let member = match ty.kind() {
+        postgres::types::Kind::Array(m) => m.clone(),
+        _ => return Err("a column is sent as an array".into()),
+    };
+    let rows = values.len() / width.max(1);
+    out.put_i32(1); // dimensions
+    let has_nulls = out.len();
+    out.put_i32(0);
+    out.put_u32(member.oid());
+    out.put_i32(i32::try_from(rows).map_err(|_| "too many rows for one array")?);
+    out.put_i32(1); // lower bound
+    let mut nulls = false;
+    for v in values.iter().skip(index).step_by(width.max(1)).take(rows) {
+        let at = out.len();
+        out.put_i32(-1);
+        match v {
+            Value::Null(_) => nulls = true,
+            Value::Text(s) => {
+                if s.as_bytes().contains(&0) {
+                    return Err(Box::new(NulInText));
+                }
+                out.extend_from_slice(s.as_bytes());
+                put_len(out, at, s.len())?;
+            }
+            Value::Blob(b) => {
+                out.extend_from_slice(b);
+                put_len(out, at, b.len())?;
+            }
+            other => match other.to_sql(&member, out)? {
+                IsNull::Yes => nulls = true,
+                IsNull::No => put_len(out, at, out.len() - at - 4)?,
+            },
+        }
+    }
+    if nulls {
+        out[has_nulls..has_nulls + 4].copy_from_slice(&1i32.to_be_bytes());
+    }
+    Ok(IsNull::No)
+}
+
 impl ToSql for Value<'_> {
     fn to_sql(&self, ty: &Type, out: &mut BytesMut) -> Result<IsNull, BoxError> {
         match self {
@@ -132,6 +203,12 @@ impl ToSql for Value<'_> {
             #[cfg(feature = "decimal")]
             Value::Decimal(v) => v.to_sql(ty, out),
             Value::List(t, items) => list_to_sql(*t, items, ty, out),
+            Value::__Column {
+                values,
+                width,
+                index,
+                ..
+            } => column_to_sql(values, *width, *index, ty, out),
         }
     }
 
@@ -146,6 +223,12 @@ impl ToSql for Value<'_> {
 pub(crate) fn error(e: postgres::Error, sql: &str) -> Error {
     use postgres::error::SqlState;
     let sql = sql.to_owned();
+    if let Some(nul) = e.source().and_then(|s| s.downcast_ref::<NulInText>()) {
+        return Error::InvalidValue {
+            reason: format!("a row of the insert has {nul}"),
+            sql,
+        };
+    }
     if let Some(db) = e.as_db_error() {
         let constraint = db.constraint().map(str::to_owned);
         let code = db.code().clone();
@@ -484,6 +567,8 @@ fn check_values(params: &[Value<'_>], sql: &str) -> Result<()> {
         match v {
             Value::Text(s) => s.as_bytes().contains(&0),
             Value::List(_, items) => items.iter().any(has_nul),
+            // Checked as it is written (`column_to_sql`).
+            Value::__Column { .. } => false,
             _ => false,
         }
     }
@@ -537,15 +622,15 @@ fn run_text<C: postgres::GenericClient, K: Consume>(
     consume.consume(&mut cursor).map_err(|e| e.with_sql(text))
 }
 
+/// A statement that returns no rows (UPDATE, DELETE, an INSERT that reads
+/// nothing back), as [`run`]: one round trip with the parameters' types
+/// (`client.execute(text, …)` would prepare first, a second round trip).
 fn execute<C: postgres::GenericClient>(
     client: &mut C,
     sql: &'static Sql,
     params: &[Value<'_>],
 ) -> Result<u64> {
-    let text = sql.postgres;
-    check_values(params, text)?;
-    let refs: Vec<&(dyn ToSql + Sync)> = params.iter().map(|p| p as &(dyn ToSql + Sync)).collect();
-    client.execute(text, &refs).map_err(|e| error(e, text))
+    execute_text(client, sql.postgres, params)
 }
 
 /// Raw SQL that returns no rows: the parameters sent with their types (the
@@ -643,22 +728,25 @@ impl std::fmt::Debug for Cache {
 }
 
 impl Cache {
-    fn statement<C: postgres::GenericClient>(
-        &mut self,
+    /// The statement of `text`, prepared now if it is not cached; whether
+    /// it was. One hash lookup; the statement is borrowed, not cloned.
+    fn statement<'s, C: postgres::GenericClient>(
+        &'s mut self,
         client: &mut C,
         text: &'static str,
         params: &[Value<'_>],
-    ) -> Result<((usize, usize), postgres::Statement, bool)> {
-        let key = key_of(text);
-        if let Some(s) = self.statements.get(&key) {
-            return Ok((key, s.clone(), true));
+    ) -> Result<(&'s postgres::Statement, bool)> {
+        use std::collections::hash_map::Entry;
+        match self.statements.entry(key_of(text)) {
+            Entry::Occupied(e) => Ok((e.into_mut(), true)),
+            Entry::Vacant(v) => {
+                let types: Vec<Type> = params.iter().map(pg_type).collect();
+                let s = client
+                    .prepare_typed(text, &types)
+                    .map_err(|e| error(e, text))?;
+                Ok((v.insert(s), false))
+            }
         }
-        let types: Vec<Type> = params.iter().map(pg_type).collect();
-        let s = client
-            .prepare_typed(text, &types)
-            .map_err(|e| error(e, text))?;
-        self.statements.insert(key, s.clone());
-        Ok((key, s, false))
     }
 
     fn execute<C: postgres::GenericClient>(
@@ -670,15 +758,17 @@ impl Cache {
     ) -> Result<u64> {
         let text = sql.postgres;
         check_values(params, text)?;
-        let refs: Vec<&(dyn ToSql + Sync)> =
-            params.iter().map(|p| p as &(dyn ToSql + Sync)).collect();
         let mut retry = retry;
         loop {
-            let (key, statement, cached) = self.statement(client, text, params)?;
-            match client.execute(&statement, &refs) {
+            let (statement, cached) = self.statement(client, text, params)?;
+            // `execute` ignores the rows, which `query_raw` would read (12 %
+            // more client instructions for an UPDATE of one row).
+            let refs: Vec<&(dyn ToSql + Sync)> =
+                params.iter().map(|p| p as &(dyn ToSql + Sync)).collect();
+            match client.execute(statement, &refs) {
                 Ok(n) => return Ok(n),
                 Err(e) => {
-                    self.statements.remove(&key);
+                    self.statements.remove(&key_of(text));
                     if cached && retry && stale_plan(&e) {
                         retry = false;
                         continue;
@@ -701,16 +791,16 @@ impl Cache {
         check_values(params, text)?;
         let mut retry = retry;
         let rows = loop {
-            let (key, statement, cached) = self.statement(client, text, params)?;
+            let (statement, cached) = self.statement(client, text, params)?;
             let result = if K::STREAM {
                 client
-                    .query_raw(&statement, params.iter())
+                    .query_raw(statement, params.iter())
                     .map(|rows| Rows::Streamed(rows, None))
             } else {
                 let refs: Vec<&(dyn ToSql + Sync)> =
                     params.iter().map(|p| p as &(dyn ToSql + Sync)).collect();
                 client
-                    .query(&statement, &refs)
+                    .query(statement, &refs)
                     .map(|rows| Rows::Fetched(rows, 0))
             };
             match result {
@@ -719,7 +809,7 @@ impl Cache {
                     // A statement the server no longer accepts (e.g. after a
                     // schema change) is prepared again: now, once, when a
                     // stale plan is the reason and nothing else was spoiled.
-                    self.statements.remove(&key);
+                    self.statements.remove(&key_of(text));
                     if cached && retry && stale_plan(&e) {
                         retry = false;
                         continue;

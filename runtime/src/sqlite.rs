@@ -24,7 +24,7 @@ use rusqlite::{CachedStatement, Connection};
 use crate::error::{Error, Result};
 use crate::exec::{Cursor, Executor};
 use crate::model::{decode_error, Decode, Dialect, Row, Sql};
-use crate::query::{Consume, FetchAll};
+use crate::query::Consume;
 use crate::value::{format_date, format_datetime, format_time, Value};
 
 /// Registers `dunder_upper`, `dunder_lower`, `regexp`, `dunder_decimal`
@@ -428,6 +428,11 @@ impl rusqlite::ToSql for Value<'_> {
             Value::List(_, items) => {
                 ToSqlOutput::Array(Rc::new(items.iter().map(native).collect()))
             }
+            Value::__Column { .. } => {
+                return Err(rusqlite::Error::ToSqlConversionFailure(
+                    "a column of rows is a PostgreSQL parameter".into(),
+                ))
+            }
             other => {
                 let mut text = String::with_capacity(26);
                 write_temporal(other, &mut text);
@@ -460,7 +465,7 @@ fn native(v: &Value<'_>) -> SqlValue {
         Value::Blob(b) => SqlValue::Blob(b.clone().into_owned()),
         #[cfg(feature = "decimal")]
         Value::Decimal(d) => crate::decimal::to_sqlite(d),
-        Value::List(..) | Value::Null(_) => SqlValue::Null,
+        Value::List(..) | Value::Null(_) | Value::__Column { .. } => SqlValue::Null,
         temporal => {
             let mut text = String::with_capacity(26);
             write_temporal(temporal, &mut text);
@@ -605,30 +610,64 @@ fn execute_text(conn: &Connection, text: &str, params: &[Value<'_>], raw: bool) 
 }
 
 /// SQLite: one INSERT of exactly as many rows, or, past the rows one
-/// statement may hold, several inside a savepoint.
+/// statement may hold, several inside a savepoint. With `out`, the rows
+/// are returned (what was sent, with what the database computed); without,
+/// nothing is read back. The number of rows inserted.
 fn insert_many<R: crate::model::FromRow>(
     conn: &Connection,
     bulk: &'static crate::bulk::BulkInsert,
     values: &[Value<'_>],
     rows: usize,
-) -> Result<Vec<R>> {
+    mut out: Option<&mut Vec<R>>,
+) -> Result<u64> {
     let width = bulk.width();
     let per_statement = bulk.rows_per_statement();
-    let insert = |values: &[Value<'_>], n: usize, out: &mut Vec<R>| -> Result<()> {
-        let consume = FetchAll::<R>(std::marker::PhantomData);
-        out.extend(if n == 1 {
-            run(conn, &bulk.one, values, consume)?
+    // Read back only when asked and when the database computes something.
+    let returning = out.is_some() && bulk.returns();
+    let mut insert = |values: &[Value<'_>], n: usize| -> Result<u64> {
+        let one = if returning {
+            &bulk.one
         } else {
-            run_text(conn, &bulk.sqlite_text(n), values, consume)?
-        });
-        Ok(())
-    };
-    let mut out = Vec::with_capacity(rows);
-    if rows <= per_statement {
-        if rows > 0 {
-            insert(values, rows, &mut out)?;
+            &bulk.one_plain
+        };
+        let text;
+        let sql = if n == 1 {
+            one.sqlite
+        } else {
+            text = bulk.sqlite_text(n, returning);
+            &text
+        };
+        match out.as_deref_mut() {
+            Some(out) if returning => {
+                let before = out.len();
+                run_text(
+                    conn,
+                    sql,
+                    values,
+                    crate::create::FillAll {
+                        sources: bulk.sources,
+                        values,
+                        width,
+                        out,
+                    },
+                )?;
+                Ok((out.len() - before) as u64)
+            }
+            Some(out) => {
+                let inserted = execute_text(conn, sql, values, false)?;
+                crate::create::fill_sent(bulk.sources, values, width, n, out)
+                    .map_err(|e| e.with_sql(sql))?;
+                Ok(inserted)
+            }
+            None => execute_text(conn, sql, values, false),
         }
-        return Ok(out);
+    };
+    if rows <= per_statement {
+        return if rows > 0 {
+            insert(values, rows)
+        } else {
+            Ok(0)
+        };
     }
     // Prepared once per connection, like every other statement.
     let exec = |sql: &str| -> Result<()> {
@@ -637,21 +676,22 @@ fn insert_many<R: crate::model::FromRow>(
             .map(|_| ())
             .map_err(|e| error(e, sql))
     };
-    let all = |out: &mut Vec<R>| -> Result<()> {
+    let mut all = || -> Result<u64> {
         let mut done = 0;
+        let mut inserted = 0;
         while done < rows {
             let n = per_statement.min(rows - done);
             let chunk = values.get(done * width..(done + n) * width).unwrap_or(&[]);
-            insert(chunk, n, out)?;
+            inserted += insert(chunk, n)?;
             done += n;
         }
-        Ok(())
+        Ok(inserted)
     };
     exec("SAVEPOINT dunder_bulk_create")?;
-    match all(&mut out) {
-        Ok(()) => {
+    match all() {
+        Ok(inserted) => {
             exec("RELEASE dunder_bulk_create")?;
-            Ok(out)
+            Ok(inserted)
         }
         Err(e) => {
             let _ = exec("ROLLBACK TO dunder_bulk_create");
@@ -693,7 +733,17 @@ macro_rules! sqlite_executor {
                 values: &[Value<'_>],
                 rows: usize,
             ) -> Result<Vec<R>> {
-                insert_many(self, bulk, values, rows)
+                let mut out = Vec::with_capacity(rows);
+                insert_many(self, bulk, values, rows, Some(&mut out))?;
+                Ok(out)
+            }
+            fn __insert_many_count(
+                self,
+                bulk: &'static crate::bulk::BulkInsert,
+                values: &[Value<'_>],
+                rows: usize,
+            ) -> Result<u64> {
+                insert_many::<i64>(self, bulk, values, rows, None)
             }
             fn execute_batch(self, sql: &str) -> Result<()> {
                 first_use(self).map_err(|e| error(e, sql))?;

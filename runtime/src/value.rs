@@ -119,6 +119,16 @@ pub enum Value<'a> {
     /// A list of values of one type, for `__in` (an array on PostgreSQL, a
     /// `rarray` of native values on SQLite).
     List(SqlType, Vec<Value<'a>>),
+    /// One column of many rows, for PostgreSQL's `UNNEST` insert: every
+    /// `width`-th value of `values` from `index`, sent as an array without
+    /// copying them into a list.
+    #[doc(hidden)]
+    __Column {
+        ty: SqlType,
+        values: &'a [Value<'a>],
+        width: usize,
+        index: usize,
+    },
 }
 
 impl Value<'_> {
@@ -139,7 +149,7 @@ impl Value<'_> {
             Value::Time(_) => SqlType::Time,
             #[cfg(feature = "decimal")]
             Value::Decimal(_) => SqlType::Decimal,
-            Value::List(t, _) | Value::Null(t) => *t,
+            Value::List(t, _) | Value::Null(t) | Value::__Column { ty: t, .. } => *t,
         }
     }
 }

@@ -87,6 +87,19 @@ fn needs(plan: &Plan) -> TokenStream {
     }
 }
 
+/// Where each column of a created row comes from, as
+/// `dunder::__private::Source` values.
+pub fn sources(sources: &[Source]) -> Vec<TokenStream> {
+    sources
+        .iter()
+        .map(|s| match s {
+            Source::Sent(i) => quote!(::dunder::__private::Source::Sent(#i)),
+            Source::Null => quote!(::dunder::__private::Source::Null),
+            Source::Returned(i) => quote!(::dunder::__private::Source::Returned(#i)),
+        })
+        .collect()
+}
+
 /// The statements of a query with optional conditions: one per
 /// combination (index: the bits of the conditions that apply), each with
 /// the indices of the evaluated values it takes.
@@ -133,6 +146,16 @@ pub fn expand(
             },
         )
     };
+    if let Some(Write::Create(_, fill)) = &plan.write {
+        let sources = sources(&fill.sources);
+        return quote! {{
+            #sql_static
+            #params
+            #pick
+            static __DUNDER_SOURCES: &[::dunder::__private::Source] = &[#(#sources),*];
+            ::dunder::Create::<#model>::__new(__dunder_sql, __dunder_params, __DUNDER_SOURCES)
+        }};
+    }
     let row = match plan.select {
         Select::Model | Select::Values(_) => model.clone(),
         Select::Count => quote!(i64),

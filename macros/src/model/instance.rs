@@ -47,14 +47,15 @@ pub fn insert(schema: &ModelSchema, model: &TokenStream, inserted: &[&FieldSchem
         .iter()
         .map(|f| insert_binding(&quote!(self), f))
         .collect();
-    let assignments = inserted
+    let assignments: Vec<Assignment> = inserted
         .iter()
         .enumerate()
         .map(|(i, f)| Assignment::of(f, Expression::Param(i + 1, kind(f))))
         .collect();
+    let fill = Fill::of_assignments(&schema.fields, &assignments);
     let mut p = plan(
         schema,
-        Some(Write::Insert(assignments)),
+        Some(Write::Create(assignments, fill)),
         Mode::One,
         bindings,
         pk_filter_none(),
@@ -67,18 +68,73 @@ fn pk_filter_none() -> Where {
     Where::And(Vec::new())
 }
 
-/// The body of `Model::bulk_create`.
-pub fn bulk_create(schema: &ModelSchema, inserted: &[&FieldSchema]) -> TokenStream {
-    let columns: Vec<sql::InsertColumn> = inserted
-        .iter()
-        .map(|f| (f.column.clone(), kind(f), f.decimal))
-        .collect();
-    let returning: Vec<String> = schema.fields.iter().map(|f| f.column.clone()).collect();
-    // SQLite: the INSERT of one row, and the parts of the INSERT of any
-    // number (the runtime repeats the row of placeholders).
-    let one = sql::insert_rows(&sql::Sqlite, &schema.table, &columns, 1, &returning);
-    let (head, row, tail) = sql::insert_rows_parts(&schema.table, &columns, &returning);
-    let unnest = sql::insert_unnest(&schema.table, &columns, &returning);
+/// The statements of `bulk_create` / `bulk_insert` of `inserted` columns.
+#[derive(Debug)]
+pub struct BulkStatements {
+    /// Where each column of a stored row comes from; what comes back.
+    pub fill: Fill,
+    /// The INSERT of one row, returning `fill.returning`, and without
+    /// (SQLite, PostgreSQL).
+    pub one: String,
+    pub one_plain: String,
+    pub pg_one: String,
+    pub pg_one_plain: String,
+    /// SQLite: the INSERT of any number of rows in three parts.
+    pub head: String,
+    pub row: String,
+    pub tail: String,
+    /// PostgreSQL: the UNNEST statement, returning `fill.returning`, and without.
+    pub unnest: String,
+    pub unnest_plain: String,
+}
+
+impl BulkStatements {
+    pub fn of(schema: &ModelSchema, inserted: &[&FieldSchema]) -> BulkStatements {
+        let columns: Vec<sql::InsertColumn> = inserted
+            .iter()
+            .map(|f| (f.column.clone(), kind(f), f.decimal))
+            .collect();
+        // The row keeps what it sent; the database's part comes back.
+        let fill = Fill::of(&schema.fields, |f| {
+            inserted
+                .iter()
+                .position(|i| i.column == f.column)
+                .map(Source::Sent)
+        });
+        let returning = &fill.returning;
+        let (head, row, tail) = sql::insert_rows_parts(&schema.table, &columns, returning);
+        BulkStatements {
+            one: sql::insert_rows(&sql::Sqlite, &schema.table, &columns, 1, returning),
+            one_plain: sql::insert_rows(&sql::Sqlite, &schema.table, &columns, 1, &[]),
+            pg_one: sql::insert_rows(&sql::Postgres, &schema.table, &columns, 1, returning),
+            pg_one_plain: sql::insert_rows(&sql::Postgres, &schema.table, &columns, 1, &[]),
+            head,
+            row,
+            tail,
+            unnest: sql::insert_unnest(&schema.table, &columns, returning),
+            unnest_plain: sql::insert_unnest(&schema.table, &columns, &[]),
+            fill,
+        }
+    }
+}
+
+/// The hidden items of `Model::bulk_create` and `Model::bulk_insert`:
+/// `__dunder_bulk()`, the statements (one static), and
+/// `__dunder_bulk_values(rows)`, every row's values in one flat list.
+pub fn bulk(schema: &ModelSchema, new_name: &syn::Ident, inserted: &[&FieldSchema]) -> TokenStream {
+    let BulkStatements {
+        fill,
+        one,
+        one_plain,
+        pg_one,
+        pg_one_plain,
+        head,
+        row,
+        tail,
+        unnest,
+        unnest_plain,
+    } = BulkStatements::of(schema, inserted);
+    let sources = codegen::sources(&fill.sources);
     let types = inserted.iter().map(|f| {
         let t = quote::format_ident!("{}", kind(f).sql_type());
         quote!(::dunder::SqlType::#t)
@@ -106,21 +162,33 @@ pub fn bulk_create(schema: &ModelSchema, inserted: &[&FieldSchema]) -> TokenStre
         });
     let width = inserted.len();
     quote! {
-        static __DUNDER_BULK: ::dunder::__private::BulkInsert = ::dunder::__private::BulkInsert {
-            one: ::dunder::Sql { sqlite: #one, postgres: #unnest },
-            sqlite_head: #head,
-            sqlite_row: #row,
-            sqlite_tail: #tail,
-            types: &[#(#types),*],
-        };
-        #[allow(unused_variables)]
-        let __dunder_now = ::dunder::__private::utc_now();
-        let mut __dunder_values: ::std::vec::Vec<::dunder::Value<'_>> =
-            ::std::vec::Vec::with_capacity(rows.len() * #width);
-        for row in rows {
-            #(__dunder_values.push(#values);)*
+        #[doc(hidden)]
+        pub fn __dunder_bulk() -> &'static ::dunder::__private::BulkInsert {
+            static __DUNDER_BULK: ::dunder::__private::BulkInsert = ::dunder::__private::BulkInsert {
+                one: ::dunder::Sql { sqlite: #one, postgres: #pg_one },
+                one_plain: ::dunder::Sql { sqlite: #one_plain, postgres: #pg_one_plain },
+                many: ::dunder::Sql { sqlite: #one, postgres: #unnest },
+                many_plain: ::dunder::Sql { sqlite: #one_plain, postgres: #unnest_plain },
+                sqlite_head: #head,
+                sqlite_row: #row,
+                sqlite_tail: #tail,
+                types: &[#(#types),*],
+                sources: &[#(#sources),*],
+            };
+            &__DUNDER_BULK
         }
-        ::dunder::Executor::__insert_many(executor, &__DUNDER_BULK, &__dunder_values, rows.len())
+
+        #[doc(hidden)]
+        pub fn __dunder_bulk_values(rows: &[#new_name]) -> ::std::vec::Vec<::dunder::Value<'_>> {
+            #[allow(unused_variables)]
+            let __dunder_now = ::dunder::__private::utc_now();
+            let mut __dunder_values: ::std::vec::Vec<::dunder::Value<'_>> =
+                ::std::vec::Vec::with_capacity(rows.len() * #width);
+            for row in rows {
+                #(__dunder_values.push(#values);)*
+            }
+            __dunder_values
+        }
     }
 }
 

@@ -2,7 +2,7 @@
 //! the schema macro of DESIGN §2.
 
 mod fields;
-mod instance;
+pub(crate) mod instance;
 mod types;
 
 use proc_macro2::{Span, TokenStream};
@@ -1415,8 +1415,9 @@ fn new_type(input: &DeriveInput, schema: &ModelSchema, fields: &[FieldIr]) -> To
         &quote!(#name),
         &inserted.iter().map(|f| &f.schema).collect::<Vec<_>>(),
     );
-    let bulk = instance::bulk_create(
+    let bulk = instance::bulk(
         schema,
+        &new_name,
         &inserted.iter().map(|f| &f.schema).collect::<Vec<_>>(),
     );
     quote! {
@@ -1428,8 +1429,10 @@ fn new_type(input: &DeriveInput, schema: &ModelSchema, fields: &[FieldIr]) -> To
 
         #[allow(dead_code)]
         impl #new_name {
-            /// Stores this row (`INSERT … RETURNING`) and returns it as stored,
-            /// with its primary key.
+            /// Stores this row and returns it: the values it holds, with the
+            /// primary key the database gave it (`INSERT … RETURNING` only
+            /// what the database computes: the auto-increment key, decimals
+            /// as rounded to their column's scale).
             pub fn insert<E: ::dunder::Executor>(&self, executor: E) -> ::dunder::Result<#name> {
                 let query = #insert;
                 query.run(executor)
@@ -1438,15 +1441,31 @@ fn new_type(input: &DeriveInput, schema: &ModelSchema, fields: &[FieldIr]) -> To
 
         #[allow(dead_code)]
         impl #name {
+            #bulk
+
             /// Stores every row of `rows` at once, all or nothing, and returns
-            /// them as stored (with their keys), in order. PostgreSQL: one
-            /// statement; SQLite: one multi-row insert (several in a savepoint past
-            /// 1,000 rows).
+            /// them in order: the values given, with the keys the database
+            /// gave them (only what the database computes is read back: the
+            /// auto-increment key, decimals as rounded to their column's
+            /// scale). PostgreSQL: one statement; SQLite: one multi-row
+            /// insert (several in a savepoint past 1,000 rows).
             pub fn bulk_create<E: ::dunder::Executor>(
                 executor: E,
                 rows: &[#new_name],
             ) -> ::dunder::Result<::std::vec::Vec<#name>> {
-                #bulk
+                let values = Self::__dunder_bulk_values(rows);
+                ::dunder::Executor::__insert_many(executor, Self::__dunder_bulk(), &values, rows.len())
+            }
+
+            /// Stores every row of `rows` as [`bulk_create`](Self::bulk_create)
+            /// does (all or nothing) but reads nothing back: the number of
+            /// rows inserted. The cheapest way to write many rows.
+            pub fn bulk_insert<E: ::dunder::Executor>(
+                executor: E,
+                rows: &[#new_name],
+            ) -> ::dunder::Result<u64> {
+                let values = Self::__dunder_bulk_values(rows);
+                ::dunder::Executor::__insert_many_count(executor, Self::__dunder_bulk(), &values, rows.len())
             }
         }
     }

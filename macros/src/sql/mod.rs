@@ -380,7 +380,17 @@ impl Renderer<'_> {
                 format!("UPDATE {table} SET {}", sets.join(", "))
             }
             Write::Delete => format!("DELETE FROM {table}"),
-            Write::Insert(assignments) | Write::InsertIfAbsent(assignments) => {
+            Write::Insert(assignments)
+            | Write::InsertIfAbsent(assignments)
+            | Write::Create(assignments, _) => {
+                let returning = || match write {
+                    Write::Create(_, fill) if fill.returning.is_empty() => String::new(),
+                    Write::Create(_, fill) => {
+                        let cols: Vec<String> = fill.returning.iter().map(|c| quote(c)).collect();
+                        format!(" RETURNING {}", cols.join(", "))
+                    }
+                    _ => returning(),
+                };
                 if assignments.is_empty() {
                     // Nothing given can conflict (SQLite has no upsert
                     // after DEFAULT VALUES).
@@ -761,8 +771,18 @@ fn is_decimal(e: &Expression) -> bool {
 /// when it holds a decimal.
 pub type InsertColumn = (String, Kind, Option<(u16, u16)>);
 
+/// ` RETURNING "a", "b"`, or nothing when `returning` is empty.
+fn returning_clause(returning: &[String]) -> String {
+    if returning.is_empty() {
+        return String::new();
+    }
+    let ret: Vec<String> = returning.iter().map(|c| quote(c)).collect();
+    format!(" RETURNING {}", ret.join(", "))
+}
+
 /// `INSERT INTO table (columns) VALUES (…), … RETURNING returning`, `rows`
-/// rows of placeholders numbered from 1 (SQLite's multi-row insert).
+/// rows of placeholders numbered from 1 (SQLite's multi-row insert); no
+/// `RETURNING` when `returning` is empty.
 pub fn insert_rows(
     d: &dyn Dialect,
     table: &str,
@@ -770,13 +790,9 @@ pub fn insert_rows(
     rows: usize,
     returning: &[String],
 ) -> String {
-    let ret: Vec<String> = returning.iter().map(|c| quote(c)).collect();
+    let ret = returning_clause(returning);
     if columns.is_empty() {
-        return format!(
-            "INSERT INTO {} DEFAULT VALUES RETURNING {}",
-            quote(table),
-            ret.join(", ")
-        );
+        return format!("INSERT INTO {} DEFAULT VALUES{ret}", quote(table));
     }
     let cols: Vec<String> = columns.iter().map(|(c, ..)| quote(c)).collect();
     let mut n = 0;
@@ -793,17 +809,17 @@ pub fn insert_rows(
         })
         .collect();
     format!(
-        "INSERT INTO {} ({}) VALUES {} RETURNING {}",
+        "INSERT INTO {} ({}) VALUES {}{ret}",
         quote(table),
         cols.join(", "),
         values.join(", "),
-        ret.join(", ")
     )
 }
 
 /// The SQLite INSERT of any number of rows in three parts: `INSERT INTO t
 /// (cols) VALUES `, one row of `?` placeholders (numbered in order by
-/// SQLite) to repeat with `, ` between, and ` RETURNING …`.
+/// SQLite) to repeat with `, ` between, and ` RETURNING …` (empty when
+/// `returning` is).
 pub fn insert_rows_parts(
     table: &str,
     columns: &[InsertColumn],
@@ -814,24 +830,23 @@ pub fn insert_rows_parts(
         .iter()
         .map(|(_, _, decimal)| Sqlite.store("?".to_owned(), *decimal))
         .collect();
-    let ret: Vec<String> = returning.iter().map(|c| quote(c)).collect();
     (
         format!("INSERT INTO {} ({}) VALUES ", quote(table), cols.join(", ")),
         format!("({})", row.join(", ")),
-        format!(" RETURNING {}", ret.join(", ")),
+        returning_clause(returning),
     )
 }
 
 /// `INSERT INTO table (columns) SELECT * FROM UNNEST($1::type[], …) RETURNING
-/// returning`: every row from one array per column (PostgreSQL).
+/// returning`: every row from one array per column (PostgreSQL); no
+/// `RETURNING` when `returning` is empty.
 pub fn insert_unnest(table: &str, columns: &[InsertColumn], returning: &[String]) -> String {
+    let ret = returning_clause(returning);
     if columns.is_empty() {
         // Rows with no column given: as many as `$1` says, all defaults.
-        let ret: Vec<String> = returning.iter().map(|c| quote(c)).collect();
         return format!(
-            "INSERT INTO {} SELECT FROM generate_series(1, $1::int8) RETURNING {}",
+            "INSERT INTO {} SELECT FROM generate_series(1, $1::int8){ret}",
             quote(table),
-            ret.join(", ")
         );
     }
     let cols: Vec<String> = columns.iter().map(|(c, ..)| quote(c)).collect();
@@ -840,13 +855,11 @@ pub fn insert_unnest(table: &str, columns: &[InsertColumn], returning: &[String]
         .enumerate()
         .map(|(i, (_, k, _))| Postgres.placeholder(i + 1, *k, true))
         .collect();
-    let ret: Vec<String> = returning.iter().map(|c| quote(c)).collect();
     format!(
-        "INSERT INTO {} ({}) SELECT * FROM UNNEST({}) RETURNING {}",
+        "INSERT INTO {} ({}) SELECT * FROM UNNEST({}){ret}",
         quote(table),
         cols.join(", "),
         arrays.join(", "),
-        ret.join(", ")
     )
 }
 

@@ -296,7 +296,9 @@ impl<'s> Resolver<'s> {
                         ),
                     ));
                 }
-                write = Some(Write::Insert(self.insert(assigns, *span)));
+                let assignments = self.insert(assigns, *span);
+                let fill = Fill::of_assignments(&self.schema.fields, &assignments);
+                write = Some(Write::Create(assignments, fill));
                 (Select::Model, Mode::One)
             }
             Some(t @ (TerminalAst::Update(_, span) | TerminalAst::Delete(span))) => {
