@@ -53,19 +53,22 @@ fn main() {
                 .expect("q")
                 .iter()
                 .map(map)
-                .count(),
+                .collect::<Vec<User>>()
+                .len(),
             "query_raw" => client
                 .query_raw(&stmt, [n])
                 .expect("q")
                 .map(|r| Ok(map(&r)))
-                .count()
-                .expect("rows"),
+                .collect::<Vec<User>>()
+                .expect("rows")
+                .len(),
             "query_typed" => client
                 .query_typed(sql, &[(&n, postgres::types::Type::TEXT)])
                 .expect("q")
                 .iter()
                 .map(map)
-                .count(),
+                .collect::<Vec<User>>()
+                .len(),
             _ => dunder::query!(User, name = n)
                 .fetch_all(&mut cached)
                 .expect("q")

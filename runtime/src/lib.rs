@@ -190,6 +190,30 @@
 //! }
 //! ```
 //!
+//! Many rows at once: `Model::bulk_create` returns them with the keys the
+//! database gave them (only the keys are read back; the rest is what was
+//! given, as Django keeps it), `Model::bulk_insert` reads nothing back and
+//! returns the row count.
+//!
+//! ```
+//! use dunder::prelude::*;
+//!
+//! #[derive(Model, Debug)]
+//! pub struct Tag {
+//!     pub id: i64,
+//!     pub name: String,
+//! }
+//!
+//! let conn = rusqlite::Connection::open_in_memory()?;
+//! dunder::create_table::<Tag, _>(&conn)?;
+//! let tags = Tag::bulk_create(&conn, &[NewTag { name: "a".into() }, NewTag { name: "b".into() }])?;
+//! assert_eq!((tags[1].id, tags[1].name.as_str()), (2, "b"));
+//! let n = Tag::bulk_insert(&conn, &[NewTag { name: "c".into() }, NewTag { name: "d".into() }])?;
+//! assert_eq!(n, 2);
+//! assert_eq!(query!(Tag.count()).run(&conn)?, 4);
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//!
 //! See the README for the query language, the lookup table with the SQL of
 //! every lookup per dialect, and where dunder deliberately differs from Django.
 #![warn(missing_docs)]
