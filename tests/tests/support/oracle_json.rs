@@ -1,7 +1,7 @@
 //! Django's answers as JSON, shared by the corpus tests: [`ToJson`] encodes
 //! a value of a row as the oracle does (conformance/README.md, "Projection
 //! and aggregate cases"), [`close`], [`canonical`] and [`same`] compare
-//! answers. (The same rules as `projection_conformance.rs`.)
+//! answers.
 
 use std::cmp::Ordering;
 
