@@ -3,7 +3,9 @@
 //! prepared statement, `client.query` then `Row::get`), `query_raw` (the
 //! same through `query_raw`'s row iterator, no `Vec<Row>`), `query_typed`
 //! (unnamed statement with its types, one round trip, what a plain client
-//! costs), `dunder` (`query!` on `dunder::postgres::Client`). The table is
+//! costs), `dunder` (`query!` on `dunder::postgres::Client`), `own`
+//! (`query!` on `dunder::postgres::Connection`, dunder's own protocol
+//! client). The table is
 //! `users` with 10,000 rows; the query finds `name = 'User 5000'`. Run
 //! under `valgrind --tool=callgrind` and subtract REPS = 0.
 use std::hint::black_box;
@@ -38,6 +40,15 @@ fn main() {
     let stmt = client.prepare(sql).expect("prepare");
     let mut cached =
         dunder::postgres::Client::new(config.connect(postgres::NoTls).expect("connect"));
+    let mut own = {
+        let mut url = std::env::var("DUNDER_POSTGRES_URL")
+            .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into());
+        if let Some(i) = url.rfind('/') {
+            url.truncate(i + 1);
+        }
+        url.push_str(DB);
+        dunder::postgres::Connection::connect(&url).expect("connect")
+    };
     let name = user(5000).name;
     let map = |r: &postgres::Row| User {
         id: r.get(0),
@@ -68,6 +79,10 @@ fn main() {
                 .iter()
                 .map(map)
                 .collect::<Vec<User>>()
+                .len(),
+            "own" => dunder::query!(User, name = n)
+                .fetch_all(&mut own)
+                .expect("q")
                 .len(),
             _ => dunder::query!(User, name = n)
                 .fetch_all(&mut cached)

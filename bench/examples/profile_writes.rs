@@ -9,8 +9,9 @@
 //! BACKEND: `sqlite` (in memory) or `pg` (`DUNDER_POSTGRES_URL`, database
 //! `dunder_bench_writes_pg`, made afresh). SIDE: `raw` (rusqlite / the
 //! postgres crate, statements prepared once), `dunder` (SQLite; PostgreSQL:
-//! `dunder::postgres::Client`, the statement cache), `plain` (PostgreSQL: a
-//! plain `postgres::Client`). SCENARIO: `bulk_insert`, `bulk_create`,
+//! `dunder::postgres::Client`, the statement cache), `own` (PostgreSQL:
+//! `dunder::postgres::Connection`, dunder's own protocol client, what `Db`
+//! opens), `plain` (PostgreSQL: a plain `postgres::Client`). SCENARIO: `bulk_insert`, `bulk_create`,
 //! `create`, `update`, `save`, `delete`; N: rows per call (bulk only).
 //! Insert scenarios start on an empty table; the others on 10,000 rows
 //! (`delete` removes row `i` at call `i`, so REPS ≤ 10,000).
@@ -26,6 +27,17 @@ fn base() -> postgres::Config {
         .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into())
         .parse()
         .expect("DUNDER_POSTGRES_URL")
+}
+
+/// The benchmark database's URL, for dunder's own client.
+fn own_url() -> String {
+    let mut url = std::env::var("DUNDER_POSTGRES_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into());
+    if let Some(i) = url.rfind('/') {
+        url.truncate(i + 1);
+    }
+    url.push_str(DB);
+    url
 }
 
 fn connect() -> postgres::Client {
@@ -129,6 +141,10 @@ fn pg_side(side: &str, sc: Scenario, n: usize) -> Call<'static> {
             let mut c = connect();
             Box::new(move |i| dunder_pg(&mut c, sc, &data, &mut users, i))
         }
+        "own" => {
+            let mut c = dunder::postgres::Connection::connect(&own_url()).expect("connect");
+            Box::new(move |i| dunder_pg(&mut c, sc, &data, &mut users, i))
+        }
         other => panic!("unknown side {other}"),
     }
 }
@@ -172,7 +188,7 @@ where
 
 fn main() {
     let args: Vec<String> = std::env::args().collect();
-    let usage = "profile_writes BACKEND (raw|dunder|plain|ab) SCENARIO N REPS";
+    let usage = "profile_writes BACKEND (raw|dunder|own|plain|ab) SCENARIO N REPS";
     let backend = args.get(1).map(String::as_str).expect(usage);
     let side = args.get(2).map(String::as_str).expect(usage);
     let sc = args.get(3).and_then(|s| Scenario::parse(s)).expect(usage);
@@ -198,7 +214,7 @@ fn main() {
         // timed), so `delete` is measured by callgrind only.
         assert!(sc != Scenario::Delete, "delete: use callgrind");
         let names: &[&'static str] = if pg {
-            &["raw", "dunder", "plain"]
+            &["raw", "dunder", "own", "plain"]
         } else {
             &["raw", "dunder"]
         };

@@ -59,7 +59,7 @@ pub enum TransactionMode {
 #[diagnostic::on_unimplemented(
     message = "`{Self}` is not a connection: `atomic_with_retry` runs the whole transaction again, so it cannot run inside one",
     label = "a transaction or savepoint",
-    note = "call `atomic_with_retry` on the connection (`rusqlite::Connection`, `postgres::Client`, `dunder::postgres::Client`, `dunder::Db`)"
+    note = "call `atomic_with_retry` on the connection (`rusqlite::Connection`, `postgres::Client`, `dunder::postgres::Client`, `dunder::postgres::Connection`, `dunder::Db`)"
 )]
 pub trait Outermost: Atomic {}
 
@@ -483,6 +483,36 @@ mod pg {
 
     impl Outermost for postgres::Client {}
     impl Outermost for crate::postgres::Client {}
+    impl Outermost for crate::postgres::Connection {}
+
+    impl Atomic for crate::postgres::Connection {
+        type Tx<'a> = crate::postgres::ConnectionTx<'a>;
+        fn __begin_with(
+            &mut self,
+            _: TransactionMode,
+        ) -> Result<crate::postgres::ConnectionTx<'_>> {
+            self.transaction()
+        }
+        fn __commit(tx: crate::postgres::ConnectionTx<'_>) -> Result<()> {
+            tx.commit()
+        }
+    }
+
+    impl Atomic for crate::postgres::ConnectionTx<'_> {
+        type Tx<'a>
+            = crate::postgres::ConnectionTx<'a>
+        where
+            Self: 'a;
+        fn __begin_with(
+            &mut self,
+            _: TransactionMode,
+        ) -> Result<crate::postgres::ConnectionTx<'_>> {
+            self.savepoint()
+        }
+        fn __commit(tx: crate::postgres::ConnectionTx<'_>) -> Result<()> {
+            tx.commit()
+        }
+    }
 
     impl Atomic for crate::postgres::Client {
         type Tx<'a> = crate::postgres::Transaction<'a>;

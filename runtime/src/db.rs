@@ -15,7 +15,7 @@ use crate::value::Value;
 /// | `sqlite::memory:`, `sqlite://:memory:` | a new in-memory SQLite database |
 /// | `sqlite:app.db`, `sqlite://app.db` | the SQLite file `app.db` (created if missing) |
 /// | `sqlite:///var/lib/app.db` | the SQLite file `/var/lib/app.db` |
-/// | `postgres://user@host:5432/db`, `postgresql://…` | PostgreSQL (no TLS), with a statement cache |
+/// | `postgres://user@host:5432/db`, `postgresql://…` | PostgreSQL (no TLS), through [`crate::postgres::Connection`] |
 ///
 /// ```
 /// use dunder::prelude::*;
@@ -38,9 +38,9 @@ pub enum Db {
     /// SQLite.
     #[cfg(feature = "sqlite")]
     Sqlite(rusqlite::Connection),
-    /// PostgreSQL, with the statement cache of [`crate::postgres::Client`].
+    /// PostgreSQL, through dunder's own client (with its statement cache).
     #[cfg(feature = "postgres")]
-    Postgres(Box<crate::postgres::Client>),
+    Postgres(Box<crate::postgres::Connection>),
 }
 
 impl std::fmt::Debug for Db {
@@ -137,7 +137,7 @@ impl Db {
         if url.starts_with("postgres://") || url.starts_with("postgresql://") {
             #[cfg(feature = "postgres")]
             {
-                return crate::postgres::Client::connect(url, postgres::NoTls)
+                return crate::postgres::Connection::connect(url)
                     .map(|c| Db::Postgres(Box::new(c)));
             }
             #[cfg(not(feature = "postgres"))]
@@ -263,7 +263,7 @@ pub enum DbTx<'a> {
     SqliteSavepoint(rusqlite::Savepoint<'a>),
     /// A PostgreSQL transaction or savepoint.
     #[cfg(feature = "postgres")]
-    Postgres(crate::postgres::Transaction<'a>),
+    Postgres(crate::postgres::ConnectionTx<'a>),
 }
 
 impl std::fmt::Debug for DbTx<'_> {

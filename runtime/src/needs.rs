@@ -56,7 +56,7 @@ pub struct InTransaction;
     message = "`{Self}` cannot run this query: it needs `{N}`",
     label = "this connection cannot run a query that needs `{N}`",
     note = "`PostgresOnly`: `.distinct(field, …)` is PostgreSQL's DISTINCT ON, which SQLite has no form of; run it on a PostgreSQL client or transaction, or on a `dunder::Db`",
-    note = "`InTransaction`: `.select_for_update()` locks rows until the transaction ends; on PostgreSQL run it inside `dunder::atomic(…)` or on a `postgres::Transaction` (Django raises TransactionManagementError outside a transaction)"
+    note = "`InTransaction`: `.select_for_update()` locks rows until the transaction ends; on PostgreSQL run it inside `dunder::atomic(…)` or on a transaction (Django raises TransactionManagementError outside a transaction)"
 )]
 pub trait RunsOn<N>: Executor {
     /// Why this connection refuses the query after all, known only at run
@@ -91,13 +91,16 @@ runs_on!(PostgresOnly:
     &mut postgres::Client,
     &mut postgres::Transaction<'_>,
     &mut crate::postgres::Client,
-    &mut crate::postgres::Transaction<'_>
+    &mut crate::postgres::Transaction<'_>,
+    &mut crate::postgres::Connection,
+    &mut crate::postgres::ConnectionTx<'_>
 );
 
 #[cfg(feature = "postgres")]
 runs_on!(InTransaction:
     &mut postgres::Transaction<'_>,
-    &mut crate::postgres::Transaction<'_>
+    &mut crate::postgres::Transaction<'_>,
+    &mut crate::postgres::ConnectionTx<'_>
 );
 
 // A `Db` knows its backend only at run time: it refuses there.

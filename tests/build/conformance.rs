@@ -924,8 +924,8 @@ pub fn generate(cases_json: &str) -> String {
          /// Runs generated case `index` on SQLite.\n\
          pub fn run_sqlite(index: usize, c: &rusqlite::Connection) -> Outcome {{\n    \
              match index {{\n{sqlite_arms}        _ => unreachable!(\"no generated case {{index}}\"),\n    }}\n}}\n\n\
-         /// Runs generated case `index` on PostgreSQL.\n\
-         pub fn run_pg(index: usize, c: &mut postgres::Client) -> Outcome {{\n    \
+         /// Runs generated case `index` on PostgreSQL (dunder's own client).\n\
+         pub fn run_pg(index: usize, c: &mut dunder::postgres::Connection) -> Outcome {{\n    \
              match index {{\n{pg_arms}        _ => unreachable!(\"no generated case {{index}}\"),\n    }}\n}}\n"
     )
 }

@@ -622,7 +622,7 @@ pub fn generate(cases_json: &str) -> String {
                 .ok();
                 // A DISTINCT ON query runs on PostgreSQL connections only.
                 let signature = if pg_only {
-                    format!("fn {name}(mut c: &mut postgres::Client) -> Outcome")
+                    format!("fn {name}(mut c: &mut dunder::postgres::Connection) -> Outcome")
                 } else {
                     format!("fn {name}<C: Conn>(mut c: C) -> Outcome")
                 };
@@ -669,8 +669,8 @@ pub fn generate(cases_json: &str) -> String {
          /// Runs generated case `index` on SQLite (not a PostgreSQL-only one).\n\
          pub fn run_sqlite(index: usize, c: &rusqlite::Connection) -> Outcome {{\n    \
              match index {{\n{sqlite_arms}        _ => unreachable!(\"no generated SQLite case {{index}}\"),\n    }}\n}}\n\n\
-         /// Runs generated case `index` on PostgreSQL.\n\
-         pub fn run_pg(index: usize, c: &mut postgres::Client) -> Outcome {{\n    \
+         /// Runs generated case `index` on PostgreSQL (dunder's own client).\n\
+         pub fn run_pg(index: usize, c: &mut dunder::postgres::Connection) -> Outcome {{\n    \
              match index {{\n{pg_arms}        _ => unreachable!(\"no generated case {{index}}\"),\n    }}\n}}\n"
     )
 }

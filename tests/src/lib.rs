@@ -70,6 +70,17 @@ pub fn pg_connect(db: &PgDb) -> postgres::Client {
         .expect("connect to the test database")
 }
 
+/// Another connection to the database of `db`, through dunder's own client
+/// (what `Db::connect` opens for a `postgres://` URL).
+pub fn pg_conn(db: &PgDb) -> dunder::postgres::Connection {
+    let mut url = postgres_url();
+    if let Some(i) = url.rfind('/') {
+        url.truncate(i + 1);
+    }
+    url.push_str(db.dbname());
+    dunder::postgres::Connection::connect(&url).expect("connect to the test database")
+}
+
 /// An error and its sources, `: `-separated.
 fn error_chain(e: &dyn std::error::Error) -> String {
     let mut text = e.to_string();
@@ -373,7 +384,43 @@ pub mod conformance {
 pub mod every_kind {
     use chrono::{DateTime, NaiveDate, NaiveDateTime, NaiveTime, Utc};
     use dunder::Value;
-    use dunder_test_models::kinds::EveryKind;
+    use dunder_test_models::kinds::{EveryKind, NewEveryKind};
+
+    /// `n` rows to insert, the seed's values in turn (`int` is the row's
+    /// number, `text` ends with ` #<number>`).
+    pub fn new_rows(n: usize) -> Vec<NewEveryKind> {
+        let seed = seed();
+        (0..n)
+            .map(|i| {
+                let r = &seed[i % seed.len()];
+                NewEveryKind {
+                    flag: r.flag,
+                    small: r.small,
+                    int: i as i32,
+                    big: r.big,
+                    real: r.real,
+                    double: r.double,
+                    text: format!("{} #{i}", r.text),
+                    bytes: r.bytes.clone(),
+                    date: r.date,
+                    datetime: r.datetime,
+                    datetime_utc: r.datetime_utc,
+                    time: r.time,
+                    opt_flag: r.opt_flag,
+                    opt_int: r.opt_int,
+                    opt_double: r.opt_double,
+                    opt_text: r.opt_text.clone(),
+                    opt_bytes: r.opt_bytes.clone(),
+                    opt_date: r.opt_date,
+                    opt_datetime: r.opt_datetime,
+                    opt_datetime_utc: r.opt_datetime_utc,
+                    opt_time: r.opt_time,
+                    dec: r.dec,
+                    opt_dec: r.opt_dec,
+                }
+            })
+            .collect()
+    }
 
     /// Parses a test literal.
     pub fn d(s: &str) -> NaiveDate {

@@ -106,8 +106,9 @@ struct Relay {
 
 /// `COMMIT` as the client sends it (`Q`, length 11, text, NUL).
 const COMMIT_MESSAGE: &[u8] = b"Q\0\0\0\x0bCOMMIT\0";
-/// The start of a savepoint's `RELEASE sp_<n>`.
-const RELEASE_MESSAGE: &[u8] = b"RELEASE sp_";
+/// The start of a savepoint's release (`RELEASE sp_<n>` from the postgres
+/// crate, `RELEASE SAVEPOINT dunder_<n>` from dunder's own client).
+const RELEASE_MESSAGE: &[u8] = b"RELEASE ";
 
 fn server_address() -> (String, u16) {
     let config: postgres::Config = dunder_tests::postgres_url().parse().expect("url");
@@ -220,33 +221,31 @@ fn db_via(pg: &dunder_tests::PgDb, port: Option<u16>) -> dunder::Db {
     .expect("Db::connect")
 }
 
-fn plain_client_of(c: &mut postgres::Client) -> &mut postgres::Client {
-    c
+fn plain_pid(c: &mut postgres::Client) -> i32 {
+    backend_pid(c)
 }
 
-fn cached_client_of(c: &mut dunder::postgres::Client) -> &mut postgres::Client {
-    c
+fn cached_pid(c: &mut dunder::postgres::Client) -> i32 {
+    backend_pid(c)
 }
 
-fn db_client(db: &mut dunder::Db) -> &mut postgres::Client {
-    match db {
-        dunder::Db::Postgres(c) => c,
-        _ => panic!("a PostgreSQL Db"),
-    }
+fn db_pid(db: &mut dunder::Db) -> i32 {
+    db.query::<i32>("SELECT pg_backend_pid()", &[])
+        .expect("pid")[0]
 }
 
 /// Every scenario on one kind of connection: `$open(port)` opens one (a
-/// fresh one per scenario: each ends with it dead), `$client(&mut conn)` is
-/// its `postgres::Client`.
+/// fresh one per scenario: each ends with it dead), `$pid(&mut conn)` is
+/// its server process's id.
 macro_rules! scenarios {
-    ($kind:expr, $pg:expr, $admin:expr, $open:expr, $client:expr) => {{
+    ($kind:expr, $pg:expr, $admin:expr, $open:expr, $pid:expr) => {{
         let kind: &str = $kind;
         let admin: &mut postgres::Client = $admin;
         admin.batch_execute("DELETE FROM entry").expect("clear");
 
         // 1. Killed while COMMIT runs the deferred trigger.
         let mut conn = $open(None);
-        let pid = backend_pid($client(&mut conn));
+        let pid = $pid(&mut conn);
         let r = std::thread::scope(|s| {
             let t = s.spawn(|| {
                 dunder::atomic(&mut conn, |tx| {
@@ -277,7 +276,7 @@ macro_rules! scenarios {
 
         // 2. Killed inside a statement, before COMMIT: Connection, nothing written.
         let mut conn = $open(None);
-        let pid = backend_pid($client(&mut conn));
+        let pid = $pid(&mut conn);
         let r = std::thread::scope(|s| {
             let t = s.spawn(|| {
                 dunder::atomic(&mut conn, |tx| {
@@ -364,7 +363,7 @@ fn plain_client() {
         pg,
         &mut admin,
         |port| plain_via(&pg, port),
-        plain_client_of
+        plain_pid
     );
     // The test database is still usable (the harness drops it).
     pg.batch_execute("SELECT 1").expect("alive");
@@ -381,7 +380,7 @@ fn caching_client() {
         pg,
         &mut admin,
         |port| cached_via(&pg, port),
-        cached_client_of
+        cached_pid
     );
 }
 
@@ -396,6 +395,6 @@ fn db() {
         pg,
         &mut admin,
         |port| db_via(&pg, port),
-        db_client
+        db_pid
     );
 }

@@ -94,12 +94,14 @@ impl Conn for &rusqlite::Connection {
     }
 }
 
-impl Conn for &mut postgres::Client {
+/// PostgreSQL cases run on dunder's own client (`dunder::postgres::Connection`,
+/// what `Db::connect` opens), so every case also proves its protocol code.
+impl Conn for &mut dunder::postgres::Connection {
     type Executor<'a>
-        = &'a mut postgres::Client
+        = &'a mut dunder::postgres::Connection
     where
         Self: 'a;
-    fn ex(&mut self) -> &mut postgres::Client {
+    fn ex(&mut self) -> &mut dunder::postgres::Connection {
         self
     }
 }
@@ -472,7 +474,8 @@ fn conformance_postgres() {
         return;
     };
     dunder_tests::load_conformance_pg(&mut db);
-    conformance("postgres", |i| run_pg(i, &mut db));
+    let mut conn = dunder_tests::pg_conn(&db);
+    conformance("postgres", |i| run_pg(i, &mut conn));
 }
 
 /// Every case whose Django answers differ between the backends

@@ -51,10 +51,7 @@ fn the_same_queries_on_a_url_chosen_backend() {
         config_url.push_str(pg.dbname());
         let mut db = dunder::Db::connect(&config_url).expect("postgres url");
         assert_eq!(db.dialect(), Dialect::Postgres);
-        let dunder::Db::Postgres(client) = &mut db else {
-            panic!("postgres")
-        };
-        every_kind::load_pg(client, &rows);
+        every_kind::load_pg(&mut dunder_tests::pg_connect(&pg), &rows);
         assert_eq!(ids(&mut db), expected);
     }
 }

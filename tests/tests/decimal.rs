@@ -60,8 +60,7 @@ fn backends() -> Backends {
     let mut dbs = vec![Db::Sqlite(dunder_tests::sqlite())];
     let pg = dunder_tests::pg();
     if let Some(guard) = &pg {
-        let client = dunder::postgres::Client::new(dunder_tests::pg_connect(guard));
-        dbs.push(Db::Postgres(Box::new(client)));
+        dbs.push(Db::Postgres(Box::new(dunder_tests::pg_conn(guard))));
     }
     Backends { dbs, _pg: pg }
 }
@@ -89,7 +88,10 @@ fn articles() -> Backends {
     for db in &mut b.dbs {
         match db {
             Db::Sqlite(c) => dunder_tests::load_conformance_sqlite(c),
-            Db::Postgres(c) => dunder_tests::load_conformance_pg(c),
+            Db::Postgres(_) => {
+                let guard = b._pg.as_ref().expect("a PostgreSQL database");
+                dunder_tests::load_conformance_pg(&mut dunder_tests::pg_connect(guard))
+            }
             _ => unreachable!(),
         }
     }
@@ -108,12 +110,12 @@ fn stored(db: &mut Db, column: &str, id: i64) -> String {
             )
             .expect("sqlite stored"),
         Db::Postgres(c) => c
-            .query_one(
-                &format!("SELECT coalesce(\"{column}\"::text, 'NULL') FROM \"priced\" WHERE \"id\" = $1"),
+            .query::<String>(
+                &format!("SELECT coalesce(\"{column}\"::text, 'NULL') FROM \"priced\" WHERE \"id\" = ?"),
                 &[&id],
             )
             .expect("postgres stored")
-            .get(0),
+            .remove(0),
         _ => unreachable!(),
     }
 }

@@ -65,7 +65,7 @@ fn pairs(pg: &dunder_tests::PgDb) -> Vec<(&'static str, Pair)> {
     ]
 }
 
-fn plain(c: &mut dunder::Db) -> &mut postgres::Client {
+fn plain(c: &mut dunder::Db) -> &mut dunder::postgres::Connection {
     match c {
         dunder::Db::Postgres(c) => c,
         _ => panic!("a PostgreSQL Db"),

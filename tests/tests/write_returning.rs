@@ -35,37 +35,7 @@ pub struct Price {
 }
 
 fn new_every_kind(n: usize) -> Vec<NewEveryKind> {
-    let seed = every_kind::seed();
-    (0..n)
-        .map(|i| {
-            let r = &seed[i % seed.len()];
-            NewEveryKind {
-                flag: r.flag,
-                small: r.small,
-                int: i as i32,
-                big: r.big,
-                real: r.real,
-                double: r.double,
-                text: format!("{} #{i}", r.text),
-                bytes: r.bytes.clone(),
-                date: r.date,
-                datetime: r.datetime,
-                datetime_utc: r.datetime_utc,
-                time: r.time,
-                opt_flag: r.opt_flag,
-                opt_int: r.opt_int,
-                opt_double: r.opt_double,
-                opt_text: r.opt_text.clone(),
-                opt_bytes: r.opt_bytes.clone(),
-                opt_date: r.opt_date,
-                opt_datetime: r.opt_datetime,
-                opt_datetime_utc: r.opt_datetime_utc,
-                opt_time: r.opt_time,
-                dec: r.dec,
-                opt_dec: r.opt_dec,
-            }
-        })
-        .collect()
+    every_kind::new_rows(n)
 }
 
 #[test]

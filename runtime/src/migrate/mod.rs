@@ -50,6 +50,8 @@ mod files;
 mod manage;
 mod ops;
 mod run;
+#[cfg(feature = "postgres")]
+pub(crate) use run::{APPLIED_SQL, FORGET_SQL, RECORD_SQL};
 mod state;
 
 pub use check::{check, check_state, Report};

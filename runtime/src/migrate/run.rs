@@ -37,15 +37,15 @@ pub trait MigrationConn {
     fn __rows(&mut self, sql: &str, param: &str) -> Result<Vec<Vec<Option<String>>>>;
 }
 
-const RECORD_SQL: [&str; 2] = [
+pub(crate) const RECORD_SQL: [&str; 2] = [
     "INSERT INTO dunder_migrations (app, name, checksum, applied_at) VALUES (?1, ?2, ?3, CURRENT_TIMESTAMP)",
     "INSERT INTO dunder_migrations (app, name, checksum, applied_at) VALUES ($1, $2, $3, CURRENT_TIMESTAMP)",
 ];
-const FORGET_SQL: [&str; 2] = [
+pub(crate) const FORGET_SQL: [&str; 2] = [
     "DELETE FROM dunder_migrations WHERE app = ?1 AND name = ?2",
     "DELETE FROM dunder_migrations WHERE app = $1 AND name = $2",
 ];
-const APPLIED_SQL: [&str; 2] = [
+pub(crate) const APPLIED_SQL: [&str; 2] = [
     "SELECT name, checksum FROM dunder_migrations WHERE app = ?1 ORDER BY id",
     "SELECT name, checksum FROM dunder_migrations WHERE app = $1 ORDER BY id",
 ];

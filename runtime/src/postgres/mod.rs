@@ -24,6 +24,14 @@ use bytes::BytesMut;
 use postgres::fallible_iterator::FallibleIterator;
 use postgres::types::{IsNull, ToSql, Type};
 
+mod connection;
+mod wire;
+
+#[doc(hidden)]
+pub use connection::WireRow;
+pub use connection::{Connection, ConnectionTx};
+pub use wire::DbError;
+
 use crate::error::{BackendError, Error, Result};
 use crate::exec::{Cursor, Executor};
 use crate::model::{decode_error, Decode, Dialect, Row, Sql};
@@ -221,7 +229,6 @@ impl ToSql for Value<'_> {
 
 /// Turns a postgres error into a [`dunder::Error`](Error).
 pub(crate) fn error(e: postgres::Error, sql: &str) -> Error {
-    use postgres::error::SqlState;
     let sql = sql.to_owned();
     if let Some(nul) = e.source().and_then(|s| s.downcast_ref::<NulInText>()) {
         return Error::InvalidValue {
@@ -231,57 +238,9 @@ pub(crate) fn error(e: postgres::Error, sql: &str) -> Error {
     }
     if let Some(db) = e.as_db_error() {
         let constraint = db.constraint().map(str::to_owned);
-        let code = db.code().clone();
+        let code = db.code().code().to_owned();
         let column = db.column().map(str::to_owned);
-        let source: BackendError = Box::new(PgError(e));
-        if code == SqlState::UNIQUE_VIOLATION {
-            return Error::UniqueViolation {
-                constraint,
-                sql,
-                source,
-            };
-        }
-        if code == SqlState::FOREIGN_KEY_VIOLATION {
-            return Error::ForeignKeyViolation {
-                constraint,
-                sql,
-                source,
-            };
-        }
-        if code == SqlState::NOT_NULL_VIOLATION {
-            return Error::NotNullViolation {
-                column,
-                sql,
-                source,
-            };
-        }
-        if code == SqlState::CHECK_VIOLATION {
-            return Error::CheckViolation {
-                constraint,
-                sql,
-                source,
-            };
-        }
-        // 22001: a text longer than its varchar(n) (`max_length`).
-        if code == SqlState::NUMERIC_VALUE_OUT_OF_RANGE
-            || code == SqlState::STRING_DATA_RIGHT_TRUNCATION
-        {
-            return Error::OutOfRange { sql, source };
-        }
-        // Class 40: the server rolled the transaction back; running it
-        // again may succeed.
-        if code == SqlState::T_R_SERIALIZATION_FAILURE {
-            return Error::SerializationFailure { sql, source };
-        }
-        if code == SqlState::T_R_DEADLOCK_DETECTED {
-            return Error::Deadlock { sql, source };
-        }
-        // The server ended the session (`pg_terminate_backend`, a shutdown)
-        // or the connection failed: retrying on it is useless.
-        if code.code().starts_with("08") || code.code().starts_with("57P") {
-            return Error::Connection { source };
-        }
-        return Error::Database { sql, source };
+        return classify(&code, constraint, column, sql, Box::new(PgError(e)));
     }
     // The connection is gone (closed, reset, unreachable).
     let io = e
@@ -295,6 +254,49 @@ pub(crate) fn error(e: postgres::Error, sql: &str) -> Error {
     Error::Database {
         sql,
         source: Box::new(PgError(e)),
+    }
+}
+
+/// The [`dunder::Error`](Error) of a server error with SQLSTATE `code`.
+pub(crate) fn classify(
+    code: &str,
+    constraint: Option<String>,
+    column: Option<String>,
+    sql: String,
+    source: BackendError,
+) -> Error {
+    match code {
+        "23505" => Error::UniqueViolation {
+            constraint,
+            sql,
+            source,
+        },
+        "23503" => Error::ForeignKeyViolation {
+            constraint,
+            sql,
+            source,
+        },
+        "23502" => Error::NotNullViolation {
+            column,
+            sql,
+            source,
+        },
+        "23514" => Error::CheckViolation {
+            constraint,
+            sql,
+            source,
+        },
+        // 22003: numeric value out of range; 22001: a text longer than its
+        // varchar(n) (`max_length`).
+        "22003" | "22001" => Error::OutOfRange { sql, source },
+        // Class 40: the server rolled the transaction back; running it
+        // again may succeed.
+        "40001" => Error::SerializationFailure { sql, source },
+        "40P01" => Error::Deadlock { sql, source },
+        // The server ended the session (`pg_terminate_backend`, a shutdown)
+        // or the connection failed: retrying on it is useless.
+        c if c.starts_with("08") || c.starts_with("57P") => Error::Connection { source },
+        _ => Error::Database { sql, source },
     }
 }
 
@@ -410,7 +412,10 @@ fn pg_decode_error(
         "NULL".to_owned()
     } else {
         match row.columns().get(idx) {
-            Some(c) => describe_temporal(row, idx, c.type_())
+            Some(c) => row
+                .try_get::<_, RawValue<'_>>(idx)
+                .ok()
+                .and_then(|raw| describe_temporal(raw.0, c.type_()))
                 .unwrap_or_else(|| format!("a value of type {}", c.type_())),
             None => "no such column in the result".to_owned(),
         }
@@ -434,9 +439,8 @@ impl<'a> postgres::types::FromSql<'a> for RawValue<'a> {
 /// hold (PostgreSQL's dates run to the year 5874897, its timestamps to
 /// 294276, chrono's to 262142; and `infinity`, `-infinity`), described; `None`
 /// for any other value.
-fn describe_temporal(row: &postgres::Row, idx: usize, ty: &Type) -> Option<String> {
+fn describe_temporal(raw: &[u8], ty: &Type) -> Option<String> {
     const DAY: i64 = 86_400_000_000;
-    let raw = row.try_get::<_, RawValue<'_>>(idx).ok()?.0;
     let (kind, days, micros) =
         if *ty == Type::DATE {
             let d = i32::from_be_bytes(raw.try_into().ok()?);
