@@ -35,8 +35,10 @@ COLUMNS = {
         (("peers", "diesel_default_insertable"), "diesel, plain Insertable ³"),
     ],
     "pg": [
+        (("peers", "dunder_own"), "dunder (own Connection)"),
         (("peers", "dunder_cached"), "dunder (cached Client)"),
         (("peers", "dunder_plain"), "dunder (plain Client)"),
+        (("peers", "dunder_own_bulk_insert"), "dunder bulk_insert (own) ⁵"),
         (("peers", "dunder_cached_bulk_insert"), "dunder bulk_insert (cached) ⁵"),
         (("peers", "dunder_plain_bulk_insert"), "dunder bulk_insert (plain) ⁵"),
         (("peers", "diesel"), "diesel 2.3"),

@@ -1,6 +1,9 @@
 //! dunder: `query!` on `&rusqlite::Connection` (statements cached by
-//! rusqlite), on `dunder::postgres::Client` (its statement cache) and on a
-//! plain `postgres::Client` (one round trip per query, prepared nowhere);
+//! rusqlite), on `dunder::postgres::Connection` (`dunder_own`: dunder's own
+//! protocol client, what `Db` opens; statement cache), on
+//! `dunder::postgres::Client` (the postgres crate with dunder's statement
+//! cache) and on a plain `postgres::Client` (one round trip per query,
+//! prepared nowhere);
 //! the insert is `User::bulk_create`, which returns the rows it sent with
 //! their keys (`RETURNING "id"`; PostgreSQL: `INSERT … SELECT * FROM
 //! UNNEST(…) RETURNING "id"`), or `User::bulk_insert` (the `*_bulk_insert`
@@ -195,3 +198,34 @@ impl DunderPgPlain {
     }
 }
 dunder_ops!(DunderPgPlain, true);
+
+pub struct DunderPgOwn {
+    conn: dunder::postgres::Connection,
+    rows: Vec<NewUser>,
+    bulk_insert: bool,
+}
+
+impl DunderPgOwn {
+    fn exec(&mut self) -> &mut dunder::postgres::Connection {
+        &mut self.conn
+    }
+    pub fn boxed(s: &Setup) -> Box<dyn Peer> {
+        Self::open(s, false)
+    }
+    pub fn boxed_bulk_insert(s: &Setup) -> Box<dyn Peer> {
+        Self::open(s, true)
+    }
+    fn open(s: &Setup, bulk_insert: bool) -> Box<dyn Peer> {
+        let conn = dunder::postgres::Connection::connect(&s.pg_url).expect("connect");
+        let mut p = DunderPgOwn { conn, rows: new_rows(s), bulk_insert };
+        p.batch(&s.pg_session_sql());
+        if s.scenario == Scenario::Insert {
+            p.batch("TRUNCATE users");
+        }
+        Box::new(p)
+    }
+    fn batch(&mut self, sql: &str) {
+        self.conn.batch_execute(sql).expect("batch");
+    }
+}
+dunder_ops!(DunderPgOwn, true);

@@ -29,6 +29,7 @@ fn main() {
         ],
         pg: vec![
             Entry::new("postgres", postgres_peer::Postgres::boxed),
+            Entry::new("dunder_own", dunder_peer::DunderPgOwn::boxed),
             Entry::new("dunder_cached", dunder_peer::DunderPgCached::boxed),
             Entry::new("dunder_plain", dunder_peer::DunderPgPlain::boxed),
             Entry::new("diesel", diesel_peer::DieselPg::boxed),
@@ -36,6 +37,7 @@ fn main() {
             Entry::new("sea_query", sea_pg_peer::SeaPg::boxed),
             Entry::insert_only("postgres_returning", postgres_peer::Postgres::boxed_returning),
             Entry::insert_only("diesel_default_insertable", diesel_peer::DieselPg::boxed_default),
+            Entry::insert_only("dunder_own_bulk_insert", dunder_peer::DunderPgOwn::boxed_bulk_insert),
             Entry::insert_only("dunder_cached_bulk_insert", dunder_peer::DunderPgCached::boxed_bulk_insert),
             Entry::insert_only("dunder_plain_bulk_insert", dunder_peer::DunderPgPlain::boxed_bulk_insert),
         ],
