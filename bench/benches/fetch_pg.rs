@@ -1,6 +1,7 @@
 //! Fetch 1, 100 and 10,000 rows of a 3-column table on PostgreSQL: a
 //! hand-written prepared statement (prepared once, executed by index) against
-//! `query!` on `dunder::postgres::Client` (statement cache) and on a plain
+//! `query!` on `dunder::postgres::Connection` (dunder's own protocol client,
+//! statement cache), on `dunder::postgres::Client` (statement cache) and on a plain
 //! `postgres::Client` (one round trip, parsed each time), in one run.
 //! Needs the server of `DUNDER_POSTGRES_URL`; says so and does nothing without it.
 
@@ -32,6 +33,7 @@ fn fetch_pg(c: &mut Criterion) {
         .expect("prepare");
     let mut cached = dunder::postgres::Client::connect(&url(), postgres::NoTls).expect("connect");
     let mut plain = postgres::Client::connect(&url(), postgres::NoTls).expect("connect");
+    let mut own = dunder::postgres::Connection::connect(&url()).expect("connect");
     for n in [1i64, 100, 10_000] {
         let mut group = c.benchmark_group(format!("pg_fetch_{n}"));
         group.throughput(Throughput::Elements(n as u64));
@@ -51,6 +53,15 @@ fn fetch_pg(c: &mut Criterion) {
                     })
                     .collect();
                 black_box(rows)
+            })
+        });
+        group.bench_with_input(BenchmarkId::new("dunder_own", n), &n, |b, &n| {
+            b.iter(|| {
+                black_box(
+                    dunder::query!(Item.filter(id__lte = n).order_by(id))
+                        .fetch_all(&mut own)
+                        .expect("fetch"),
+                )
             })
         });
         group.bench_with_input(BenchmarkId::new("dunder_cached", n), &n, |b, &n| {

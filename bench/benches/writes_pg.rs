@@ -1,4 +1,5 @@
 //! The write scenarios of `dunder_bench::writes` on PostgreSQL: dunder on
+//! `dunder::postgres::Connection` (`dunder_own`, its own protocol client), on
 //! `dunder::postgres::Client` (`dunder_cached`) and on a plain
 //! `postgres::Client` (`dunder_plain`) against the postgres crate with every
 //! statement prepared once (`postgres_hand`), one criterion group per
@@ -78,6 +79,15 @@ fn writes_pg(c: &mut Criterion) {
     let mut raw = connect(&base);
     let mut cached = dunder::postgres::Client::new(connect(&base));
     let mut plain = connect(&base);
+    let mut own = {
+        let mut url = std::env::var("DUNDER_POSTGRES_URL")
+            .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into());
+        if let Some(i) = url.rfind('/') {
+            url.truncate(i + 1);
+        }
+        url.push_str(DB);
+        dunder::postgres::Connection::connect(&url).expect("connect")
+    };
     let prepared = pg::Prepared::new(&mut raw);
 
     for sc in Scenario::ALL {
@@ -93,7 +103,12 @@ fn writes_pg(c: &mut Criterion) {
             let mut group = c.benchmark_group(format!("writes_pg_{}_{n}", sc.name()));
             group.warm_up_time(Duration::from_millis(300));
             group.measurement_time(Duration::from_secs(2));
-            for side in ["postgres_hand", "dunder_cached", "dunder_plain"] {
+            for side in [
+                "postgres_hand",
+                "dunder_own",
+                "dunder_cached",
+                "dunder_plain",
+            ] {
                 // Every side starts on the same table.
                 if sc.inserts() {
                     setup
@@ -142,6 +157,7 @@ fn writes_pg(c: &mut Criterion) {
                                     pg::delete(&mut raw, &prepared, i as i64) as usize
                                 }
                             },
+                            "dunder_own" => dunder_call(&mut own, sc, &data, &mut users, i),
                             "dunder_cached" => dunder_call(&mut cached, sc, &data, &mut users, i),
                             _ => dunder_call(&mut plain, sc, &data, &mut users, i),
                         }
@@ -160,7 +176,7 @@ fn writes_pg(c: &mut Criterion) {
             group.finish();
         }
     }
-    drop((raw, cached, plain, setup));
+    drop((raw, own, cached, plain, setup));
     let _ = admin.batch_execute(&format!("DROP DATABASE IF EXISTS {DB} WITH (FORCE)"));
 }
 

@@ -11,9 +11,19 @@ fn on_client(client: &mut dunder::postgres_client::Client) {
     let _ = query!(Article.filter(pk = 1).select_for_update()).fetch_all(client);
 }
 
+// Nor on dunder's own client outside a transaction.
+fn on_connection(conn: &mut dunder::postgres::Connection) {
+    let _ = query!(Article.filter(pk = 1).select_for_update()).fetch_all(conn);
+}
+
 // Inside a transaction, and on SQLite (a no-op there), it runs.
-fn in_transaction(tx: &mut dunder::postgres_client::Transaction<'_>, conn: &rusqlite::Connection) {
+fn in_transaction(
+    tx: &mut dunder::postgres_client::Transaction<'_>,
+    own: &mut dunder::postgres::ConnectionTx<'_>,
+    conn: &rusqlite::Connection,
+) {
     let _ = query!(Article.filter(pk = 1).select_for_update()).fetch_all(tx);
+    let _ = query!(Article.filter(pk = 1).select_for_update()).fetch_all(own);
     let _ = query!(Article.filter(pk = 1).select_for_update()).fetch_all(conn);
 }
 

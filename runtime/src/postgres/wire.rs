@@ -499,6 +499,12 @@ impl Wire {
             match tag {
                 b'Z' => {
                     self.status = self.buf[body].first().copied().unwrap_or(IDLE);
+                    // A large answer's buffer is not kept for the life of
+                    // the connection.
+                    if self.buf.len() > 1 << 20 && self.pos == self.end {
+                        self.buf = vec![0; 8192];
+                        (self.pos, self.end) = (0, 0);
+                    }
                     return match first {
                         Some(e) => Err(e),
                         None => Ok(()),
