@@ -194,6 +194,18 @@ fn errors_are_typed_and_the_connection_stays_usable() {
         .expect_err("script");
     assert!(err.to_string().contains("22012"), "{err}");
     assert_eq!(count(&mut conn), every_kind::seed().len());
+    // COPY FROM STDIN is refused on both protocols, and the stream stays in
+    // step.
+    let err = conn
+        .batch_execute("COPY every_kind (id) FROM STDIN")
+        .expect_err("copy, simple protocol");
+    assert!(err.to_string().contains("COPY"), "{err}");
+    assert_eq!(count(&mut conn), every_kind::seed().len());
+    let err = conn
+        .execute("COPY every_kind (id) FROM STDIN", &[])
+        .expect_err("copy, extended protocol");
+    assert!(err.to_string().contains("COPY"), "{err}");
+    assert_eq!(count(&mut conn), every_kind::seed().len());
     assert!(!conn.is_closed());
 }
 

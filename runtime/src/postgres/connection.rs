@@ -240,10 +240,10 @@ impl Connection {
             match tag {
                 b'1' => parsed = true,
                 b'2' | b't' => {}
-                b'T' => {
-                    let cols = wire::row_description(self.wire.body(body)).map_err(plain)?;
-                    described = Some(columns(cols));
-                }
+                b'T' => match wire::row_description(self.wire.body(body)) {
+                    Ok(cols) => described = Some(columns(cols)),
+                    Err(_) => return Err(plain(self.wire.corrupt("a malformed RowDescription"))),
+                },
                 b'n' => described = Some(Box::new([])),
                 b'D' | b'C' | b'I' | b's' => {
                     let cols = match (mode, new_name) {
@@ -293,12 +293,7 @@ impl Connection {
                     }
                     return Err((e, stale));
                 }
-                other => {
-                    return Err(plain(WireError::Io(std::io::Error::new(
-                        std::io::ErrorKind::InvalidData,
-                        format!("unexpected message {:?} before the rows", other as char),
-                    ))))
-                }
+                other => return Err(plain(self.wire.unexpected(other))),
             }
         }
     }
@@ -408,7 +403,8 @@ impl Connection {
                     return Ok(0);
                 }
                 b'E' => return Err(wire_error(self.wire.error_then_drain(body), text)),
-                _ => {}
+                b'D' => {}
+                other => return Err(wire_error(self.wire.unexpected(other), text)),
             }
             (tag, body) = self.wire.read().map_err(|e| wire_error(e, text))?;
         }
@@ -556,10 +552,8 @@ impl Cursor for WireCursor<'_> {
             b'D' => {
                 if !split_row(self.wire.body(body.clone()), &mut self.offsets) {
                     self.next = Next::Done;
-                    let _ = self.wire.drain();
-                    return Err(Error::Connection {
-                        source: "the server sent a malformed DataRow".into(),
-                    });
+                    let e = self.wire.corrupt("a malformed DataRow");
+                    return Err(wire_error(e, self.text));
                 }
                 Ok(Some(WireRow {
                     data: self.wire.body(body),
@@ -578,10 +572,7 @@ impl Cursor for WireCursor<'_> {
             }
             other => {
                 self.next = Next::Done;
-                let _ = self.wire.drain();
-                Err(Error::Connection {
-                    source: format!("unexpected message {:?} among the rows", other as char).into(),
-                })
+                Err(wire_error(self.wire.unexpected(other), self.text))
             }
         }
     }

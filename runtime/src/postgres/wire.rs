@@ -191,6 +191,8 @@ pub(crate) struct Wire {
     broken: bool,
     /// The status of the last `ReadyForQuery` (`I`, `T` or `E`).
     pub(crate) status: u8,
+    /// Whether the request under way is of the extended protocol.
+    extended: bool,
 }
 
 impl std::fmt::Debug for Wire {
@@ -291,6 +293,7 @@ fn startup(stream: Stream, config: &postgres::Config) -> WireResult<Wire> {
         end: 0,
         broken: false,
         status: IDLE,
+        extended: false,
     };
     let os_user = std::env::var("USER").unwrap_or_else(|_| "postgres".into());
     let user = config.get_user().unwrap_or(&os_user).to_owned();
@@ -515,18 +518,55 @@ impl Wire {
                 }
                 // Copy is never started by dunder's statements; a raw
                 // `COPY … FROM STDIN` is refused rather than left hanging.
+                // (The server ignores the request's own `Sync` in copy-in
+                // mode, so an extended-protocol request needs another one
+                // after the failure; a simple query does not.)
                 b'G' => {
                     postgres_protocol::message::frontend::copy_fail(
                         "dunder does not support COPY FROM STDIN",
                         &mut self.out,
                     )
                     .map_err(WireError::Io)?;
-                    postgres_protocol::message::frontend::sync(&mut self.out);
+                    if self.extended {
+                        postgres_protocol::message::frontend::sync(&mut self.out);
+                    }
                     self.send()?;
                 }
                 _ => {}
             }
         }
+    }
+
+    /// A message that has no place here (`tag`): `COPY FROM STDIN` is
+    /// refused (`CopyFail`), and the answer read up to `ReadyForQuery`, so
+    /// the stream stays in step; the server's error if it gave one.
+    pub(crate) fn unexpected(&mut self, tag: u8) -> WireError {
+        let what = format!("unexpected message {:?} from the server", tag as char);
+        if tag == b'G' {
+            let r = postgres_protocol::message::frontend::copy_fail(
+                "dunder does not support COPY FROM STDIN",
+                &mut self.out,
+            );
+            if r.is_err() {
+                return self.corrupt(what);
+            }
+            if self.extended {
+                postgres_protocol::message::frontend::sync(&mut self.out);
+            }
+            if let Err(e) = self.send() {
+                return e;
+            }
+        }
+        match self.drain() {
+            Err(e) => e,
+            Ok(()) => protocol(what),
+        }
+    }
+
+    /// A message this client cannot read: the connection is given up.
+    pub(crate) fn corrupt(&mut self, what: impl Into<String>) -> WireError {
+        self.broken = true;
+        protocol(what)
     }
 
     /// The server's error in the body of an `ErrorResponse`, after reading
@@ -544,6 +584,7 @@ impl Wire {
     /// they hold their own `BEGIN`/`COMMIT`).
     pub(crate) fn simple(&mut self, sql: &str) -> WireResult<()> {
         postgres_protocol::message::frontend::query(sql, &mut self.out).map_err(WireError::Io)?;
+        self.extended = false;
         self.send()?;
         self.drain()
     }
@@ -629,6 +670,7 @@ impl Wire {
 
     /// Writes `Execute` of the unnamed portal (all rows) and `Sync`.
     pub(crate) fn execute_sync(&mut self) {
+        self.extended = true;
         let out = &mut self.out;
         out.put_slice(&[b'E', 0, 0, 0, 9, 0, 0, 0, 0, 0, b'S', 0, 0, 0, 4]);
     }
