@@ -73,11 +73,17 @@ pub fn pg_connect(db: &PgDb) -> postgres::Client {
 /// Another connection to the database of `db`, through dunder's own client
 /// (what `Db::connect` opens for a `postgres://` URL).
 pub fn pg_conn(db: &PgDb) -> dunder::postgres::Connection {
+    pg_conn_to(db.dbname())
+}
+
+/// A connection to the database `name` of the test server, through
+/// dunder's own client.
+pub fn pg_conn_to(name: &str) -> dunder::postgres::Connection {
     let mut url = postgres_url();
     if let Some(i) = url.rfind('/') {
         url.truncate(i + 1);
     }
-    url.push_str(db.dbname());
+    url.push_str(name);
     dunder::postgres::Connection::connect(&url).expect("connect to the test database")
 }
 

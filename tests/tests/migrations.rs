@@ -620,15 +620,21 @@ fn two_migrate_runs_at_once_on_postgres_apply_each_migration_once() {
     let migrations = Migrations::load(&dir).expect("load");
     let runs: Vec<Vec<Step>> = std::thread::scope(|s| {
         let handles: Vec<_> = (0..2)
-            .map(|_| {
+            .map(|i| {
                 let migrations = &migrations;
                 let name = db.dbname().to_owned();
                 s.spawn(move || {
+                    // One run on the postgres crate, one on dunder's own client.
                     let mut config: postgres::Config =
                         dunder_tests::postgres_url().parse().expect("url");
                     config.dbname(&name);
-                    let mut c = config.connect(postgres::NoTls).expect("connect");
-                    migrate(&mut c, migrations, Target::Latest).expect("migrate")
+                    if i == 0 {
+                        let mut c = config.connect(postgres::NoTls).expect("connect");
+                        migrate(&mut c, migrations, Target::Latest).expect("migrate")
+                    } else {
+                        let mut c = dunder_tests::pg_conn_to(&name);
+                        migrate(&mut c, migrations, Target::Latest).expect("migrate")
+                    }
                 })
             })
             .collect();
