@@ -57,7 +57,16 @@ pub fn compile(schemas: &Schemas, chain: TokenStream) -> syn::Result<Outcome> {
     let get_or_create = plan.get_or_create_plans().map(|mut p| {
         let insert_params = zero_based(p.insert.renumber());
         p.insert_strict.renumber();
+        // The created row holds what was sent and reads back only what the
+        // database computes, as `create` does.
+        p.insert.fill_created(&schemas.root.fields);
+        p.insert_strict.fill_created(&schemas.root.fields);
+        let sources = match &p.insert.write {
+            Some(plan::Write::InsertIfAbsent(_, fill)) => fill.sources.clone(),
+            _ => Vec::new(),
+        };
         GetOrCreateSql {
+            sources,
             get_params: get_params.clone(),
             update: p.update.as_mut().map(|u| {
                 let params = zero_based(u.renumber());

@@ -780,10 +780,9 @@ pub enum Write {
     /// `UPDATE … RETURNING` every column.
     UpdateReturning(Vec<Assignment>),
     Delete,
-    /// `INSERT … RETURNING` every column: the assignments in field order.
-    Insert(Vec<Assignment>),
-    /// `INSERT … ON CONFLICT DO NOTHING RETURNING` every column.
-    InsertIfAbsent(Vec<Assignment>),
+    /// `INSERT … ON CONFLICT DO NOTHING RETURNING` what the database
+    /// computes (`get_or_create`): no row when it conflicts.
+    InsertIfAbsent(Vec<Assignment>, Fill),
     /// `create` / `New<Model>::insert`: `INSERT … RETURNING` only what the
     /// database computes (nothing when it computes nothing); the row is
     /// filled from the values sent.
@@ -1150,10 +1149,22 @@ impl Plan {
             write(Write::UpdateReturning(g.update.clone()), Some(filter))
         });
         Some(GetOrCreatePlans {
-            insert: write(Write::InsertIfAbsent(g.insert.clone()), None),
-            insert_strict: write(Write::Insert(g.insert.clone()), None),
+            insert: write(
+                Write::InsertIfAbsent(g.insert.clone(), Fill::default()),
+                None,
+            ),
+            insert_strict: write(Write::Create(g.insert.clone(), Fill::default()), None),
             update,
         })
+    }
+
+    /// Says where each column of a created row comes from (its
+    /// [`Fill`]), from the INSERT's assignments as they are numbered now
+    /// (after [`renumber`](Plan::renumber)).
+    pub fn fill_created(&mut self, fields: &[crate::schema::FieldSchema]) {
+        if let Some(Write::Create(a, fill) | Write::InsertIfAbsent(a, fill)) = &mut self.write {
+            *fill = Fill::of_assignments(fields, a);
+        }
     }
 
     /// Numbers the placeholders the statement uses 1, 2, 3 … in their
@@ -1244,8 +1255,7 @@ impl Plan {
             if let Some(
                 Write::Update(a)
                 | Write::UpdateReturning(a)
-                | Write::Insert(a)
-                | Write::InsertIfAbsent(a)
+                | Write::InsertIfAbsent(a, _)
                 | Write::Create(a, _),
             ) = &mut p.write
             {

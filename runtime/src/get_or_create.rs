@@ -4,6 +4,7 @@
 use std::borrow::Cow;
 use std::marker::PhantomData;
 
+use crate::create::{fill, returns, FillOne, NoRow, Source};
 use crate::error::{Error, Result};
 use crate::exec::Executor;
 use crate::model::{Dialect, FromRow, Sql};
@@ -25,12 +26,17 @@ pub struct GetOrCreateSql {
     /// last parameter is the primary key of the row found.
     pub update: Option<(Sql, &'static [usize])>,
     /// `INSERT … ON CONFLICT DO NOTHING RETURNING …`: no row when a unique
-    /// constraint already holds the values.
+    /// constraint already holds the values. It returns only what the
+    /// database computes (the key, decimals as rounded, columns left to a
+    /// default), as `create` does; nothing at all when it computes nothing.
     pub insert: Sql,
     /// The same `INSERT` without `ON CONFLICT`, run last to report why the
     /// row can neither be found nor created.
     pub insert_strict: Sql,
     pub insert_params: &'static [usize],
+    /// Where each column of a created row comes from: a value the insert
+    /// sent, or a column of its `RETURNING` row.
+    pub sources: &'static [Source],
 }
 
 /// The values of `params` a statement takes: borrowed when they are the
@@ -150,26 +156,54 @@ impl<'a, M: FromRow> GetOrCreate<'a, M> {
             }
             let values =
                 insert_params.get_or_insert_with(|| select(&self.params, self.sql.insert_params));
-            let created = executor.__again().__run(
-                &self.sql.insert,
-                values,
-                FetchOptional::<M>(PhantomData),
-            )?;
-            if let Some(row) = created {
+            if let Some(row) = self.insert(&mut executor, values)? {
                 return Ok((row, true));
             }
         }
         // Found by neither, and a unique constraint keeps it from being
         // created: run the plain INSERT for the database's own error (or
         // the row, if the conflicting one has gone meanwhile).
-        executor
-            .__again()
-            .__run(
-                &self.sql.insert_strict,
-                &insert_params.unwrap_or_else(|| select(&self.params, self.sql.insert_params)),
-                FetchOne::<M>(PhantomData),
+        let values = insert_params.unwrap_or_else(|| select(&self.params, self.sql.insert_params));
+        let (sql, sources) = (&self.sql.insert_strict, self.sql.sources);
+        let row = if returns(sources) {
+            executor.__again().__run(
+                sql,
+                &values,
+                FillOne::<M> {
+                    sources,
+                    sent: &values,
+                    _m: PhantomData,
+                },
+            )?
+        } else {
+            executor.__again().__execute(sql, &values)?;
+            fill::<M, NoRow>(sources, &values, None)?
+        };
+        Ok((row, true))
+    }
+
+    /// The `INSERT … ON CONFLICT DO NOTHING`: the row created from `values`
+    /// and what the database computed, or `None` when it conflicted.
+    fn insert<E: Executor>(&self, executor: &mut E, values: &[Value<'_>]) -> Result<Option<M>> {
+        let (sql, sources) = (&self.sql.insert, self.sql.sources);
+        if returns(sources) {
+            executor.__again().__run(
+                sql,
+                values,
+                FillOptional::<M> {
+                    sources,
+                    sent: values,
+                    _m: PhantomData,
+                },
             )
-            .map(|row| (row, true))
+        } else {
+            // Nothing to read back: the row count says whether it was
+            // inserted.
+            match executor.__again().__execute(sql, values)? {
+                0 => Ok(None),
+                _ => fill::<M, NoRow>(sources, values, None).map(Some),
+            }
+        }
     }
 
     /// The row the lookups match, updated for `update_or_create`; `None`
@@ -199,5 +233,25 @@ impl<'a, M: FromRow> GetOrCreate<'a, M> {
         executor
             .__again()
             .__run(update, &params, FetchOptional::<M>(PhantomData))
+    }
+}
+
+/// Reads the `RETURNING` row of an `INSERT … ON CONFLICT DO NOTHING`, if it
+/// inserted one.
+struct FillOptional<'s, 'p, 'v, M> {
+    sources: &'s [Source],
+    sent: &'p [Value<'v>],
+    _m: PhantomData<fn() -> M>,
+}
+
+impl<M: FromRow> crate::query::Consume for FillOptional<'_, '_, '_, M> {
+    type Output = Option<M>;
+    fn consume<C: crate::exec::Cursor>(self, cursor: &mut C) -> Result<Option<M>> {
+        let out = match cursor.next_row()? {
+            Some(row) => Some(fill(self.sources, self.sent, Some(&row))?),
+            None => None,
+        };
+        while cursor.next_row()?.is_some() {}
+        Ok(out)
     }
 }

@@ -184,6 +184,73 @@ fn created_rows_equal_stored_rows_on_postgres() {
     }
 }
 
+/// `get_or_create` / `update_or_create` create their row as `create` does:
+/// the values sent plus what the database computed (the key, a decimal as
+/// rounded); a key the lookups give means nothing is read back, and the row
+/// count says whether the row was created. What they return equals what is
+/// stored.
+macro_rules! get_or_create_rows_equal_stored_rows {
+    ($e:expr) => {{
+        let q = query!(Price.get_or_create(label = "p", defaults(amount = Decimal::new(1005, 3))));
+        let (p, created) = q.run($e).expect("created");
+        assert!(created);
+        assert_eq!(p.amount, Decimal::new(101, 2), "rounded by the database");
+        let (again, created) = q.run($e).expect("found");
+        assert!(!created);
+        assert_eq!(again, p);
+        assert_eq!(query!(Price.get(id = p.id)).run($e).expect("stored"), p);
+        let q = query!(Code.get_or_create(code = "c1", defaults(label = "first")));
+        let (c, created) = q.run($e).expect("created");
+        assert_eq!(
+            (c.code.as_str(), c.label.as_str(), created),
+            ("c1", "first", true)
+        );
+        let (c, created) = q.run($e).expect("found");
+        assert_eq!((c.label.as_str(), created), ("first", false));
+        let (c, created) = query!(Code.update_or_create(code = "c2", defaults(label = "second")))
+            .run($e)
+            .expect("created");
+        assert_eq!((c.label.as_str(), created), ("second", true));
+        let stored = query!(Code.order_by(code)).fetch_all($e).expect("codes");
+        assert_eq!(stored.len(), 2);
+        assert_eq!(stored[1], c);
+    }};
+}
+
+#[test]
+fn get_or_create_reads_back_only_what_the_database_computes() {
+    let q = query!(Price.get_or_create(label = "p", defaults(amount = Decimal::ONE)));
+    let insert = q.sql(Dialect::Postgres)[1];
+    assert!(
+        insert.ends_with(r#"ON CONFLICT DO NOTHING RETURNING "id", "amount""#),
+        "{insert}"
+    );
+    let q = query!(Code.get_or_create(code = "c", defaults(label = "l")));
+    let insert = q.sql(Dialect::Sqlite)[1];
+    assert!(insert.ends_with("ON CONFLICT DO NOTHING"), "{insert}");
+
+    let conn = dunder_tests::sqlite();
+    dunder::create_table::<Code, _>(&conn).expect("code");
+    dunder::create_table::<Price, _>(&conn).expect("price");
+    get_or_create_rows_equal_stored_rows!(&conn);
+    let Some(mut pg) = dunder_tests::pg() else {
+        return;
+    };
+    dunder::create_table::<Code, _>(&mut *pg).expect("code");
+    dunder::create_table::<Price, _>(&mut *pg).expect("price");
+    let mut cached = dunder::postgres::Client::new(dunder_tests::pg_connect(&pg));
+    let mut own = dunder_tests::pg_conn(&pg);
+    for e in 0..3 {
+        pg.batch_execute("TRUNCATE code, price RESTART IDENTITY")
+            .expect("truncate");
+        match e {
+            0 => get_or_create_rows_equal_stored_rows!(&mut *pg),
+            1 => get_or_create_rows_equal_stored_rows!(&mut cached),
+            _ => get_or_create_rows_equal_stored_rows!(&mut own),
+        }
+    }
+}
+
 /// A nullable column `create` leaves out takes the database's default,
 /// which comes back (a table made elsewhere, e.g. by Django's `db_default`).
 #[test]

@@ -604,6 +604,7 @@ pub fn get_or_create(
     let insert_strict = sql(&g.insert_strict);
     let get_params = &g.get_params;
     let insert_params = &g.insert_params;
+    let sources = sources(&g.sources);
     let pk_kind = match &plan.get_or_create {
         Some(p) => marker(p.pk.1),
         None => return quote!(::core::compile_error!("dunder: not a get_or_create")),
@@ -616,6 +617,7 @@ pub fn get_or_create(
             insert: #insert,
             insert_strict: #insert_strict,
             insert_params: &[#(#insert_params),*],
+            sources: &[#(#sources),*],
         };
         fn __dunder_pk(row: &#model) -> ::dunder::Value<'_> {
             ::dunder::__private::value::<#pk_kind, _>(row.__dunder_pk_ref())

@@ -37,6 +37,8 @@ pub struct GetOrCreateSql {
     pub insert: Statement,
     pub insert_strict: Statement,
     pub insert_params: Vec<usize>,
+    /// Where each column of a created row comes from (both inserts).
+    pub sources: Vec<crate::plan::Source>,
 }
 
 struct Renderer<'a> {
@@ -380,17 +382,8 @@ impl Renderer<'_> {
                 format!("UPDATE {table} SET {}", sets.join(", "))
             }
             Write::Delete => format!("DELETE FROM {table}"),
-            Write::Insert(assignments)
-            | Write::InsertIfAbsent(assignments)
-            | Write::Create(assignments, _) => {
-                let returning = || match write {
-                    Write::Create(_, fill) if fill.returning.is_empty() => String::new(),
-                    Write::Create(_, fill) => {
-                        let cols: Vec<String> = fill.returning.iter().map(|c| quote(c)).collect();
-                        format!(" RETURNING {}", cols.join(", "))
-                    }
-                    _ => returning(),
-                };
+            Write::InsertIfAbsent(assignments, fill) | Write::Create(assignments, fill) => {
+                let returning = || returning_clause(&fill.returning);
                 if assignments.is_empty() {
                     // Nothing given can conflict (SQLite has no upsert
                     // after DEFAULT VALUES).
@@ -398,7 +391,7 @@ impl Renderer<'_> {
                 }
                 let cols: Vec<String> = assignments.iter().map(|a| quote(&a.column)).collect();
                 let vals: Vec<String> = assignments.iter().map(|a| self.stored(a)).collect();
-                let on_conflict = if matches!(write, Write::InsertIfAbsent(_)) {
+                let on_conflict = if matches!(write, Write::InsertIfAbsent(..)) {
                     " ON CONFLICT DO NOTHING"
                 } else {
                     ""
