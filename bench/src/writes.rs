@@ -89,18 +89,22 @@ pub fn insert_sql(n: usize, pg: bool, returning: bool) -> String {
     )
 }
 
-/// `query!(User.filter(id = k).update(hair_color = c))`.
-pub fn update_query(k: i64, c: Option<&str>) -> dunder::Command<'_> {
+/// `query!(User.filter(id = k).update(hair_color = c))` (its two values
+/// held in place).
+pub fn update_query(k: i64, c: Option<&str>) -> dunder::Command<'_, [dunder::Value<'_>; 2]> {
     query!(User.filter(id = k).update(hair_color = c))
 }
 
 /// `query!(User.filter(id = k).delete())`.
-pub fn delete_query(k: i64) -> dunder::Command<'static> {
+pub fn delete_query(k: i64) -> dunder::Command<'static, [dunder::Value<'static>; 1]> {
     query!(User.filter(id = k).delete())
 }
 
 /// `query!(User.create(name = n, hair_color = c))`.
-pub fn create_query<'a>(n: &'a str, c: Option<&'a str>) -> dunder::Create<'a, User> {
+pub fn create_query<'a>(
+    n: &'a str,
+    c: Option<&'a str>,
+) -> dunder::Create<'a, User, [dunder::Value<'a>; 2]> {
     query!(User.create(name = n, hair_color = c))
 }
 

@@ -259,26 +259,27 @@ pub(crate) fn fill_rows<N: NewRow, M: FromRow>(
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 #[must_use = "a statement does nothing until it is run: call `run`"]
-pub struct Create<'a, M> {
+pub struct Create<'a, M, P = Vec<Value<'a>>> {
     sql: &'static Sql,
-    params: Vec<Value<'a>>,
+    /// The values: an array (`[Value; N]`), or a `Vec`.
+    params: P,
     sources: &'static [Source],
-    _m: PhantomData<fn() -> M>,
+    _m: PhantomData<fn() -> (M, Value<'a>)>,
 }
 
-impl<M> std::fmt::Debug for Create<'_, M> {
+impl<'a, M, P: AsRef<[Value<'a>]>> std::fmt::Debug for Create<'a, M, P> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Create")
             .field("sql", self.sql)
-            .field("params", &self.params)
+            .field("params", &self.params.as_ref())
             .finish()
     }
 }
 
-impl<'a, M: FromRow> Create<'a, M> {
+impl<'a, M: FromRow, P: AsRef<[Value<'a>]>> Create<'a, M, P> {
     #[doc(hidden)]
     #[inline]
-    pub fn __new(sql: &'static Sql, params: Vec<Value<'a>>, sources: &'static [Source]) -> Self {
+    pub fn __new(sql: &'static Sql, params: P, sources: &'static [Source]) -> Self {
         Create {
             sql,
             params,
@@ -296,14 +297,24 @@ impl<'a, M: FromRow> Create<'a, M> {
     /// The values bound to the parameters, in placeholder order.
     #[inline]
     pub fn params(&self) -> &[Value<'a>] {
-        &self.params
+        self.params.as_ref()
     }
 
     /// Inserts the row and returns it: the values sent, with the key (and
     /// whatever else the database computed) filled in.
     #[inline]
     pub fn run<E: Executor>(&self, executor: E) -> Result<M> {
-        insert_one(executor, self.sql, &self.params, self.sources)
+        insert_one(executor, self.sql, self.params.as_ref(), self.sources)
+    }
+
+    /// The same statement with its values in a `Vec`: a `Create<'a, M>`,
+    /// one type whatever the statement.
+    #[inline]
+    pub fn into_vec(self) -> Create<'a, M>
+    where
+        P: Into<Vec<Value<'a>>>,
+    {
+        Create::__new(self.sql, self.params.into(), self.sources)
     }
 }
 
