@@ -412,6 +412,7 @@ pub(crate) fn error(e: rusqlite::Error, sql: &str) -> Error {
 }
 
 impl rusqlite::ToSql for Value<'_> {
+    #[inline]
     fn to_sql(&self) -> rusqlite::Result<ToSqlOutput<'_>> {
         Ok(match self {
             Value::Null(_) => ToSqlOutput::Owned(SqlValue::Null),
@@ -579,6 +580,7 @@ fn run_checked<K: Consume>(
 /// Binds `params` to the statement's parameters; for raw SQL, which must
 /// have as many (an unbound SQLite parameter would silently be NULL: raw
 /// SQL with a `:name` of its own). dunder's own SQL always has.
+#[inline]
 fn bind(stmt: &mut CachedStatement<'_>, params: &[Value<'_>], text: &str, raw: bool) -> Result<()> {
     if raw && stmt.parameter_count() != params.len() {
         return Err(Error::InvalidSql {
@@ -601,6 +603,7 @@ fn execute(conn: &Connection, sql: &'static Sql, params: &[Value<'_>]) -> Result
     execute_text(conn, sql.sqlite, params, false)
 }
 
+#[inline]
 fn execute_text(conn: &Connection, text: &str, params: &[Value<'_>], raw: bool) -> Result<u64> {
     let mut stmt = prepare(conn, text)?;
     bind(&mut stmt, params, text, raw)?;
