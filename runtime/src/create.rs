@@ -14,6 +14,9 @@
 
 use std::marker::PhantomData;
 
+use chrono::{DateTime, Utc};
+
+use crate::bind::NewRow;
 use crate::error::{Error, Result};
 use crate::exec::{Cursor, Executor};
 use crate::model::{decode_error, Decode, Dialect, FromRow, Row, Sql};
@@ -39,13 +42,38 @@ pub(crate) fn returns(sources: &[Source]) -> bool {
     sources.iter().any(|s| matches!(s, Source::Returned(_)))
 }
 
+/// The values a created row was sent with: the statement's (a slice of
+/// values) or one row of `bulk_create` (read from its fields).
+pub(crate) trait Sent {
+    /// The sent value at `index` decoded as `T`; `None` when there is none.
+    fn decode<T: Decode>(&self, index: usize) -> Option<std::result::Result<T, String>>;
+}
+
+impl Sent for [Value<'_>] {
+    #[inline]
+    fn decode<T: Decode>(&self, index: usize) -> Option<std::result::Result<T, String>> {
+        self.get(index).map(T::from_value)
+    }
+}
+
+/// One row of `bulk_create`, read from its fields.
+pub(crate) struct RowSent<'r, N> {
+    pub(crate) row: &'r N,
+    pub(crate) now: DateTime<Utc>,
+}
+
+impl<N: NewRow> Sent for RowSent<'_, N> {
+    #[inline]
+    fn decode<T: Decode>(&self, index: usize) -> Option<std::result::Result<T, String>> {
+        self.row.__value(index, self.now).map(|v| T::from_value(&v))
+    }
+}
+
 /// A row that reads each column from where [`Source`] says: a value that
 /// was sent, or a column of the `RETURNING` row.
-#[doc(hidden)]
-#[allow(missing_debug_implementations)]
-pub struct Filled<'s, 'p, 'v, X> {
+pub(crate) struct Filled<'s, 'p, S: ?Sized + Sent, X> {
     sources: &'s [Source],
-    sent: &'p [Value<'v>],
+    sent: &'p S,
     returned: Option<&'p X>,
 }
 
@@ -66,14 +94,12 @@ fn missing(column: &'static str) -> Error {
     decode_error(column, "a value", "nothing (no value was sent or returned)")
 }
 
-impl<X: Row> Row for Filled<'_, '_, '_, X> {
+impl<S: ?Sized + Sent, X: Row> Row for Filled<'_, '_, S, X> {
     #[inline]
     fn get<T: Decode>(&self, idx: usize, column: &'static str) -> Result<T> {
         match self.sources.get(idx) {
-            Some(Source::Sent(i)) => match self.sent.get(*i) {
-                Some(v) => {
-                    T::from_value(v).map_err(|found| decode_error(column, T::EXPECTED, found))
-                }
+            Some(Source::Sent(i)) => match self.sent.decode::<T>(*i) {
+                Some(v) => v.map_err(|found| decode_error(column, T::EXPECTED, found)),
                 None => Err(missing(column)),
             },
             Some(Source::Null) => T::from_value(&Value::Null(SqlType::Text))
@@ -89,9 +115,9 @@ impl<X: Row> Row for Filled<'_, '_, '_, X> {
 
 /// The model of one created row: what was sent, `returned` for the rest.
 #[inline]
-pub(crate) fn fill<M: FromRow, X: Row>(
+pub(crate) fn fill<M: FromRow, S: ?Sized + Sent, X: Row>(
     sources: &[Source],
-    sent: &[Value<'_>],
+    sent: &S,
     returned: Option<&X>,
 ) -> Result<M> {
     M::from_row(&Filled {
@@ -156,7 +182,51 @@ pub(crate) fn fill_sent<M: FromRow>(
 ) -> Result<()> {
     for r in 0..rows {
         let sent = values.get(r * width..(r + 1) * width).unwrap_or(&[]);
-        out.push(fill::<M, NoRow>(sources, sent, None)?);
+        out.push(fill::<M, _, NoRow>(sources, sent, None)?);
+    }
+    Ok(())
+}
+
+/// Reads the `RETURNING` rows of a multi-row INSERT of `bulk_create`, each
+/// with its row, in order.
+pub(crate) struct FillRows<'s, 'p, N, M> {
+    pub(crate) sources: &'s [Source],
+    pub(crate) rows: &'p [N],
+    pub(crate) now: DateTime<Utc>,
+    pub(crate) out: &'p mut Vec<M>,
+}
+
+impl<N: NewRow, M: FromRow> Consume for FillRows<'_, '_, N, M> {
+    type Output = ();
+    fn consume<C: Cursor>(self, cursor: &mut C) -> Result<()> {
+        let mut rows = self.rows.iter();
+        while let Some(returned) = cursor.next_row()? {
+            let m = match rows.next() {
+                Some(row) => fill(
+                    self.sources,
+                    &RowSent { row, now: self.now },
+                    Some(&returned),
+                )?,
+                // More rows came back than were sent (a trigger): none of
+                // them has values.
+                None => fill(self.sources, &[][..], Some(&returned))?,
+            };
+            self.out.push(m);
+        }
+        Ok(())
+    }
+}
+
+/// Every row of a multi-row INSERT of `bulk_create` that returned nothing,
+/// from the rows.
+pub(crate) fn fill_rows<N: NewRow, M: FromRow>(
+    sources: &[Source],
+    rows: &[N],
+    now: DateTime<Utc>,
+    out: &mut Vec<M>,
+) -> Result<()> {
+    for row in rows {
+        out.push(fill::<M, _, NoRow>(sources, &RowSent { row, now }, None)?);
     }
     Ok(())
 }
@@ -189,26 +259,27 @@ pub(crate) fn fill_sent<M: FromRow>(
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 #[must_use = "a statement does nothing until it is run: call `run`"]
-pub struct Create<'a, M> {
+pub struct Create<'a, M, P = Vec<Value<'a>>> {
     sql: &'static Sql,
-    params: Vec<Value<'a>>,
+    /// The values: an array (`[Value; N]`), or a `Vec`.
+    params: P,
     sources: &'static [Source],
-    _m: PhantomData<fn() -> M>,
+    _m: PhantomData<fn() -> (M, Value<'a>)>,
 }
 
-impl<M> std::fmt::Debug for Create<'_, M> {
+impl<'a, M, P: AsRef<[Value<'a>]>> std::fmt::Debug for Create<'a, M, P> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Create")
             .field("sql", self.sql)
-            .field("params", &self.params)
+            .field("params", &self.params.as_ref())
             .finish()
     }
 }
 
-impl<'a, M: FromRow> Create<'a, M> {
+impl<'a, M: FromRow, P: AsRef<[Value<'a>]>> Create<'a, M, P> {
     #[doc(hidden)]
     #[inline]
-    pub fn __new(sql: &'static Sql, params: Vec<Value<'a>>, sources: &'static [Source]) -> Self {
+    pub fn __new(sql: &'static Sql, params: P, sources: &'static [Source]) -> Self {
         Create {
             sql,
             params,
@@ -226,14 +297,24 @@ impl<'a, M: FromRow> Create<'a, M> {
     /// The values bound to the parameters, in placeholder order.
     #[inline]
     pub fn params(&self) -> &[Value<'a>] {
-        &self.params
+        self.params.as_ref()
     }
 
     /// Inserts the row and returns it: the values sent, with the key (and
     /// whatever else the database computed) filled in.
     #[inline]
     pub fn run<E: Executor>(&self, executor: E) -> Result<M> {
-        insert_one(executor, self.sql, &self.params, self.sources)
+        insert_one(executor, self.sql, self.params.as_ref(), self.sources)
+    }
+
+    /// The same statement with its values in a `Vec`: a `Create<'a, M>`,
+    /// one type whatever the statement.
+    #[inline]
+    pub fn into_vec(self) -> Create<'a, M>
+    where
+        P: Into<Vec<Value<'a>>>,
+    {
+        Create::__new(self.sql, self.params.into(), self.sources)
     }
 }
 
@@ -259,6 +340,6 @@ pub fn insert_one<E: Executor, M: FromRow>(
         )
     } else {
         executor.__execute(sql, params)?;
-        fill::<M, NoRow>(sources, params, None).map_err(|e| e.with_sql(sql.sqlite))
+        fill::<M, _, NoRow>(sources, params, None).map_err(|e| e.with_sql(sql.sqlite))
     }
 }

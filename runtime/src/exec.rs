@@ -130,6 +130,27 @@ pub trait Executor: Sized {
         }
     }
 
+    /// `Model::bulk_create`: inserts `rows` as
+    /// [`__insert_many`](Executor::__insert_many) does, from the rows
+    /// themselves. The default builds their values and calls
+    /// `__insert_many`; SQLite connections bind each field where it lies.
+    #[doc(hidden)]
+    fn __insert_rows<N: crate::bind::NewRow, R: crate::model::FromRow>(
+        self,
+        rows: &[N],
+    ) -> Result<Vec<R>> {
+        let values = crate::bind::values(rows, crate::bind::now_for::<N>());
+        self.__insert_many(N::__bulk(), &values, rows.len())
+    }
+
+    /// `Model::bulk_insert`: [`__insert_rows`](Executor::__insert_rows)
+    /// reading nothing back; the number of rows inserted.
+    #[doc(hidden)]
+    fn __insert_rows_count<N: crate::bind::NewRow>(self, rows: &[N]) -> Result<u64> {
+        let values = crate::bind::values(rows, crate::bind::now_for::<N>());
+        self.__insert_many_count(N::__bulk(), &values, rows.len())
+    }
+
     /// Runs SQL text that has no parameters and returns no rows (DDL, several
     /// statements separated by `;`).
     fn execute_batch(self, sql: &str) -> Result<()>;

@@ -222,6 +222,7 @@
 compile_error!("dunder needs a backend: enable the `sqlite` feature (the default) or `postgres`");
 
 mod atomic;
+mod bind;
 mod bulk;
 mod create;
 mod db;
@@ -299,6 +300,7 @@ pub mod prelude {
 /// Used by the code the macros generate. Not a public API.
 #[doc(hidden)]
 pub mod __private {
+    pub use crate::bind::{Bind, NewRow, Put};
     pub use crate::bulk::BulkInsert;
     pub use crate::create::{insert_one, Source};
     #[cfg(feature = "decimal")]

@@ -327,25 +327,32 @@ impl<R: Decoder, F: FnMut(R::Row) -> Result<()>> Consume for ForEach<F, R> {
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 #[must_use = "a statement does nothing until it is run: call `run`"]
-pub struct Command<'a> {
+pub struct Command<'a, P = Vec<Value<'a>>> {
     sql: &'static Sql,
-    params: Vec<Value<'a>>,
+    /// The values: an array (`[Value; N]`) when `query!` knows how many,
+    /// a `Vec` when it picks them at run time (optional conditions).
+    params: P,
+    _values: PhantomData<fn() -> Value<'a>>,
 }
 
-impl std::fmt::Debug for Command<'_> {
+impl<'a, P: AsRef<[Value<'a>]>> std::fmt::Debug for Command<'a, P> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Command")
             .field("sql", self.sql)
-            .field("params", &self.params)
+            .field("params", &self.params.as_ref())
             .finish()
     }
 }
 
-impl<'a> Command<'a> {
+impl<'a, P: AsRef<[Value<'a>]>> Command<'a, P> {
     #[doc(hidden)]
     #[inline]
-    pub fn __new(sql: &'static Sql, params: Vec<Value<'a>>) -> Self {
-        Command { sql, params }
+    pub fn __new(sql: &'static Sql, params: P) -> Self {
+        Command {
+            sql,
+            params,
+            _values: PhantomData,
+        }
     }
 
     /// The SQL text for `dialect`.
@@ -357,12 +364,23 @@ impl<'a> Command<'a> {
     /// The values bound to the parameters, in placeholder order.
     #[inline]
     pub fn params(&self) -> &[Value<'a>] {
-        &self.params
+        self.params.as_ref()
     }
 
     /// Runs the statement; the number of rows it affected.
     #[inline]
     pub fn run<E: Executor>(&self, executor: E) -> Result<u64> {
-        executor.__execute(self.sql, &self.params)
+        executor.__execute(self.sql, self.params.as_ref())
+    }
+
+    /// The same statement with its values in a `Vec`: a `Command<'a>`,
+    /// one type whatever the statement (to store statements together or
+    /// return one from a function without naming its array).
+    #[inline]
+    pub fn into_vec(self) -> Command<'a>
+    where
+        P: Into<Vec<Value<'a>>>,
+    {
+        Command::__new(self.sql, self.params.into())
     }
 }

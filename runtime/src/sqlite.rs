@@ -412,6 +412,7 @@ pub(crate) fn error(e: rusqlite::Error, sql: &str) -> Error {
 }
 
 impl rusqlite::ToSql for Value<'_> {
+    #[inline]
     fn to_sql(&self) -> rusqlite::Result<ToSqlOutput<'_>> {
         Ok(match self {
             Value::Null(_) => ToSqlOutput::Owned(SqlValue::Null),
@@ -579,6 +580,7 @@ fn run_checked<K: Consume>(
 /// Binds `params` to the statement's parameters; for raw SQL, which must
 /// have as many (an unbound SQLite parameter would silently be NULL: raw
 /// SQL with a `:name` of its own). dunder's own SQL always has.
+#[inline]
 fn bind(stmt: &mut CachedStatement<'_>, params: &[Value<'_>], text: &str, raw: bool) -> Result<()> {
     if raw && stmt.parameter_count() != params.len() {
         return Err(Error::InvalidSql {
@@ -601,6 +603,7 @@ fn execute(conn: &Connection, sql: &'static Sql, params: &[Value<'_>]) -> Result
     execute_text(conn, sql.sqlite, params, false)
 }
 
+#[inline]
 fn execute_text(conn: &Connection, text: &str, params: &[Value<'_>], raw: bool) -> Result<u64> {
     let mut stmt = prepare(conn, text)?;
     bind(&mut stmt, params, text, raw)?;
@@ -609,10 +612,74 @@ fn execute_text(conn: &Connection, text: &str, params: &[Value<'_>], raw: bool) 
         .map_err(|e| error(e, text))
 }
 
+/// SQLite: inserts `rows` rows with `insert(first, n)` (an INSERT of the
+/// `n` rows from row `first`): one call when one statement holds them all,
+/// otherwise one per `per_statement` rows inside a savepoint, so a failure
+/// leaves no row behind. The number of rows inserted.
+fn in_chunks(
+    conn: &Connection,
+    rows: usize,
+    per_statement: usize,
+    mut insert: impl FnMut(usize, usize) -> Result<u64>,
+) -> Result<u64> {
+    if rows <= per_statement {
+        return if rows > 0 { insert(0, rows) } else { Ok(0) };
+    }
+    // Prepared once per connection, like every other statement.
+    let exec = |sql: &str| -> Result<()> {
+        prepare(conn, sql)?
+            .raw_execute()
+            .map(|_| ())
+            .map_err(|e| error(e, sql))
+    };
+    let mut all = || -> Result<u64> {
+        let mut done = 0;
+        let mut inserted = 0;
+        while done < rows {
+            let n = per_statement.min(rows - done);
+            inserted += insert(done, n)?;
+            done += n;
+        }
+        Ok(inserted)
+    };
+    exec("SAVEPOINT dunder_bulk_create")?;
+    // Releasing the outermost savepoint commits, and checks the deferred
+    // foreign keys: when that fails, the rows must go too.
+    match all().and_then(|inserted| exec("RELEASE dunder_bulk_create").map(|()| inserted)) {
+        Ok(inserted) => Ok(inserted),
+        Err(e) => {
+            let _ = exec("ROLLBACK TO dunder_bulk_create");
+            let _ = exec("RELEASE dunder_bulk_create");
+            Err(e)
+        }
+    }
+}
+
+/// The SQLite text of an INSERT of `n` rows (`RETURNING` when `returning`):
+/// the derive's static text for one row, built for more.
+fn insert_text(
+    bulk: &'static crate::bulk::BulkInsert,
+    n: usize,
+    returning: bool,
+) -> std::borrow::Cow<'static, str> {
+    if n == 1 {
+        let one = if returning {
+            &bulk.one
+        } else {
+            &bulk.one_plain
+        };
+        std::borrow::Cow::Borrowed(one.sqlite)
+    } else {
+        std::borrow::Cow::Owned(bulk.sqlite_text(n, returning))
+    }
+}
+
 /// SQLite: one INSERT of exactly as many rows, or, past the rows one
 /// statement may hold, several inside a savepoint. With `out`, the rows
 /// are returned (what was sent, with what the database computed); without,
-/// nothing is read back. The number of rows inserted.
+/// nothing is read back. The number of rows inserted. (`Db`'s path, from
+/// the rows' values; a connection of its own binds the rows themselves:
+/// [`insert_rows`].)
 fn insert_many<R: crate::model::FromRow>(
     conn: &Connection,
     bulk: &'static crate::bulk::BulkInsert,
@@ -621,22 +688,14 @@ fn insert_many<R: crate::model::FromRow>(
     mut out: Option<&mut Vec<R>>,
 ) -> Result<u64> {
     let width = bulk.width();
-    let per_statement = bulk.rows_per_statement();
     // Read back only when asked and when the database computes something.
     let returning = out.is_some() && bulk.returns();
-    let mut insert = |values: &[Value<'_>], n: usize| -> Result<u64> {
-        let one = if returning {
-            &bulk.one
-        } else {
-            &bulk.one_plain
-        };
-        let text;
-        let sql = if n == 1 {
-            one.sqlite
-        } else {
-            text = bulk.sqlite_text(n, returning);
-            &text
-        };
+    in_chunks(conn, rows, bulk.rows_per_statement(), |first, n| {
+        let values = values
+            .get(first * width..(first + n) * width)
+            .unwrap_or(&[]);
+        let sql = insert_text(bulk, n, returning);
+        let sql = &*sql;
         match out.as_deref_mut() {
             Some(out) if returning => {
                 let before = out.len();
@@ -661,44 +720,89 @@ fn insert_many<R: crate::model::FromRow>(
             }
             None => execute_text(conn, sql, values, false),
         }
-    };
-    if rows <= per_statement {
-        return if rows > 0 {
-            insert(values, rows)
-        } else {
-            Ok(0)
+    })
+}
+
+/// Binds a row's fields to the parameters of a statement, from `index`.
+struct Binder<'b, 'c, 't> {
+    stmt: &'b mut CachedStatement<'c>,
+    index: usize,
+    sql: &'t str,
+}
+
+impl<'r> crate::bind::Put<'r> for Binder<'_, '_, '_> {
+    #[inline]
+    fn put<F: crate::bind::Bind>(&mut self, field: &'r F) -> Result<()> {
+        field
+            .__bind_sqlite(self.stmt, self.index)
+            .map_err(|e| error(e, self.sql))?;
+        self.index += 1;
+        Ok(())
+    }
+
+    #[inline]
+    fn put_value(&mut self, value: Value<'r>) -> Result<()> {
+        self.stmt
+            .raw_bind_parameter(self.index, &value)
+            .map_err(|e| error(e, self.sql))?;
+        self.index += 1;
+        Ok(())
+    }
+}
+
+/// [`insert_many`] from the rows themselves: every field is bound where it
+/// lies (no `Value` per value), and the rows returned are built from them.
+fn insert_rows<N: crate::bind::NewRow, R: crate::model::FromRow>(
+    conn: &Connection,
+    rows: &[N],
+    mut out: Option<&mut Vec<R>>,
+) -> Result<u64> {
+    let bulk = N::__bulk();
+    let now = crate::bind::now_for::<N>();
+    // Read back only when asked and when the database computes something.
+    let returning = out.is_some() && bulk.returns();
+    in_chunks(conn, rows.len(), bulk.rows_per_statement(), |first, n| {
+        let chunk = rows.get(first..first + n).unwrap_or(&[]);
+        let sql = insert_text(bulk, n, returning);
+        let sql = &*sql;
+        let mut stmt = prepare(conn, sql)?;
+        let mut binder = Binder {
+            stmt: &mut stmt,
+            index: 1,
+            sql,
         };
-    }
-    // Prepared once per connection, like every other statement.
-    let exec = |sql: &str| -> Result<()> {
-        prepare(conn, sql)?
-            .raw_execute()
-            .map(|_| ())
-            .map_err(|e| error(e, sql))
-    };
-    let mut all = || -> Result<u64> {
-        let mut done = 0;
-        let mut inserted = 0;
-        while done < rows {
-            let n = per_statement.min(rows - done);
-            let chunk = values.get(done * width..(done + n) * width).unwrap_or(&[]);
-            inserted += insert(chunk, n)?;
-            done += n;
+        for row in chunk {
+            row.__put(&mut binder, now)?;
         }
-        Ok(inserted)
-    };
-    exec("SAVEPOINT dunder_bulk_create")?;
-    match all() {
-        Ok(inserted) => {
-            exec("RELEASE dunder_bulk_create")?;
-            Ok(inserted)
+        match out.as_deref_mut() {
+            Some(out) if returning => {
+                let before = out.len();
+                let mut cursor = SqliteCursor {
+                    rows: stmt.raw_query(),
+                    sql,
+                };
+                crate::create::FillRows {
+                    sources: bulk.sources,
+                    rows: chunk,
+                    now,
+                    out: &mut *out,
+                }
+                .consume(&mut cursor)
+                .map_err(|e| e.with_sql(sql))?;
+                Ok((out.len() - before) as u64)
+            }
+            Some(out) => {
+                let inserted = stmt.raw_execute().map_err(|e| error(e, sql))? as u64;
+                crate::create::fill_rows(bulk.sources, chunk, now, out)
+                    .map_err(|e| e.with_sql(sql))?;
+                Ok(inserted)
+            }
+            None => stmt
+                .raw_execute()
+                .map(|n| n as u64)
+                .map_err(|e| error(e, sql)),
         }
-        Err(e) => {
-            let _ = exec("ROLLBACK TO dunder_bulk_create");
-            let _ = exec("RELEASE dunder_bulk_create");
-            Err(e)
-        }
-    }
+    })
 }
 
 macro_rules! sqlite_executor {
@@ -744,6 +848,17 @@ macro_rules! sqlite_executor {
                 rows: usize,
             ) -> Result<u64> {
                 insert_many::<i64>(self, bulk, values, rows, None)
+            }
+            fn __insert_rows<N: crate::bind::NewRow, R: crate::model::FromRow>(
+                self,
+                rows: &[N],
+            ) -> Result<Vec<R>> {
+                let mut out = Vec::with_capacity(rows.len());
+                insert_rows(self, rows, Some(&mut out))?;
+                Ok(out)
+            }
+            fn __insert_rows_count<N: crate::bind::NewRow>(self, rows: &[N]) -> Result<u64> {
+                insert_rows::<N, i64>(self, rows, None)
             }
             fn execute_batch(self, sql: &str) -> Result<()> {
                 first_use(self).map_err(|e| error(e, sql))?;

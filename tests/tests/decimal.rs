@@ -518,10 +518,14 @@ fn f_arithmetic_in_updates() {
         let c = create(db, "c", some("100")).expect("c");
         let get =
             |db: &mut Db, id: i64| text(query!(Priced.get(pk = id)).run(db).expect("get").price);
-        let update = |db: &mut Db, id: i64, q: dunder::Command<'_>| {
+        fn update<'a, P: AsRef<[dunder::Value<'a>]>>(
+            db: &mut Db,
+            id: i64,
+            q: dunder::Command<'a, P>,
+        ) -> u64 {
             let _ = id;
             q.run(db).unwrap_or_else(|e| panic!("{e}"))
-        };
+        }
         update(
             db,
             a.id,

@@ -25,7 +25,11 @@ fn dbs() -> Dbs {
 impl Dbs {
     /// Runs `cmd` on both backends; both must affect `n` rows and leave the
     /// same table.
-    fn run(&mut self, cmd: &dunder::Command<'_>, n: u64) -> Vec<EveryKind> {
+    fn run<'a, P: AsRef<[dunder::Value<'a>]>>(
+        &mut self,
+        cmd: &dunder::Command<'a, P>,
+        n: u64,
+    ) -> Vec<EveryKind> {
         assert_eq!(
             cmd.run(&self.sqlite)
                 .unwrap_or_else(|e| panic!("sqlite: {e}")),
@@ -246,4 +250,68 @@ fn writes_in_transactions_and_on_db() {
             .expect("db delete"),
         4
     );
+}
+
+/// `update`/`delete`/`create` hold their values in place (an array of as
+/// many as they bind); `into_vec` gives statements of any size one type
+/// (`Command<'_>`, `Create<'_, M>`), which an optional condition (values
+/// picked at run time) has already. All run the same on both backends.
+#[test]
+fn statements_hold_their_values_in_place_or_in_a_vec() {
+    let mut db = dbs();
+    let two: dunder::Command<'_, [dunder::Value<'_>; 2]> =
+        query!(EveryKind.filter(id = 1).update(int = 7));
+    assert_eq!(
+        two.params(),
+        [dunder::Value::BigInt(1), dunder::Value::Int(7)]
+    );
+    assert!(format!("{two:?}").contains("params: [BigInt(1), Int(7)]"));
+    let maybe: Option<&str> = None;
+    let all: Vec<dunder::Command<'_>> = vec![
+        two.into_vec(),
+        query!(EveryKind.filter(id = 2).delete()).into_vec(),
+        query!(EveryKind.delete()).into_vec(),
+        // An optional condition: its values are a `Vec` already.
+        query!(EveryKind.filter(text = maybe?).update(int = 0)),
+    ];
+    assert_eq!(all[2].params(), []);
+    let counts: Vec<u64> = all
+        .iter()
+        .map(|c| c.run(&db.sqlite).expect("sqlite"))
+        .collect();
+    assert_eq!(counts, [1, 1, 7, 0]);
+    if let Some(pg) = db.pg.as_mut() {
+        let counts: Vec<u64> = all.iter().map(|c| c.run(&mut **pg).expect("pg")).collect();
+        assert_eq!(counts, [1, 1, 7, 0]);
+    }
+    drop(all);
+    let create = query!(EveryKind.create(
+        flag = true,
+        small = 1i16,
+        int = 2,
+        big = 3i64,
+        real = 4.0f32,
+        double = 5.0,
+        text = "in place",
+        bytes = vec![1u8],
+        date = every_kind::d("2024-01-02"),
+        datetime = every_kind::dt("2024-01-02 03:04:05"),
+        datetime_utc = every_kind::utc("2024-01-02 03:04:05"),
+        time = every_kind::t("03:04:05"),
+    ));
+    // The twelve values and `dec`'s default.
+    assert_eq!(create.params().len(), 13);
+    let create: dunder::Create<'_, EveryKind> = create.into_vec();
+    let made = create.run(&db.sqlite).expect("create");
+    assert_eq!(
+        query!(EveryKind.get(id = made.id))
+            .run(&db.sqlite)
+            .expect("get"),
+        made
+    );
+    assert_eq!((made.text.as_str(), made.int), ("in place", 2));
+    if let Some(pg) = db.pg.as_mut() {
+        let made_pg = create.run(&mut **pg).expect("create pg");
+        assert_eq!((made_pg.text.as_str(), made_pg.int), ("in place", 2));
+    }
 }

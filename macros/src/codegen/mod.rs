@@ -35,8 +35,11 @@ fn sql_type(kind: Kind) -> TokenStream {
 }
 
 /// The statements that evaluate the user's values once each and push them
-/// onto `__dunder_params`, in placeholder order.
-fn params(plan: &Plan, model: &TokenStream) -> TokenStream {
+/// onto `__dunder_params`, in placeholder order: a `Vec`, or, when
+/// `in_place`, an array of exactly as many (`[Value; N]`, which the
+/// statement then holds: no heap allocation), built from one local per
+/// value.
+fn params(plan: &Plan, model: &TokenStream, in_place: bool) -> TokenStream {
     let count: usize = plan.bindings.iter().map(Binding::param_count).sum();
     let uses_now = plan
         .bindings
@@ -44,7 +47,19 @@ fn params(plan: &Plan, model: &TokenStream) -> TokenStream {
         .any(|b| matches!(b, Binding::Now { .. }));
     // One instant for every `auto_now` field of the statement.
     let now = uses_now.then(|| quote!(let __dunder_now = ::dunder::__private::utc_now();));
-    let pushes = plan.bindings.iter().map(|b| binding(b, model));
+    let pushes: Vec<TokenStream> = if in_place {
+        let mut first = 0;
+        plan.bindings
+            .iter()
+            .map(|b| {
+                let t = binding_in_place(b, model, first);
+                first += b.param_count();
+                t
+            })
+            .collect()
+    } else {
+        plan.bindings.iter().map(|b| binding(b, model)).collect()
+    };
     // Which optional conditions apply: the index of the statement to run.
     let variant = (plan.optional > 0).then(|| quote!(let mut __dunder_variant: usize = 0;));
     // A run-time order key: which of the statements per field and
@@ -67,6 +82,14 @@ fn params(plan: &Plan, model: &TokenStream) -> TokenStream {
                 + __dunder_key.__index();
         }
     });
+    if in_place {
+        let names = (0..count).map(|i| format_ident!("__dunder_p{}", i));
+        return quote! {
+            #now
+            #(#pushes)*
+            let __dunder_params: [::dunder::Value<'_>; #count] = [#(#names),*];
+        };
+    }
     quote! {
         #[allow(unused_mut)]
         let mut __dunder_params = ::dunder::__private::Vec::with_capacity(#count);
@@ -113,7 +136,13 @@ pub fn expand(
     postgres: &str,
     variants: &Variants,
 ) -> TokenStream {
-    let params = params(plan, model);
+    // The statements that write keep their values in place, unless some are
+    // picked at run time from every value evaluated (`take_params`).
+    let in_place = variants.is_empty()
+        && plan.optional == 0
+        && plan.runtime_order.is_none()
+        && (plan.mode == Mode::Execute || matches!(plan.write, Some(Write::Create(..))));
+    let params = params(plan, model, in_place);
     // The SQL static, or the variant's (its values taken from every value).
     let (sql_static, pick) = if let ([(s, take)], 0, None) =
         (variants, plan.optional, &plan.runtime_order)
@@ -153,7 +182,7 @@ pub fn expand(
             #params
             #pick
             static __DUNDER_SOURCES: &[::dunder::__private::Source] = &[#(#sources),*];
-            ::dunder::Create::<#model>::__new(__dunder_sql, __dunder_params, __DUNDER_SOURCES)
+            ::dunder::Create::<#model, _>::__new(__dunder_sql, __dunder_params, __DUNDER_SOURCES)
         }};
     }
     let row = match plan.select {
@@ -588,7 +617,7 @@ pub fn get_or_create(
     postgres: &str,
     g: &GetOrCreateSql,
 ) -> TokenStream {
-    let params = params(plan, model);
+    let params = params(plan, model, false);
     let get = sql(&Statement {
         sqlite: sqlite.to_owned(),
         postgres: postgres.to_owned(),
@@ -628,36 +657,104 @@ pub fn get_or_create(
 }
 
 fn binding(b: &Binding, model: &TokenStream) -> TokenStream {
-    match b {
-        Binding::Optional { slot, inner } => {
-            let mut inner = (**inner).clone();
-            let Some(expr) = inner.expr_mut() else {
-                return quote!(::core::compile_error!(
-                    "dunder: an optional value without an expression"
-                ));
-            };
-            let user = expr.clone();
-            // The value inside the `Option`, named by the macro, located on
-            // the user's expression (a type error is reported there).
-            let span = proc_macro2::Span::call_site().located_at(user.span());
-            let v = proc_macro2::Ident::new("__dunder_v", span);
-            *expr = syn::parse_quote!(#v);
-            let push = binding(&inner, model);
-            let nulls = (0..inner.param_count()).map(
-                |_| quote!(__dunder_params.push(::dunder::Value::Null(::dunder::SqlType::Int));),
-            );
-            let bit = 1usize << slot;
-            let opt = quote_spanned!(user.span()=> ::dunder::__private::optional(#user));
-            quote! {
-                match #opt {
-                    ::core::option::Option::Some(#v) => {
-                        __dunder_variant |= #bit;
-                        #push
-                    }
-                    ::core::option::Option::None => { #(#nulls)* }
+    if let Binding::Optional { slot, inner } = b {
+        let mut inner = (**inner).clone();
+        let Some(expr) = inner.expr_mut() else {
+            return quote!(::core::compile_error!(
+                "dunder: an optional value without an expression"
+            ));
+        };
+        let user = expr.clone();
+        // The value inside the `Option`, named by the macro, located on
+        // the user's expression (a type error is reported there).
+        let span = proc_macro2::Span::call_site().located_at(user.span());
+        let v = proc_macro2::Ident::new("__dunder_v", span);
+        *expr = syn::parse_quote!(#v);
+        let push = binding(&inner, model);
+        let nulls = (0..inner.param_count())
+            .map(|_| quote!(__dunder_params.push(::dunder::Value::Null(::dunder::SqlType::Int));));
+        let bit = 1usize << slot;
+        let opt = quote_spanned!(user.span()=> ::dunder::__private::optional(#user));
+        return quote! {
+            match #opt {
+                ::core::option::Option::Some(#v) => {
+                    __dunder_variant |= #bit;
+                    #push
                 }
+                ::core::option::Option::None => { #(#nulls)* }
             }
+        };
+    }
+    let Parts {
+        setup,
+        values,
+        after,
+    } = parts(b, model);
+    if setup.is_empty() && after.is_empty() {
+        quote!(#(__dunder_params.push(#values);)*)
+    } else {
+        quote! {{
+            #setup
+            #(__dunder_params.push(#values);)*
+            #after
+        }}
+    }
+}
+
+/// The binding `b` into locals `__dunder_p{first}`, `__dunder_p{first + 1}`,
+/// … (its values in order), for a statement whose values are one array.
+/// Not for an optional condition (whose values are picked at run time).
+fn binding_in_place(b: &Binding, model: &TokenStream, first: usize) -> TokenStream {
+    let Parts {
+        setup,
+        values,
+        after,
+    } = parts(b, model);
+    let names: Vec<proc_macro2::Ident> = (first..first + values.len())
+        .map(|i| format_ident!("__dunder_p{}", i))
+        .collect();
+    match (&names[..], &values[..]) {
+        ([], _) => quote!({ #setup #after }),
+        ([name], [value]) if setup.is_empty() && after.is_empty() => {
+            quote!(let #name = #value;)
         }
+        _ => quote! {
+            let (#(#names,)*) = {
+                #setup
+                #after
+                (#(#values,)*)
+            };
+        },
+    }
+}
+
+/// What a binding evaluates: statements first (`setup`), then its values
+/// in placeholder order, then `after` (which silences what is unused).
+struct Parts {
+    setup: TokenStream,
+    values: Vec<TokenStream>,
+    after: TokenStream,
+}
+
+impl Parts {
+    fn one(value: TokenStream) -> Parts {
+        Parts {
+            setup: TokenStream::new(),
+            values: vec![value],
+            after: TokenStream::new(),
+        }
+    }
+}
+
+fn parts(b: &Binding, model: &TokenStream) -> Parts {
+    match b {
+        Binding::Optional { .. } => Parts {
+            setup: quote!(::core::compile_error!(
+                "dunder: an optional value in a statement of known values"
+            );),
+            values: Vec::new(),
+            after: TokenStream::new(),
+        },
         Binding::Default {
             field,
             kind,
@@ -670,16 +767,15 @@ fn binding(b: &Binding, model: &TokenStream) -> TokenStream {
                 quote!(value)
             };
             let default = format_ident!("__dunder_default_{}", field);
-            quote!(__dunder_params.push(::dunder::__private::#f::<#m, _>(<#model>::#default()));)
+            Parts::one(quote!(::dunder::__private::#f::<#m, _>(<#model>::#default())))
         }
         Binding::Now { kind } => {
             let st = sql_type(*kind);
-            quote!(__dunder_params.push(::dunder::__private::now(#st, __dunder_now));)
+            Parts::one(quote!(::dunder::__private::now(#st, __dunder_now)))
         }
         Binding::Value { expr, kind } => {
             let m = marker(*kind);
-            let v = quote_spanned!(expr.span()=> ::dunder::__private::value::<#m, _>(#expr));
-            quote!(__dunder_params.push(#v);)
+            Parts::one(quote_spanned!(expr.span()=> ::dunder::__private::value::<#m, _>(#expr)))
         }
         Binding::Set {
             expr,
@@ -692,22 +788,20 @@ fn binding(b: &Binding, model: &TokenStream) -> TokenStream {
             } else {
                 quote!(value)
             };
-            let v = quote_spanned!(expr.span()=> ::dunder::__private::#f::<#m, _>(#expr));
-            quote!(__dunder_params.push(#v);)
+            Parts::one(quote_spanned!(expr.span()=> ::dunder::__private::#f::<#m, _>(#expr)))
         }
         Binding::List { expr, kind } => {
             let m = marker(*kind);
-            let v = quote_spanned!(expr.span()=> ::dunder::__private::list::<#m, _>(#expr));
-            quote!(__dunder_params.push(#v);)
+            Parts::one(quote_spanned!(expr.span()=> ::dunder::__private::list::<#m, _>(#expr)))
         }
         Binding::Range { expr, kind } => {
             let m = marker(*kind);
             let call = quote_spanned!(expr.span()=> ::dunder::__private::range::<#m, _>(#expr));
-            quote! {{
-                let (__lo, __hi) = #call;
-                __dunder_params.push(__lo);
-                __dunder_params.push(__hi);
-            }}
+            Parts {
+                setup: quote!(let (__lo, __hi) = #call;),
+                values: vec![quote!(__lo), quote!(__hi)],
+                after: TokenStream::new(),
+            }
         }
         Binding::Year {
             expr,
@@ -718,18 +812,19 @@ fn binding(b: &Binding, model: &TokenStream) -> TokenStream {
             let m = marker(Kind::I32);
             let year = quote_spanned!(expr.span()=> ::dunder::__private::value::<#m, _>(#expr));
             let st = sql_type(*column);
-            let push = match ends {
-                YearEnds::Both => {
-                    quote!(__dunder_params.push(__first); __dunder_params.push(__last);)
-                }
-                YearEnds::First => quote!(__dunder_params.push(__first); let _ = __last;),
-                YearEnds::Last => quote!(__dunder_params.push(__last); let _ = __first;),
+            let (values, after) = match ends {
+                YearEnds::Both => (vec![quote!(__first), quote!(__last)], TokenStream::new()),
+                YearEnds::First => (vec![quote!(__first)], quote!(let _ = __last;)),
+                YearEnds::Last => (vec![quote!(__last)], quote!(let _ = __first;)),
             };
-            quote! {{
-                let __year = match #year { ::dunder::Value::Int(y) => y, _ => 0 };
-                let (__first, __last) = ::dunder::__private::year_bounds_of(#st, __year, #iso);
-                #push
-            }}
+            Parts {
+                setup: quote! {
+                    let __year = match #year { ::dunder::Value::Int(y) => y, _ => 0 };
+                    let (__first, __last) = ::dunder::__private::year_bounds_of(#st, __year, #iso);
+                },
+                values,
+                after,
+            }
         }
         Binding::Slice {
             start,
@@ -745,17 +840,21 @@ fn binding(b: &Binding, model: &TokenStream) -> TokenStream {
                 Some(e) => quote_spanned!(e.span()=> ::dunder::__private::slice_bound(#e)),
                 None => quote!(usize::MAX),
             };
-            let push_limit = limit.then(
-                || quote!(__dunder_params.push(::dunder::__private::limit(__start, __stop));),
-            );
-            let push_offset =
-                offset.then(|| quote!(__dunder_params.push(::dunder::__private::offset(__start));));
-            quote! {{
-                let __start: usize = #start_v;
-                let __stop: usize = #stop_v;
-                #push_limit
-                #push_offset
-            }}
+            let mut values = Vec::new();
+            if *limit {
+                values.push(quote!(::dunder::__private::limit(__start, __stop)));
+            }
+            if *offset {
+                values.push(quote!(::dunder::__private::offset(__start)));
+            }
+            Parts {
+                setup: quote! {
+                    let __start: usize = #start_v;
+                    let __stop: usize = #stop_v;
+                },
+                values,
+                after: TokenStream::new(),
+            }
         }
     }
 }

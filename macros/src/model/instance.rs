@@ -118,9 +118,12 @@ impl BulkStatements {
     }
 }
 
-/// The hidden items of `Model::bulk_create` and `Model::bulk_insert`:
-/// `__dunder_bulk()`, the statements (one static), and
-/// `__dunder_bulk_values(rows)`, every row's values in one flat list.
+/// The hidden impl of `Model::bulk_create` and `Model::bulk_insert`:
+/// `dunder::__private::NewRow` for `New<Model>`, with the statements (one
+/// static), `__put` (each inserted column's field, in column order, handed
+/// to where it goes: bound straight to an SQLite statement, or made a
+/// `Value` for PostgreSQL) and `__value` (one column's value, for the rows
+/// `bulk_create` returns).
 pub fn bulk(schema: &ModelSchema, new_name: &syn::Ident, inserted: &[&FieldSchema]) -> TokenStream {
     let BulkStatements {
         fill,
@@ -135,59 +138,73 @@ pub fn bulk(schema: &ModelSchema, new_name: &syn::Ident, inserted: &[&FieldSchem
         unnest_plain,
     } = BulkStatements::of(schema, inserted);
     let sources = codegen::sources(&fill.sources);
-    let types = inserted.iter().map(|f| {
+    let sql_type = |f: &FieldSchema| {
         let t = quote::format_ident!("{}", kind(f).sql_type());
         quote!(::dunder::SqlType::#t)
-    });
-    let values = inserted
-        .iter()
-        .map(|f| match insert_binding(&quote!(row), f) {
-            Binding::Set {
-                expr,
-                kind,
-                nullable,
-            } => {
-                let m = codegen::marker(kind);
-                let func = if nullable {
-                    quote!(set_nullable)
-                } else {
-                    quote!(value)
-                };
-                quote!(::dunder::__private::#func::<#m, _>(#expr))
-            }
-            _ => {
-                let t = quote::format_ident!("{}", kind(f).sql_type());
-                quote!(::dunder::__private::now(::dunder::SqlType::#t, __dunder_now))
-            }
-        });
-    let width = inserted.len();
-    quote! {
-        #[doc(hidden)]
-        pub fn __dunder_bulk() -> &'static ::dunder::__private::BulkInsert {
-            static __DUNDER_BULK: ::dunder::__private::BulkInsert = ::dunder::__private::BulkInsert {
-                one: ::dunder::Sql { sqlite: #one, postgres: #pg_one },
-                one_plain: ::dunder::Sql { sqlite: #one_plain, postgres: #pg_one_plain },
-                many: ::dunder::Sql { sqlite: #one, postgres: #unnest },
-                many_plain: ::dunder::Sql { sqlite: #one_plain, postgres: #unnest_plain },
-                sqlite_head: #head,
-                sqlite_row: #row,
-                sqlite_tail: #tail,
-                types: &[#(#types),*],
-                sources: &[#(#sources),*],
-            };
-            &__DUNDER_BULK
+    };
+    let types = inserted.iter().map(|f| sql_type(f));
+    let uses_now = inserted.iter().any(|f| f.auto_now);
+    let puts = inserted.iter().map(|f| {
+        if f.auto_now {
+            let t = sql_type(f);
+            quote!(::dunder::__private::Put::put_value(__dunder_out, ::dunder::__private::now(#t, __dunder_now))?;)
+        } else {
+            let ident = crate::schema::ident(&f.name);
+            quote!(::dunder::__private::Put::put(__dunder_out, &self.#ident)?;)
         }
+    });
+    let values = inserted.iter().enumerate().map(|(i, f)| {
+        if f.auto_now {
+            let t = sql_type(f);
+            quote!(#i => ::core::option::Option::Some(::dunder::__private::now(#t, __dunder_now)),)
+        } else {
+            let ident = crate::schema::ident(&f.name);
+            quote!(#i => ::core::option::Option::Some(::dunder::__private::Bind::__value(&self.#ident)),)
+        }
+    });
+    quote! {
+        #[automatically_derived]
+        impl ::dunder::__private::NewRow for #new_name {
+            const NOW: bool = #uses_now;
 
-        #[doc(hidden)]
-        pub fn __dunder_bulk_values(rows: &[#new_name]) -> ::std::vec::Vec<::dunder::Value<'_>> {
-            #[allow(unused_variables)]
-            let __dunder_now = ::dunder::__private::utc_now();
-            let mut __dunder_values: ::std::vec::Vec<::dunder::Value<'_>> =
-                ::std::vec::Vec::with_capacity(rows.len() * #width);
-            for row in rows {
-                #(__dunder_values.push(#values);)*
+            fn __bulk() -> &'static ::dunder::__private::BulkInsert {
+                static __DUNDER_BULK: ::dunder::__private::BulkInsert = ::dunder::__private::BulkInsert {
+                    one: ::dunder::Sql { sqlite: #one, postgres: #pg_one },
+                    one_plain: ::dunder::Sql { sqlite: #one_plain, postgres: #pg_one_plain },
+                    many: ::dunder::Sql { sqlite: #one, postgres: #unnest },
+                    many_plain: ::dunder::Sql { sqlite: #one_plain, postgres: #unnest_plain },
+                    sqlite_head: #head,
+                    sqlite_row: #row,
+                    sqlite_tail: #tail,
+                    types: &[#(#types),*],
+                    sources: &[#(#sources),*],
+                };
+                &__DUNDER_BULK
             }
-            __dunder_values
+
+            #[inline]
+            #[allow(unused_variables)]
+            fn __put<'r, P: ::dunder::__private::Put<'r>>(
+                &'r self,
+                __dunder_out: &mut P,
+                __dunder_now: ::dunder::__private::chrono::DateTime<::dunder::__private::chrono::Utc>,
+            ) -> ::dunder::Result<()> {
+                #(#puts)*
+                ::core::result::Result::Ok(())
+            }
+
+            #[inline]
+            #[allow(unused_variables)]
+            fn __value(
+                &self,
+                __dunder_index: usize,
+                __dunder_now: ::dunder::__private::chrono::DateTime<::dunder::__private::chrono::Utc>,
+            ) -> ::core::option::Option<::dunder::Value<'_>> {
+                match __dunder_index {
+                    #(#values)*
+                    _ => ::core::option::Option::None,
+                }
+            }
         }
     }
 }

@@ -1439,9 +1439,10 @@ fn new_type(input: &DeriveInput, schema: &ModelSchema, fields: &[FieldIr]) -> To
             }
         }
 
+        #bulk
+
         #[allow(dead_code)]
         impl #name {
-            #bulk
 
             /// Stores every row of `rows` at once, all or nothing, and returns
             /// them in order: the values given, with the keys the database
@@ -1453,8 +1454,7 @@ fn new_type(input: &DeriveInput, schema: &ModelSchema, fields: &[FieldIr]) -> To
                 executor: E,
                 rows: &[#new_name],
             ) -> ::dunder::Result<::std::vec::Vec<#name>> {
-                let values = Self::__dunder_bulk_values(rows);
-                ::dunder::Executor::__insert_many(executor, Self::__dunder_bulk(), &values, rows.len())
+                ::dunder::Executor::__insert_rows(executor, rows)
             }
 
             /// Stores every row of `rows` as [`bulk_create`](Self::bulk_create)
@@ -1464,8 +1464,7 @@ fn new_type(input: &DeriveInput, schema: &ModelSchema, fields: &[FieldIr]) -> To
                 executor: E,
                 rows: &[#new_name],
             ) -> ::dunder::Result<u64> {
-                let values = Self::__dunder_bulk_values(rows);
-                ::dunder::Executor::__insert_many_count(executor, Self::__dunder_bulk(), &values, rows.len())
+                ::dunder::Executor::__insert_rows_count(executor, rows)
             }
         }
     }
