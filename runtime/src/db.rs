@@ -242,6 +242,27 @@ impl Executor for &mut Db {
         }
     }
 
+    fn __insert_rows<N: crate::bind::NewRow, R: crate::model::FromRow>(
+        self,
+        rows: &[N],
+    ) -> Result<Vec<R>> {
+        match self {
+            #[cfg(feature = "sqlite")]
+            Db::Sqlite(c) => Executor::__insert_rows(&*c, rows),
+            #[cfg(feature = "postgres")]
+            Db::Postgres(c) => Executor::__insert_rows(&mut **c, rows),
+        }
+    }
+
+    fn __insert_rows_count<N: crate::bind::NewRow>(self, rows: &[N]) -> Result<u64> {
+        match self {
+            #[cfg(feature = "sqlite")]
+            Db::Sqlite(c) => Executor::__insert_rows_count(&*c, rows),
+            #[cfg(feature = "postgres")]
+            Db::Postgres(c) => Executor::__insert_rows_count(&mut **c, rows),
+        }
+    }
+
     fn execute_batch(self, sql: &str) -> Result<()> {
         match self {
             #[cfg(feature = "sqlite")]
@@ -436,6 +457,31 @@ impl<'t> Executor for &mut DbTx<'t> {
             DbTx::SqliteSavepoint(s) => Executor::__insert_many_count(&*s, bulk, values, rows),
             #[cfg(feature = "postgres")]
             DbTx::Postgres(t) => Executor::__insert_many_count(t, bulk, values, rows),
+        }
+    }
+
+    fn __insert_rows<N: crate::bind::NewRow, R: crate::model::FromRow>(
+        self,
+        rows: &[N],
+    ) -> Result<Vec<R>> {
+        match self {
+            #[cfg(feature = "sqlite")]
+            DbTx::Sqlite(t) => Executor::__insert_rows(&*t, rows),
+            #[cfg(feature = "sqlite")]
+            DbTx::SqliteSavepoint(s) => Executor::__insert_rows(&*s, rows),
+            #[cfg(feature = "postgres")]
+            DbTx::Postgres(t) => Executor::__insert_rows(t, rows),
+        }
+    }
+
+    fn __insert_rows_count<N: crate::bind::NewRow>(self, rows: &[N]) -> Result<u64> {
+        match self {
+            #[cfg(feature = "sqlite")]
+            DbTx::Sqlite(t) => Executor::__insert_rows_count(&*t, rows),
+            #[cfg(feature = "sqlite")]
+            DbTx::SqliteSavepoint(s) => Executor::__insert_rows_count(&*s, rows),
+            #[cfg(feature = "postgres")]
+            DbTx::Postgres(t) => Executor::__insert_rows_count(t, rows),
         }
     }
 

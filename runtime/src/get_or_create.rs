@@ -177,7 +177,7 @@ impl<'a, M: FromRow> GetOrCreate<'a, M> {
             )?
         } else {
             executor.__again().__execute(sql, &values)?;
-            fill::<M, NoRow>(sources, &values, None)?
+            fill::<M, [Value<'_>], NoRow>(sources, &values[..], None)?
         };
         Ok((row, true))
     }
@@ -201,7 +201,7 @@ impl<'a, M: FromRow> GetOrCreate<'a, M> {
             // inserted.
             match executor.__again().__execute(sql, values)? {
                 0 => Ok(None),
-                _ => fill::<M, NoRow>(sources, values, None).map(Some),
+                _ => fill::<M, [Value<'_>], NoRow>(sources, values, None).map(Some),
             }
         }
     }
