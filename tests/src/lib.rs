@@ -392,6 +392,35 @@ pub mod every_kind {
     use dunder::Value;
     use dunder_test_models::kinds::{EveryKind, NewEveryKind};
 
+    /// The row to insert that holds `r`'s values (all but its key).
+    pub fn new_of(r: &EveryKind) -> NewEveryKind {
+        NewEveryKind {
+            flag: r.flag,
+            small: r.small,
+            int: r.int,
+            big: r.big,
+            real: r.real,
+            double: r.double,
+            text: r.text.clone(),
+            bytes: r.bytes.clone(),
+            date: r.date,
+            datetime: r.datetime,
+            datetime_utc: r.datetime_utc,
+            time: r.time,
+            opt_flag: r.opt_flag,
+            opt_int: r.opt_int,
+            opt_double: r.opt_double,
+            opt_text: r.opt_text.clone(),
+            opt_bytes: r.opt_bytes.clone(),
+            opt_date: r.opt_date,
+            opt_datetime: r.opt_datetime,
+            opt_datetime_utc: r.opt_datetime_utc,
+            opt_time: r.opt_time,
+            dec: r.dec,
+            opt_dec: r.opt_dec,
+        }
+    }
+
     /// `n` rows to insert, the seed's values in turn (`int` is the row's
     /// number, `text` ends with ` #<number>`).
     pub fn new_rows(n: usize) -> Vec<NewEveryKind> {
@@ -400,29 +429,9 @@ pub mod every_kind {
             .map(|i| {
                 let r = &seed[i % seed.len()];
                 NewEveryKind {
-                    flag: r.flag,
-                    small: r.small,
                     int: i as i32,
-                    big: r.big,
-                    real: r.real,
-                    double: r.double,
                     text: format!("{} #{i}", r.text),
-                    bytes: r.bytes.clone(),
-                    date: r.date,
-                    datetime: r.datetime,
-                    datetime_utc: r.datetime_utc,
-                    time: r.time,
-                    opt_flag: r.opt_flag,
-                    opt_int: r.opt_int,
-                    opt_double: r.opt_double,
-                    opt_text: r.opt_text.clone(),
-                    opt_bytes: r.opt_bytes.clone(),
-                    opt_date: r.opt_date,
-                    opt_datetime: r.opt_datetime,
-                    opt_datetime_utc: r.opt_datetime_utc,
-                    opt_time: r.opt_time,
-                    dec: r.dec,
-                    opt_dec: r.opt_dec,
+                    ..new_of(r)
                 }
             })
             .collect()

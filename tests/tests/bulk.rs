@@ -6,37 +6,7 @@ use dunder_test_models::kinds::{EveryKind, NewEveryKind};
 use dunder_tests::every_kind;
 
 fn new_rows(n: usize) -> Vec<NewEveryKind> {
-    let seed = every_kind::seed();
-    (0..n)
-        .map(|i| {
-            let r = &seed[i % seed.len()];
-            NewEveryKind {
-                flag: r.flag,
-                small: r.small,
-                int: i as i32,
-                big: r.big,
-                real: r.real,
-                double: r.double,
-                text: format!("{} #{i}", r.text),
-                bytes: r.bytes.clone(),
-                date: r.date,
-                datetime: r.datetime,
-                datetime_utc: r.datetime_utc,
-                time: r.time,
-                opt_flag: r.opt_flag,
-                opt_int: r.opt_int,
-                opt_double: r.opt_double,
-                opt_text: r.opt_text.clone(),
-                opt_bytes: r.opt_bytes.clone(),
-                opt_date: r.opt_date,
-                opt_datetime: r.opt_datetime,
-                opt_datetime_utc: r.opt_datetime_utc,
-                opt_time: r.opt_time,
-                dec: r.dec,
-                opt_dec: r.opt_dec,
-            }
-        })
-        .collect()
+    every_kind::new_rows(n)
 }
 
 fn check(created: &[EveryKind], new: &[NewEveryKind], first_id: i64) {

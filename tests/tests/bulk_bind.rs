@@ -253,34 +253,7 @@ fn direct_binding_in_several_statements() {
 #[test]
 fn every_kind_stores_the_same_through_both_paths() {
     let seed = every_kind::seed();
-    let new: Vec<NewEveryKind> = seed
-        .iter()
-        .map(|r| NewEveryKind {
-            flag: r.flag,
-            small: r.small,
-            int: r.int,
-            big: r.big,
-            real: r.real,
-            double: r.double,
-            text: r.text.clone(),
-            bytes: r.bytes.clone(),
-            date: r.date,
-            datetime: r.datetime,
-            datetime_utc: r.datetime_utc,
-            time: r.time,
-            opt_flag: r.opt_flag,
-            opt_int: r.opt_int,
-            opt_double: r.opt_double,
-            opt_text: r.opt_text.clone(),
-            opt_bytes: r.opt_bytes.clone(),
-            opt_date: r.opt_date,
-            opt_datetime: r.opt_datetime,
-            opt_datetime_utc: r.opt_datetime_utc,
-            opt_time: r.opt_time,
-            dec: r.dec,
-            opt_dec: r.opt_dec,
-        })
-        .collect();
+    let new: Vec<NewEveryKind> = seed.iter().map(every_kind::new_of).collect();
     let dump = |conn: &rusqlite::Connection| -> Vec<Vec<String>> {
         let stmt = conn
             .prepare("SELECT * FROM every_kind ORDER BY id")
