@@ -1,6 +1,10 @@
-//! The PostgreSQL backend (postgres).
+//! The PostgreSQL backend.
 //!
-//! On a plain `&mut postgres::Client` (or `Transaction`) each query goes to
+//! Three ways to connect, fastest first. [`Connection`] is dunder's own
+//! client: it speaks PostgreSQL's protocol over a blocking socket, prepares
+//! each query once per connection and decodes rows from the bytes the
+//! server sent (what [`Db::connect`](crate::Db::connect) opens; no TLS).
+//! The other two are the postgres crate's clients. On a plain `&mut postgres::Client` (or `Transaction`) each query goes to
 //! the server with its parameter types in one round trip (`query_typed_raw`:
 //! Parse, Bind and Execute of the unnamed statement; nothing is left on the
 //! server). [`Client`] wraps a `postgres::Client` with a statement cache:
